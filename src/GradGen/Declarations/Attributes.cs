@@ -21,6 +21,9 @@ public sealed class NetworkAttribute(int inputs) : Attribute
 
     /// <summary>The training loss. <see cref="GradGen.Loss.None"/> makes an inference-only network.</summary>
     public Loss Loss { get; set; } = Loss.None;
+
+    /// <summary>Declares a network that is only run forward, so that it needs no loss.</summary>
+    public bool InferenceOnly { get; set; }
 }
 
 /// <summary>A fully connected layer, PyTorch's <c>nn.Linear</c> followed by an optional activation:

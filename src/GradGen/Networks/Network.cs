@@ -1,0 +1,172 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using GradGen.IO;
+
+namespace GradGen;
+
+/// <summary>What every generated network shares: one arena holding parameters, gradients, activations and
+/// scratch; the forward pass; parameter access by PyTorch name; and safetensors loading and saving.
+/// The generated part of a [Network] class derives from this (or from <see cref="Network{T, TTarget}"/>) and fills
+/// in the layers. <typeparamref name="T"/> is float (the declared class) or double (its nested Float64 class).</summary>
+public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly ParameterInfo[] _parameters;
+    private readonly Dictionary<string, ParameterInfo> _byName;
+
+    /// <summary>The one allocation: [parameters | gradients | activations | scratch].</summary>
+    protected T[] Arena { get; }
+
+    /// <summary>Allocates the arena. Called by generated constructors.</summary>
+    protected Network(int maxBatch, long arenaLength, ParameterInfo[] parameters)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+        if (arenaLength > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(maxBatch), $"A batch of {maxBatch} needs {arenaLength} values, more than one array holds; use a smaller maxBatch");
+        MaxBatch = maxBatch;
+        _parameters = parameters;
+        _byName = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        ParameterCount = parameters.Length == 0 ? 0 : parameters[^1].Offset + parameters[^1].Length;
+        Arena = new T[arenaLength];
+    }
+
+    /// <summary>The largest batch the arena was sized for.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>Samples in the last forward pass.</summary>
+    public int BatchSize { get; private set; }
+
+    /// <summary>Input features per sample.</summary>
+    public abstract int InputSize { get; }
+
+    /// <summary>Output features per sample.</summary>
+    public abstract int OutputSize { get; }
+
+    /// <summary>Scalars in all parameters together.</summary>
+    public int ParameterCount { get; }
+
+    /// <summary>The parameter tensors in PyTorch's <c>model.parameters()</c> order.</summary>
+    public IReadOnlyList<ParameterInfo> ParameterTable => _parameters;
+
+    /// <summary>All parameters, flat, in <see cref="ParameterTable"/> order.</summary>
+    public Span<T> Parameters => Arena.AsSpan(0, ParameterCount);
+
+    /// <summary>All gradients, laid out as <see cref="Parameters"/>. Backward passes add into them.</summary>
+    public Span<T> Gradients => Arena.AsSpan(ParameterCount, ParameterCount);
+
+    /// <summary>The output of the last forward pass, (BatchSize, OutputSize) row-major.</summary>
+    public ReadOnlySpan<T> Output => Arena.AsSpan(OutputStart, BatchSize * OutputSize);
+
+    /// <summary>Where the input buffer starts in the arena.</summary>
+    protected abstract int InputStart { get; }
+
+    /// <summary>Where the output buffer starts in the arena.</summary>
+    protected abstract int OutputStart { get; }
+
+    /// <summary>Describes the parameter called <paramref name="name"/> ("0.weight").</summary>
+    public ParameterInfo GetParameterInfo(string name) =>
+        _byName.TryGetValue(name, out var info)
+            ? info
+            : throw new KeyNotFoundException($"{GetType().Name} has no parameter '{name}'; it has: {string.Join(", ", _parameters.Select(p => p.Name))}");
+
+    /// <summary>The parameter called <paramref name="name"/>, row-major in its <see cref="ParameterInfo.Shape"/>.</summary>
+    public Span<T> Parameter(string name)
+    {
+        var info = GetParameterInfo(name);
+        return Arena.AsSpan(info.Offset, info.Length);
+    }
+
+    /// <summary>The gradient of the parameter called <paramref name="name"/>.</summary>
+    public Span<T> Gradient(string name)
+    {
+        var info = GetParameterInfo(name);
+        return Arena.AsSpan(ParameterCount + info.Offset, info.Length);
+    }
+
+    /// <summary>Re-initialises every parameter from <paramref name="seed"/>, as the declaration says.</summary>
+    public abstract void Initialize(ulong seed);
+
+    /// <summary>Runs the forward pass on <paramref name="input"/>, (batch, InputSize) row-major, for any batch from 1 to
+    /// <see cref="MaxBatch"/>. The input is copied into the arena, so the span may be reused at once. Allocates nothing.</summary>
+    public void Forward(ReadOnlySpan<T> input)
+    {
+        if (input.Length == 0 || input.Length % InputSize != 0)
+            throw new ArgumentException($"The input has {input.Length} values, which is not a whole number (at least 1) of samples of {InputSize} features", nameof(input));
+        int batch = input.Length / InputSize;
+        if (batch > MaxBatch)
+            throw new ArgumentException($"The input holds {batch} samples, more than this network's MaxBatch of {MaxBatch}", nameof(input));
+        input.CopyTo(Arena.AsSpan(InputStart, input.Length));
+        BatchSize = batch;
+        OnForward();
+        ForwardCore(batch);
+    }
+
+    /// <summary>Called by <see cref="Forward"/> before the layers run.</summary>
+    private protected virtual void OnForward() { }
+
+    /// <summary>The generated layers, run in forward order on the first <paramref name="B"/> rows.</summary>
+    protected abstract void ForwardCore(int B);
+
+    /// <summary>Sets every gradient to zero, as PyTorch's <c>zero_grad(set_to_none=False)</c>.</summary>
+    public void ZeroGradients() => Gradients.Clear();
+
+    /// <summary>Multiplies every gradient by <paramref name="factor"/>, for example 1/k after accumulating k batches.</summary>
+    public void ScaleGradients(T factor)
+    {
+        foreach (ref T g in Gradients) g *= factor;
+    }
+
+    // ---------------------------------------------------------------- safetensors
+
+    /// <summary>Loads every parameter from <paramref name="file"/>, where each is named <paramref name="prefix"/> + its
+    /// PyTorch name (a PyTorch state_dict saved with safetensors has no prefix). Everything is checked before anything is
+    /// copied: a missing or extra tensor, a wrong shape or a wrong dtype (F32 for float networks, F64 for Float64)
+    /// throws <see cref="SafeTensorsException"/> naming the tensor, and leaves the parameters as they were.</summary>
+    public void LoadParameters(SafeTensorsFile file, string prefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var expected = typeof(T) == typeof(float) ? SafeTensorsDType.F32 : SafeTensorsDType.F64;
+        var tensors = new SafeTensor[_parameters.Length];
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            var p = _parameters[i];
+            string name = prefix + p.Name;
+            if (!file.TryGet(name, out var tensor))
+                throw new SafeTensorsException($"{file.SourceName}: tensor '{name}' is missing; {GetType().Name} needs it with shape [{string.Join(", ", p.Shape)}]");
+            if (!tensor.Shape.AsSpan().SequenceEqual(p.Shape))
+                throw new SafeTensorsException($"{file.SourceName}: tensor '{name}' has shape {tensor.ShapeText}, but {GetType().Name} needs [{string.Join(", ", p.Shape)}]");
+            if (tensor.DType != expected)
+                throw new SafeTensorsException($"{file.SourceName}: tensor '{name}' is {tensor.DType}, but {GetType().Name} holds {expected}; convert the file or use the other precision");
+            tensors[i] = tensor;
+        }
+        var extra = file.Tensors.Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal) && !_byName.ContainsKey(t.Name[prefix.Length..])).Select(t => t.Name).ToList();
+        if (extra.Count > 0 && prefix.Length == 0)
+            throw new SafeTensorsException($"{file.SourceName}: tensor '{extra[0]}' matches no parameter of {GetType().Name} (its parameters are {string.Join(", ", _parameters.Select(p => p.Name))})");
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            var destination = Arena.AsSpan(_parameters[i].Offset, _parameters[i].Length);
+            if (typeof(T) == typeof(float)) tensors[i].CopyTo(MemoryMarshal.Cast<T, float>(destination));
+            else tensors[i].CopyTo(MemoryMarshal.Cast<T, double>(destination));
+        }
+    }
+
+    /// <summary>Loads parameters from a safetensors file; see <see cref="LoadParameters(SafeTensorsFile, string)"/>.</summary>
+    public void Load(string path) => LoadParameters(SafeTensorsFile.Read(path));
+
+    /// <summary>The parameters as a safetensors file, named as PyTorch's state_dict names them.</summary>
+    public SafeTensorsFile ToSafeTensors()
+    {
+        var file = new SafeTensorsFile();
+        file.SetMetadata("format", "pt");
+        file.SetMetadata("network", GetType().FullName ?? GetType().Name);
+        foreach (var p in _parameters)
+        {
+            ReadOnlySpan<T> data = Arena.AsSpan(p.Offset, p.Length);
+            if (typeof(T) == typeof(float)) file.Add(p.Name, MemoryMarshal.Cast<T, float>(data), p.Shape);
+            else file.Add(p.Name, MemoryMarshal.Cast<T, double>(data), p.Shape);
+        }
+        return file;
+    }
+
+    /// <summary>Saves the parameters as a safetensors file that PyTorch's <c>load_state_dict</c> accepts.</summary>
+    public void Save(string path) => ToSafeTensors().Write(path);
+}

@@ -1,0 +1,146 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace GradGen.Optim;
+
+/// <summary>
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay:
+/// <c>torch.optim.SGD</c> (single-tensor path, <c>maximize=False</c>).
+/// </summary>
+/// <remarks>
+/// Per element, in PyTorch's order (<c>_single_tensor_sgd</c>):
+/// <code>
+/// g = g + weight_decay·p                         if weight_decay ≠ 0      (grad.add(param, alpha=wd))
+/// buf = g                                        at the first update      (torch.clone(grad))
+/// buf = momentum·buf + (1 − dampening)·g         at later updates         (buf.mul_(m).add_(g, alpha=1−d))
+/// g = g + momentum·buf  if nesterov, else g = buf                         (only if momentum ≠ 0)
+/// p = p + (−lr)·g                                                         (param.add_(g, alpha=−lr))
+/// </code>
+/// The momentum buffer is allocated in the constructor only when momentum ≠ 0.
+/// </remarks>
+public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _momentumBuffer;
+    private bool _bufferInitialised;
+
+    /// <summary>Creates an SGD optimizer. All hyper-parameters must be finite and ≥ 0; Nesterov momentum
+    /// requires momentum &gt; 0 and dampening = 0, as in PyTorch.</summary>
+    public Sgd(int parameterCount, double learningRate, double momentum = 0, double dampening = 0,
+        bool nesterov = false, double weightDecay = 0)
+        : base(parameterCount, learningRate)
+    {
+        RequireNonNegative(momentum, nameof(momentum));
+        RequireNonNegative(dampening, nameof(dampening));
+        RequireNonNegative(weightDecay, nameof(weightDecay));
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            throw new ArgumentException("Nesterov momentum requires a momentum > 0 and zero dampening.", nameof(nesterov));
+        Momentum = momentum;
+        Dampening = dampening;
+        Nesterov = nesterov;
+        WeightDecay = weightDecay;
+        _momentumBuffer = momentum != 0 ? new T[parameterCount] : [];
+    }
+
+    /// <summary>The momentum factor (0: plain SGD).</summary>
+    public double Momentum { get; }
+
+    /// <summary>The dampening of the gradient's contribution to the momentum buffer.</summary>
+    public double Dampening { get; }
+
+    /// <summary>Whether Nesterov momentum is used.</summary>
+    public bool Nesterov { get; }
+
+    /// <summary>The L2 penalty coefficient, added to the gradient as weight_decay·p.</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>The momentum buffer (empty when momentum is 0), exposed for tests and checkpoints.</summary>
+    internal Span<T> MomentumBuffer => _momentumBuffer;
+
+    /// <inheritdoc />
+    protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, int step)
+    {
+        var c = new Coefficients
+        {
+            WeightDecay = T.CreateChecked(WeightDecay),
+            HasWeightDecay = WeightDecay != 0,
+            Momentum = T.CreateChecked(Momentum),
+            HasMomentum = Momentum != 0,
+            OneMinusDampening = T.CreateChecked(1 - Dampening),
+            FirstStep = !_bufferInitialised,
+            Nesterov = Nesterov,
+            NegativeLearningRate = T.CreateChecked(-learningRate),
+        };
+        if (Vectorize) UpdateVectorized(parameters, gradients, _momentumBuffer, c);
+        else UpdateScalar(parameters, gradients, _momentumBuffer, c);
+        _bufferInitialised = true;
+    }
+
+    /// <inheritdoc />
+    protected override void ResetState()
+    {
+        Array.Clear(_momentumBuffer);
+        _bufferInitialised = false;
+    }
+
+    /// <summary>The per-update scalars, already in <typeparamref name="T"/>.</summary>
+    internal struct Coefficients
+    {
+        public T WeightDecay;
+        public bool HasWeightDecay;
+        public T Momentum;
+        public bool HasMomentum;
+        public T OneMinusDampening;
+        public bool FirstStep;
+        public bool Nesterov;
+        public T NegativeLearningRate;
+    }
+
+    /// <summary>The reference loop: one element at a time, exactly PyTorch's sequence of operations.</summary>
+    internal static void UpdateScalar(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c)
+    {
+        for (int i = 0; i < p.Length; i++)
+        {
+            T grad = g[i];
+            if (c.HasWeightDecay) grad += c.WeightDecay * p[i];        // grad.add(param, alpha=wd)
+            if (c.HasMomentum)
+            {
+                T b = c.FirstStep ? grad                                 // torch.clone(grad)
+                    : buf[i] * c.Momentum + c.OneMinusDampening * grad;  // buf.mul_(m).add_(grad, alpha=1−d)
+                buf[i] = b;
+                grad = c.Nesterov ? grad + c.Momentum * b : b;           // grad.add(buf, alpha=m) or buf
+            }
+            p[i] += c.NegativeLearningRate * grad;                       // param.add_(grad, alpha=−lr)
+        }
+    }
+
+    /// <summary>The SIMD loop: the same operations as <see cref="UpdateScalar"/> on <see cref="Vector{T}"/> lanes
+    /// (no fused multiply-add, so every lane rounds as the scalar loop), then the scalar loop for the tail.</summary>
+    internal static void UpdateVectorized(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c)
+    {
+        int done = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && p.Length >= Vector<T>.Count)
+        {
+            Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(p);
+            ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(g);
+            Span<Vector<T>> bv = c.HasMomentum ? MemoryMarshal.Cast<T, Vector<T>>(buf) : default;
+            var weightDecay = new Vector<T>(c.WeightDecay);
+            var momentum = new Vector<T>(c.Momentum);
+            var oneMinusDampening = new Vector<T>(c.OneMinusDampening);
+            var negativeLearningRate = new Vector<T>(c.NegativeLearningRate);
+            for (int k = 0; k < pv.Length; k++)
+            {
+                Vector<T> grad = gv[k];
+                if (c.HasWeightDecay) grad += weightDecay * pv[k];
+                if (c.HasMomentum)
+                {
+                    Vector<T> b = c.FirstStep ? grad : bv[k] * momentum + oneMinusDampening * grad;
+                    bv[k] = b;
+                    grad = c.Nesterov ? grad + momentum * b : b;
+                }
+                pv[k] += negativeLearningRate * grad;
+            }
+            done = pv.Length * Vector<T>.Count;
+        }
+        UpdateScalar(p[done..], g[done..], c.HasMomentum ? buf[done..] : default, c);
+    }
+}

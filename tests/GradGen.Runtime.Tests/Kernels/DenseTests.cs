@@ -1,0 +1,186 @@
+using System.Numerics;
+using GradGen.Kernels;
+using static GradGen.Runtime.Tests.Kernels.KernelTestUtil;
+
+namespace GradGen.Runtime.Tests.Kernels;
+
+public class DenseTests
+{
+    // (batch, inF, outF): edges of the 4×4 register tiles, k shorter and longer than one vector (8 doubles, 16 floats),
+    // and the leftover-vector and scalar column paths of the backward products.
+    private static readonly (int Batch, int In, int Out)[] Shapes =
+    [
+        (1, 1, 1), (1, 3, 17), (3, 17, 1), (4, 16, 4), (17, 33, 5), (5, 100, 33), (33, 3, 100), (7, 64, 40),
+        (100, 17, 3), (9, 129, 11),
+    ];
+
+    private sealed class SimdMatchesReference<T>(ulong seed) : IActivationVisitor where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // TAct implements both IActivation<float> and IActivation<double>; this visitor's T picks which.
+        public void Visit<TAct>(TAct act) where TAct : struct, IActivation<float>, IActivation<double>
+        {
+            if (typeof(T) == typeof(double)) Check<double, TAct>(act, seed);
+            else Check<float, TAct>(act, seed);
+        }
+    }
+
+    private static void Check<T, TAct>(TAct act, ulong seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation<T>
+    {
+        double tol = Tolerance<T>();
+        int variant = 0;
+        foreach (var (batch, inF, outF) in Shapes)
+        {
+            for (int options = 0; options < 8; options++, variant++)
+            {
+                bool bias = (options & 1) != 0, residual = (options & 2) != 0, padded = (options & 4) != 0;
+                bool keepZ = variant % 3 != 2 || typeof(TAct) != typeof(Identity);
+                int pad = padded ? 3 + variant % 5 : 0;
+                int ldx = inF + pad, lda = outF + pad + 1, ldr = outF + 2 * pad, ldda = outF + pad, lddx = inF + pad + 2;
+                ulong s = seed + (ulong)variant * 101;
+                T[] x = Random<T>(batch * ldx, s + 1, 2.0);
+                T[] w = Random<T>(outF * inF, s + 2, 1.0);
+                T[] b = bias ? Random<T>(outF, s + 3) : [];
+                T[] r = residual ? Random<T>(batch * ldr, s + 4) : [];
+                string where = $"{typeof(T).Name} {typeof(TAct).Name} ({batch},{inF},{outF}) bias={bias} residual={residual} pad={pad}";
+
+                // Forward: a and z from both versions; the padding of a must stay untouched.
+                T[] aRef = Random<T>(batch * lda, s + 5), aSimd = (T[])aRef.Clone();
+                T[] zRef = keepZ ? new T[batch * outF] : [], zSimd = keepZ ? new T[batch * outF] : [];
+                DenseReference.Forward<T, TAct>(aRef, lda, zRef, x, ldx, w, b, r, ldr, batch, inF, outF, act);
+                Dense.Forward<T, TAct>(aSimd, lda, zSimd, x, ldx, w, b, r, ldr, batch, inF, outF, act);
+                AssertClose<T>(aRef, aSimd, tol, "a " + where, requireNonzero: false);
+                AssertClose<T>(zRef, zSimd, tol, "z " + where);
+
+                // Backward from the same z and a (so a ReLU kink cannot flip between the two), for each dx mode.
+                T[] da = Random<T>(batch * ldda, s + 6);
+                T[] aGiven = variant % 4 == 3 ? [] : aRef; // empty a: the kernel recomputes it from z
+                for (int dxMode = 0; dxMode < 3; dxMode++)
+                {
+                    bool withDx = dxMode > 0, accumulate = dxMode == 2;
+                    T[] dxRef = withDx ? Random<T>(batch * lddx, s + 7) : [], dxSimd = (T[])dxRef.Clone();
+                    T[] dwRef = Random<T>(outF * inF, s + 8), dwSimd = (T[])dwRef.Clone();
+                    T[] dbRef = bias ? Random<T>(outF, s + 9) : [], dbSimd = (T[])dbRef.Clone();
+                    T[] dzRef = new T[batch * outF], dzSimd = new T[batch * outF];
+                    DenseReference.Backward<T, TAct>(dxRef, lddx, accumulate, dwRef, dbRef, dzRef, da, ldda, zRef, aGiven, lda, x, ldx, w, batch, inF, outF, act);
+                    Dense.Backward<T, TAct>(dxSimd, lddx, accumulate, dwSimd, dbSimd, dzSimd, da, ldda, zRef, aGiven, lda, x, ldx, w, batch, inF, outF, act);
+                    string w2 = $"{where} dx={dxMode} aGiven={aGiven.Length > 0}";
+                    AssertClose<T>(dzRef, dzSimd, tol, "dz " + w2, requireNonzero: typeof(TAct) != typeof(ReLU));
+                    AssertClose<T>(dwRef, dwSimd, tol, "dw " + w2);
+                    AssertClose<T>(dbRef, dbSimd, tol, "db " + w2);
+                    AssertClose<T>(dxRef, dxSimd, tol, "dx " + w2);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ActivationsAndTypes), MemberType = typeof(KernelTestUtil))]
+    public void SimdMatchesScalarReference(string activation, string type)
+    {
+        if (type == "double") With(activation, new SimdMatchesReference<double>(1000));
+        else With(activation, new SimdMatchesReference<float>(2000));
+    }
+
+    [Fact]
+    public void LargeShapeMatchesReference()
+    {
+        // One product-sized case (MNIST's first layer, batch 64) through every path.
+        const int batch = 64, inF = 784, outF = 256;
+        double[] x = Random<double>(batch * inF, 1), w = Random<double>(outF * inF, 2, 0.05), b = Random<double>(outF, 3);
+        double[] aRef = new double[batch * outF], aSimd = new double[batch * outF], z = new double[batch * outF];
+        DenseReference.Forward<double, ReLU>(aRef, outF, z, x, inF, w, b, [], 0, batch, inF, outF, default);
+        Dense.Forward<double, ReLU>(aSimd, outF, [], x, inF, w, b, [], 0, batch, inF, outF, default);
+        AssertClose<double>(aRef, aSimd, 1e-13, "a");
+        double[] da = Random<double>(batch * outF, 4);
+        double[] dxRef = new double[batch * inF], dxSimd = new double[batch * inF];
+        double[] dwRef = new double[outF * inF], dwSimd = new double[outF * inF];
+        double[] dbRef = new double[outF], dbSimd = new double[outF];
+        double[] dzRef = new double[batch * outF], dzSimd = new double[batch * outF];
+        DenseReference.Backward<double, ReLU>(dxRef, inF, false, dwRef, dbRef, dzRef, da, outF, z, aRef, outF, x, inF, w, batch, inF, outF, default);
+        Dense.Backward<double, ReLU>(dxSimd, inF, false, dwSimd, dbSimd, dzSimd, da, outF, z, aRef, outF, x, inF, w, batch, inF, outF, default);
+        AssertClose<double>(dxRef, dxSimd, 1e-13, "dx");
+        AssertClose<double>(dwRef, dwSimd, 1e-13, "dw");
+        AssertClose<double>(dbRef, dbSimd, 1e-13, "db");
+    }
+
+    [Fact]
+    public void BackwardMatchesFiniteDifferences()
+    {
+        // L = Σ G ⊙ tanh(x·wᵀ + b + r): checks the reference's (and so the kernel's) semantics, not just agreement.
+        const int batch = 3, inF = 5, outF = 4;
+        var act = new Tanh();
+        double[] x = Random<double>(batch * inF, 11), w = Random<double>(outF * inF, 12), b = Random<double>(outF, 13);
+        double[] r = Random<double>(batch * outF, 14), g = Random<double>(batch * outF, 15);
+        double Loss()
+        {
+            var a = new double[batch * outF];
+            Dense.Forward<double, Tanh>(a, outF, [], x, inF, w, b, r, outF, batch, inF, outF, act);
+            double l = 0;
+            for (int i = 0; i < a.Length; i++) l += g[i] * a[i];
+            return l;
+        }
+        var z = new double[batch * outF];
+        var aOut = new double[batch * outF];
+        Dense.Forward<double, Tanh>(aOut, outF, z, x, inF, w, b, r, outF, batch, inF, outF, act);
+        var dx = new double[batch * inF];
+        var dw = new double[outF * inF];
+        var db = new double[outF];
+        var dz = new double[batch * outF];
+        Dense.Backward<double, Tanh>(dx, inF, false, dw, db, dz, g, outF, z, aOut, outF, x, inF, w, batch, inF, outF, act);
+
+        void CheckAgainstFiniteDifference(double[] param, double[] grad, string name)
+        {
+            for (int i = 0; i < param.Length; i++)
+            {
+                double saved = param[i];
+                param[i] = saved + 1e-6;
+                double up = Loss();
+                param[i] = saved - 1e-6;
+                double down = Loss();
+                param[i] = saved;
+                double numeric = (up - down) / 2e-6;
+                Assert.True(Math.Abs(numeric - grad[i]) <= 1e-7 * Math.Max(1, Math.Abs(grad[i])), $"d{name}[{i}] = {grad[i]:R}, numeric {numeric:R}");
+            }
+        }
+        CheckAgainstFiniteDifference(x, dx, "x");
+        CheckAgainstFiniteDifference(w, dw, "w");
+        CheckAgainstFiniteDifference(b, db, "b");
+        // dr = dz, since r was added before the activation.
+        CheckAgainstFiniteDifference(r, dz, "r");
+    }
+
+    [Fact]
+    public void AccumulatesIntoExistingGradientsAndWritesColumnSlices()
+    {
+        // DenseNet concatenation: x is columns [0, 3) and a is columns [3, 5) of one buffer with row stride 5.
+        const int batch = 2, inF = 3, outF = 2, ld = 5;
+        double[] buffer = [1, 2, 3, -1, -1, 4, 5, 6, -1, -1];
+        double[] w = [1, 0, -1, 0.5, 0.5, 0.5];
+        double[] b = [10, 20];
+        Dense.Forward<double, Identity>(buffer.AsSpan(3), ld, [], buffer, ld, w, b, [], 0, batch, inF, outF, default);
+        Assert.Equal(new double[] { 1, 2, 3, 1 - 3 + 10, 3 + 20, 4, 5, 6, 4 - 6 + 10, 7.5 + 20 }, buffer);
+
+        double[] da = [1, 2, 3, 4];
+        double[] dw = [1, 1, 1, 1, 1, 1], db = [100, 200], dz = new double[4];
+        double[] dx = [9, 9, 9, 9, 9, 9];
+        Dense.Backward<double, Identity>(dx, inF, true, dw, db, dz, da, outF, [], [], 0, buffer, ld, w, batch, inF, outF, default);
+        Assert.Equal(new double[] { 1, 2, 3, 4 }, dz);
+        Assert.Equal(new double[] { 104, 206 }, db);
+        // dw = 1 + dzᵀx: row 0 = 1·[1,2,3] + 3·[4,5,6]; row 1 = 2·[1,2,3] + 4·[4,5,6]
+        Assert.Equal(new double[] { 1 + 13, 1 + 17, 1 + 21, 1 + 18, 1 + 24, 1 + 30 }, dw);
+        // dx = 9 + dz·w: row 0 = 1·[1,0,-1] + 2·[.5,.5,.5]; row 1 = 3·[1,0,-1] + 4·[.5,.5,.5]
+        Assert.Equal(new double[] { 9 + 2, 9 + 1, 9 + 0, 9 + 5, 9 + 2, 9 - 1 }, dx);
+    }
+
+    [Fact]
+    public void RejectsSpansTooShortForTheirShapeAndMissingZ()
+    {
+        double[] x = new double[6], w = new double[6], a = new double[4];
+        Assert.Throws<ArgumentException>("x", () => Dense.Forward<double, ReLU>(a, 2, [], x.AsSpan(1), 3, w, [], [], 0, 2, 3, 2, default));
+        Assert.Throws<ArgumentOutOfRangeException>("a", () => Dense.Forward<double, ReLU>(a, 1, [], x, 3, w, [], [], 0, 2, 3, 2, default));
+        Assert.Throws<ArgumentException>("z", () =>
+            Dense.Backward<double, ReLU>([], 0, false, new double[6], [], new double[4], new double[4], 2, [], a, 2, x, 3, w, 2, 3, 2, default));
+    }
+}
