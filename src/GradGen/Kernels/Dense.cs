@@ -39,7 +39,14 @@ public static class Dense
             return;
         }
         if (batch == 0 || outFeatures == 0) return;
+        if (batch >= 16 && outFeatures >= 2 * Vector512<T>.Count)
+        {
+            fixed (T* pa = a, pz = z, px = x, pw = w, pb = b, pr = r)
+                ForwardPacked(pa, lda, pz, px, ldx, pw, pb, pr, ldr, batch, inFeatures, outFeatures, ref act);
+            return;
+        }
 
+        // Small batches or few outputs: 4×4 tiles of dot products straight from x and w.
         T* sums = stackalloc T[Rows * Rows];
         // fixed on an empty span gives a null pointer: null means "absent" below.
         fixed (T* pa = a, pz = z, px = x, pw = w, pb = b, pr = r)
@@ -49,35 +56,177 @@ public static class Dense
             // of x and w (more likely to stay in L2) and keep the 4 rows of the other one in L1.
             bool batchOuter = outFeatures <= batch;
             int outerCount = batchOuter ? rowBlocks : colBlocks, innerCount = batchOuter ? colBlocks : rowBlocks;
-            for (int outer = 0; outer < outerCount; outer++)
+            // Cache blocking along k: when the swept operand is larger than about half of a 1 MB L2, the dot products
+            // run over k-slices whose swept panel fits, and the partial sums wait in the output (z, or else a).
+            int v = Vector512<T>.Count;
+            long sweptRows = batchOuter ? outFeatures : batch;
+            long budget = 512 * 1024 / sizeof(T);
+            int kc = sweptRows * inFeatures <= budget ? inFeatures : (int)Math.Max(v, budget / sweptRows / v * v);
+            T* partial = pz != null ? pz : pa;
+            long ldp = pz != null ? outFeatures : lda;
+            int k0 = 0;
+            while (true)
             {
-                for (int inner = 0; inner < innerCount; inner++)
+                int kLen = Math.Min(kc, inFeatures - k0);
+                bool first = k0 == 0, last = k0 + kLen >= inFeatures;
+                for (int outer = 0; outer < outerCount; outer++)
                 {
-                    int i0 = Rows * (batchOuter ? outer : inner), j0 = Rows * (batchOuter ? inner : outer);
-                    DotTile(sums, px, ldx, i0, batch, pw, j0, outFeatures, inFeatures);
-                    // Epilogue, fused while the tile is in registers/L1: bias, residual, store z, activation.
-                    for (int ri = 0; ri < Rows && i0 + ri < batch; ri++)
+                    for (int inner = 0; inner < innerCount; inner++)
                     {
-                        int i = i0 + ri;
-                        for (int cj = 0; cj < Rows && j0 + cj < outFeatures; cj++)
+                        int i0 = Rows * (batchOuter ? outer : inner), j0 = Rows * (batchOuter ? inner : outer);
+                        DotTile(sums, px + k0, ldx, i0, batch, pw + k0, inFeatures, j0, outFeatures, kLen);
+                        for (int ri = 0; ri < Rows && i0 + ri < batch; ri++)
                         {
-                            int j = j0 + cj;
-                            T s = sums[ri * Rows + cj];
-                            if (pb != null) s += pb[j];
-                            if (pr != null) s += pr[(long)i * ldr + j];
-                            if (pz != null) pz[(long)i * outFeatures + j] = s;
-                            if (pa != null) pa[(long)i * lda + j] = act.Forward(s);
+                            int i = i0 + ri;
+                            for (int cj = 0; cj < Rows && j0 + cj < outFeatures; cj++)
+                            {
+                                int j = j0 + cj;
+                                T s = sums[ri * Rows + cj];
+                                if (!first) s += partial[i * ldp + j];
+                                if (!last)
+                                {
+                                    partial[i * ldp + j] = s;
+                                    continue;
+                                }
+                                // Epilogue, fused while the tile is in L1: bias, residual, store z, activation.
+                                if (pb != null) s += pb[j];
+                                if (pr != null) s += pr[(long)i * ldr + j];
+                                if (pz != null) pz[(long)i * outFeatures + j] = s;
+                                if (pa != null) pa[(long)i * lda + j] = act.Forward(s);
+                            }
                         }
                     }
                 }
+                if (last) break;
+                k0 += kLen;
             }
         }
     }
 
-    // sums[ri·4 + cj] = x[i0+ri, :] · w[j0+cj, :] for a 4×4 tile. Rows past the edge are clamped to the last row
+    // The forward for batches big enough to amortise a repacking of w: for each panel of 4v outputs and each k-slice
+    // of kc, w's slice is copied transposed into a stack buffer (kc, 4v) (zero-padded past the last output), and then
+    // every 4-row block of x runs the same broadcast-and-FMA loop as the backward products (x[i, k] broadcast times a
+    // contiguous row of wᵀ), with no horizontal sums. Partial sums over k-slices wait in the output (z, or else a).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardPacked<T, TAct>(T* pa, int lda, T* pz, T* px, int ldx, T* pw, T* pb, T* pr, int ldr,
+        int batch, int k, int n, ref TAct act)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation<T>
+    {
+        int v = Vector512<T>.Count, panel = 4 * v;
+        int kc = 4096 / panel; // the packed slice is 4096 elements: 32 KB of double or 16 KB of float, L1-sized
+        T* packed = stackalloc T[kc * panel];
+        T* tile = stackalloc T[Rows * panel];
+        T* partial = pz != null ? pz : pa;
+        long ldp = pz != null ? n : lda;
+        bool vectorAct = VectorActivation.IsSupported<T, TAct>();
+        for (int n0 = 0; n0 < n; n0 += panel)
+        {
+            int width = Math.Min(panel, n - n0);
+            for (int k0 = 0; ; k0 += kc)
+            {
+                int kLen = Math.Min(kc, k - k0);
+                bool first = k0 == 0, last = k0 + kLen >= k;
+                for (int c = 0; c < panel; c++)
+                {
+                    T* src = pw + (long)(n0 + c) * k + k0;
+                    if (c < width) for (int p = 0; p < kLen; p++) packed[p * panel + c] = src[p];
+                    else for (int p = 0; p < kLen; p++) packed[p * panel + c] = T.Zero;
+                }
+                for (int i0 = 0; i0 < batch; i0 += Rows)
+                {
+                    // Rows past the edge are clamped to the last row: computed, never stored.
+                    T* x0 = px + (long)Math.Min(i0, batch - 1) * ldx + k0;
+                    T* x1 = px + (long)Math.Min(i0 + 1, batch - 1) * ldx + k0;
+                    T* x2 = px + (long)Math.Min(i0 + 2, batch - 1) * ldx + k0;
+                    T* x3 = px + (long)Math.Min(i0 + 3, batch - 1) * ldx + k0;
+                    Vector512<T> c00 = default, c01 = default, c02 = default, c03 = default;
+                    Vector512<T> c10 = default, c11 = default, c12 = default, c13 = default;
+                    Vector512<T> c20 = default, c21 = default, c22 = default, c23 = default;
+                    Vector512<T> c30 = default, c31 = default, c32 = default, c33 = default;
+                    T* bp = packed;
+                    for (int p = 0; p < kLen; p++, bp += panel)
+                    {
+                        Vector512<T> b0 = Vector512.Load(bp), b1 = Vector512.Load(bp + v), b2 = Vector512.Load(bp + 2 * v), b3 = Vector512.Load(bp + 3 * v);
+                        Vector512<T> s = Vector512.Create(x0[p]);
+                        c00 = Simd.Fma(s, b0, c00); c01 = Simd.Fma(s, b1, c01); c02 = Simd.Fma(s, b2, c02); c03 = Simd.Fma(s, b3, c03);
+                        s = Vector512.Create(x1[p]);
+                        c10 = Simd.Fma(s, b0, c10); c11 = Simd.Fma(s, b1, c11); c12 = Simd.Fma(s, b2, c12); c13 = Simd.Fma(s, b3, c13);
+                        s = Vector512.Create(x2[p]);
+                        c20 = Simd.Fma(s, b0, c20); c21 = Simd.Fma(s, b1, c21); c22 = Simd.Fma(s, b2, c22); c23 = Simd.Fma(s, b3, c23);
+                        s = Vector512.Create(x3[p]);
+                        c30 = Simd.Fma(s, b0, c30); c31 = Simd.Fma(s, b1, c31); c32 = Simd.Fma(s, b2, c32); c33 = Simd.Fma(s, b3, c33);
+                    }
+                    // Through a stack tile, so that a panel narrower than 4v never stores past the last output.
+                    StoreRow(tile, v, false, c00, c01, c02, c03);
+                    StoreRow(tile + panel, v, false, c10, c11, c12, c13);
+                    StoreRow(tile + 2 * panel, v, false, c20, c21, c22, c23);
+                    StoreRow(tile + 3 * panel, v, false, c30, c31, c32, c33);
+                    for (int ri = 0; ri < Rows && i0 + ri < batch; ri++)
+                    {
+                        long i = i0 + ri;
+                        T* t = tile + ri * panel;
+                        T* part = partial + i * ldp + n0;
+                        int c = 0;
+                        if (!last || !vectorAct)
+                        {
+                            // Not the last slice (or an activation without vector members): vector partial sums,
+                            // and for the last slice a scalar epilogue.
+                            for (; c <= width - v; c += v)
+                            {
+                                Vector512<T> s = Vector512.Load(t + c);
+                                if (!first) s += Vector512.Load(part + c);
+                                Vector512.Store(s, last ? t + c : part + c);
+                            }
+                            for (; c < width; c++)
+                            {
+                                T s = t[c];
+                                if (!first) s += part[c];
+                                if (last) t[c] = s;
+                                else part[c] = s;
+                            }
+                            if (!last) continue;
+                            for (c = 0; c < width; c++)
+                            {
+                                // Epilogue: bias, residual, store z, activation.
+                                T s = t[c];
+                                if (pb != null) s += pb[n0 + c];
+                                if (pr != null) s += pr[i * ldr + n0 + c];
+                                if (pz != null) pz[i * n + n0 + c] = s;
+                                if (pa != null) pa[i * lda + n0 + c] = act.Forward(s);
+                            }
+                            continue;
+                        }
+                        // Last slice with a vector activation: the whole epilogue in vectors.
+                        for (; c <= width - v; c += v)
+                        {
+                            Vector512<T> s = Vector512.Load(t + c);
+                            if (!first) s += Vector512.Load(part + c);
+                            if (pb != null) s += Vector512.Load(pb + n0 + c);
+                            if (pr != null) s += Vector512.Load(pr + i * ldr + n0 + c);
+                            if (pz != null) Vector512.Store(s, pz + i * n + n0 + c);
+                            if (pa != null) Vector512.Store(VectorActivation.Forward(ref act, s), pa + i * lda + n0 + c);
+                        }
+                        for (; c < width; c++)
+                        {
+                            T s = t[c];
+                            if (!first) s += part[c];
+                            if (pb != null) s += pb[n0 + c];
+                            if (pr != null) s += pr[i * ldr + n0 + c];
+                            if (pz != null) pz[i * n + n0 + c] = s;
+                            if (pa != null) pa[i * lda + n0 + c] = act.Forward(s);
+                        }
+                    }
+                }
+                if (last) break;
+            }
+        }
+    }
+
+    // sums[ri·4 + cj] = x[i0+ri, :k] · w[j0+cj, :k] for a 4×4 tile (w with row stride ldw). Rows past the edge are clamped to the last row
     // (computed twice, stored never), so one kernel handles every edge without a separate remainder path.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void DotTile<T>(T* sums, T* px, int ldx, int i0, int batch, T* pw, int j0, int outFeatures, int k)
+    private static unsafe void DotTile<T>(T* sums, T* px, int ldx, int i0, int batch, T* pw, int ldw, int j0, int outFeatures, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector512<T>.Count;
@@ -85,10 +234,10 @@ public static class Dense
         T* x1 = px + (long)Math.Min(i0 + 1, batch - 1) * ldx;
         T* x2 = px + (long)Math.Min(i0 + 2, batch - 1) * ldx;
         T* x3 = px + (long)Math.Min(i0 + 3, batch - 1) * ldx;
-        T* w0 = pw + (long)Math.Min(j0, outFeatures - 1) * k;
-        T* w1 = pw + (long)Math.Min(j0 + 1, outFeatures - 1) * k;
-        T* w2 = pw + (long)Math.Min(j0 + 2, outFeatures - 1) * k;
-        T* w3 = pw + (long)Math.Min(j0 + 3, outFeatures - 1) * k;
+        T* w0 = pw + (long)Math.Min(j0, outFeatures - 1) * ldw;
+        T* w1 = pw + (long)Math.Min(j0 + 1, outFeatures - 1) * ldw;
+        T* w2 = pw + (long)Math.Min(j0 + 2, outFeatures - 1) * ldw;
+        T* w3 = pw + (long)Math.Min(j0 + 3, outFeatures - 1) * ldw;
         Vector512<T> c00 = default, c01 = default, c02 = default, c03 = default;
         Vector512<T> c10 = default, c11 = default, c12 = default, c13 = default;
         Vector512<T> c20 = default, c21 = default, c22 = default, c23 = default;

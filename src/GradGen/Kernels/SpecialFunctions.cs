@@ -6,13 +6,14 @@ namespace GradGen.Kernels;
 public static class SpecialFunctions
 {
     // W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969), as in his
-    // CALERF routine (netlib specfun). Three ranges: |x| ≤ 0.5 (erf directly), 0.5 < |x| ≤ 4 and |x| > 4 (erfc).
-    private static ReadOnlySpan<double> ErfA => [3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03, 1.85777706184603153e-1];
-    private static ReadOnlySpan<double> ErfB => [2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03];
-    private static ReadOnlySpan<double> ErfC => [5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8];
-    private static ReadOnlySpan<double> ErfD => [1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02, 1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03];
-    private static ReadOnlySpan<double> ErfP => [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2];
-    private static ReadOnlySpan<double> ErfQ => [2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3];
+    // CALERF routine (netlib specfun). (Arrays, not ReadOnlySpan properties: a double collection expression there
+    // allocates on every call.) Three ranges: |x| ≤ 0.5 (erf directly), 0.5 < |x| ≤ 4 and |x| > 4 (erfc).
+    private static readonly double[] ErfA = [3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03, 1.85777706184603153e-1];
+    private static readonly double[] ErfB = [2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03];
+    private static readonly double[] ErfC = [5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8];
+    private static readonly double[] ErfD = [1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02, 1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03];
+    private static readonly double[] ErfP = [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2];
+    private static readonly double[] ErfQ = [2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3];
     private const double OneOverSqrtPi = 5.6418958354775628695e-1;
 
     /// <summary>The error function, erf(x) = 2/√π ∫₀ˣ e^(−t²) dt, to about 1e-16 relative (Cody's approximations).</summary>
@@ -24,7 +25,7 @@ public static class SpecialFunctions
         {
             // erf(x) = x · P(x²)/Q(x²); below 1e-300 or so x² underflows harmlessly to 0 and erf(x) = x·2/√π.
             double ysq = y * y;
-            ReadOnlySpan<double> a = ErfA, b = ErfB;
+            double[] a = ErfA, b = ErfB;
             double xnum = a[4] * ysq, xden = ysq;
             for (int i = 0; i < 3; i++)
             {
@@ -58,7 +59,7 @@ public static class SpecialFunctions
         if (y <= 4.0)
         {
             // erfc(y) = e^(−y²) · P(y)/Q(y).
-            ReadOnlySpan<double> c = ErfC, d = ErfD;
+            double[] c = ErfC, d = ErfD;
             double xnum = c[8] * y, xden = y;
             for (int i = 0; i < 7; i++)
             {
@@ -70,7 +71,7 @@ public static class SpecialFunctions
         else
         {
             // erfc(y) = e^(−y²)/y · (1/√π + 1/y² · P(1/y²)/Q(1/y²)).
-            ReadOnlySpan<double> p = ErfP, q = ErfQ;
+            double[] p = ErfP, q = ErfQ;
             double ysq = 1.0 / (y * y);
             double xnum = p[5] * ysq, xden = ysq;
             for (int i = 0; i < 4; i++)

@@ -77,12 +77,15 @@ public abstract class Network<T, TTarget> : Network<T>
         ArgumentNullException.ThrowIfNull(optimizer);
         ReadOnlySpan<T> gradients = Gradients;
         int bad = FirstNonFinite(gradients);
-        if (bad >= 0)
-        {
-            var p = ParameterTable.First(q => bad >= q.Offset && bad < q.Offset + q.Length);
-            throw new NonFiniteGradientException(p.Name, bad - p.Offset, double.CreateTruncating(gradients[bad]));
-        }
+        if (bad >= 0) ThrowNonFinite(bad, double.CreateTruncating(gradients[bad]));
         optimizer.Step(Parameters, gradients);
+    }
+
+    // Kept out of ApplyUpdate: a lambda capturing a local there would allocate its closure on every call.
+    private void ThrowNonFinite(int index, double value)
+    {
+        var p = ParameterTable.First(q => index >= q.Offset && index < q.Offset + q.Length);
+        throw new NonFiniteGradientException(p.Name, index - p.Offset, value);
     }
 
     private static int FirstNonFinite(ReadOnlySpan<T> values)

@@ -105,6 +105,36 @@ public class DenseTests
         AssertClose<double>(dbRef, dbSimd, 1e-13, "db");
     }
 
+    [Theory]
+    [InlineData("double", 130, 1030, 70)]
+    [InlineData("float", 130, 2100, 70)]
+    [InlineData("double", 40, 1500, 90)]
+    [InlineData("double", 200, 7000, 10)]
+    [InlineData("float", 300, 7000, 20)]
+    public void CacheBlockedForwardMatchesReference(string type, int batch, int inF, int outF)
+    {
+        // Both forward paths split k into slices whose partial sums wait in z, or in a when z is not kept: the packed
+        // path (batch ≥ 16, outF ≥ 2 vectors) always when k > its slice, the dot-product path (few outputs: the last
+        // two shapes) when the swept operand is larger than its L2 budget.
+        if (type == "double") CheckBlocked<double, GELU>(batch, inF, outF);
+        else CheckBlocked<float, GELU>(batch, inF, outF);
+    }
+
+    private static void CheckBlocked<T, TAct>(int batch, int inF, int outF) where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+    {
+        int ldx = inF + 5, lda = outF + 3;
+        T[] x = Random<T>(batch * ldx, 21), w = Random<T>(outF * inF, 22, 0.05), b = Random<T>(outF, 23), r = Random<T>(batch * outF, 24);
+        T[] aRef = new T[batch * lda], zRef = new T[batch * outF];
+        DenseReference.Forward<T, TAct>(aRef, lda, zRef, x, ldx, w, b, r, outF, batch, inF, outF, default);
+        foreach (bool keepZ in new[] { true, false })
+        {
+            T[] aSimd = new T[batch * lda], zSimd = keepZ ? new T[batch * outF] : [];
+            Dense.Forward<T, TAct>(aSimd, lda, zSimd, x, ldx, w, b, r, outF, batch, inF, outF, default);
+            AssertClose<T>(aRef, aSimd, 10 * Tolerance<T>(), $"a keepZ={keepZ}");
+            if (keepZ) AssertClose<T>(zRef, zSimd, 10 * Tolerance<T>(), "z");
+        }
+    }
+
     [Fact]
     public void BackwardMatchesFiniteDifferences()
     {
