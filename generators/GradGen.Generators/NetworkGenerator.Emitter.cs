@@ -23,6 +23,10 @@ internal static class Emitter
         w.Line("#nullable enable");
         w.Line("#pragma warning disable CS1591 // generated members are documented in GradGen's docs");
         w.Line();
+        // Arena.AsSpan is the extension System.MemoryExtensions.AsSpan: import it here rather than rely on the
+        // user's project having implicit usings.
+        w.Line("using global::System;");
+        w.Line();
         if (model.Namespace is not null)
         {
             w.Line($"namespace {model.Namespace};");

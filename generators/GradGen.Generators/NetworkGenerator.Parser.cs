@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text;
 using System.Threading;
 using GradGen.Generators.Model;
 using Microsoft.CodeAnalysis;
@@ -123,6 +124,9 @@ internal static class Parser
             if (t.IsGenericType)
                 problems.Add(new Problem(DiagnosticIds.UnsupportedClass, $"Network '{type.Name}' cannot be generic or nested in a generic type: every size must be a compile-time constant", -1));
         }
+        // The generator only reads class declarations, and a record could not derive from Network<T> anyway.
+        if (type.IsRecord)
+            problems.Add(new Problem(DiagnosticIds.UnsupportedClass, $"Network '{type.Name}' cannot be a record: a record may only derive from another record, and its generated part derives from GradGen.Network<T>", -1));
         if (type.IsStatic)
             problems.Add(new Problem(DiagnosticIds.UnsupportedClass, $"Network class '{type.Name}' cannot be static: a network is an object that owns its parameters", -1));
         // The analyzer sees the generated part too, whose base is GradGen.Network<…>: only another base is a problem.
@@ -143,7 +147,7 @@ internal static class Parser
     private static LayerModel ParseLayer(AttributeData a, int index, List<Problem> problems)
     {
         var kind = s_layerKinds[a.AttributeClass!.Name];
-        string source = a.ApplicationSyntaxReference?.GetSyntax().ToString() ?? a.AttributeClass.Name;
+        string source = a.ApplicationSyntaxReference?.GetSyntax() is { } syntax ? OneLine(syntax) : a.AttributeClass.Name;
         string label = "[" + source + "]";
 
         void Positive(int value, string what)
@@ -212,6 +216,21 @@ internal static class Parser
                 break;
         }
         return new LayerModel(kind, source, units, activation, slope, alpha, name, bias, weightInit, biasInit, epsilon, count, growth);
+    }
+
+    /// <summary>The attribute's text on one line and without comments: it is quoted in // comments of the generated
+    /// code, where a line break would end the comment and leave the rest of the attribute as code.</summary>
+    private static string OneLine(SyntaxNode syntax)
+    {
+        var text = new StringBuilder();
+        bool space = false;
+        foreach (var token in syntax.DescendantTokens())
+        {
+            if (text.Length > 0 && (space || token.HasLeadingTrivia)) text.Append(' ');
+            text.Append(token.Text);
+            space = token.HasTrailingTrivia;
+        }
+        return text.ToString();
     }
 
     private static InitModel ParseInit(AttributeData a, string prefix, string label, int index, bool isBias, List<Problem> problems)

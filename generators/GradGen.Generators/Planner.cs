@@ -54,7 +54,7 @@ internal sealed class ParameterPlan(string name, int[] shape, int offset, InitMo
     public string Name { get; } = name;
     public int[] Shape { get; } = shape;
     public int Offset { get; } = offset;
-    public int Length => Shape.Aggregate(1, (x, y) => x * y);
+    public long Length => Shape.Aggregate(1L, (x, y) => x * y); // long: 65536 × 65536 must not wrap to 0
     public InitModel Init { get; } = init;
     public int FanIn { get; } = fanIn;
     public int FanOut { get; } = fanOut;
@@ -138,10 +138,9 @@ internal static class Planner
             builder.Run();
             if (plan.Problems.Count == 0) builder.Layout();
         }
-        catch (TooLargeException)
+        catch (TooLargeException e)
         {
-            plan.Problems.Add(new Problem(DiagnosticIds.TooLarge,
-                $"Network '{model.Name}' expands to more than {MaxOps} layers; GradGen unrolls every layer into code, so reduce the repeat counts", -1));
+            plan.Problems.Add(new Problem(DiagnosticIds.TooLarge, $"Network '{model.Name}' {e.Message}", -1));
         }
         return plan;
     }
@@ -188,7 +187,8 @@ internal static class Planner
         return true;
     }
 
-    private sealed class TooLargeException : Exception;
+    /// <summary>The network is too large; the message completes "Network 'Name' …".</summary>
+    private sealed class TooLargeException(string message) : Exception(message);
 
     private sealed class Builder(NetworkModel model, NetworkPlan plan)
     {
@@ -282,7 +282,8 @@ internal static class Planner
 
         private T AddOp<T>(T op, int layerIndex, string kindLabel) where T : OpPlan
         {
-            if (plan.Ops.Count >= MaxOps) throw new TooLargeException();
+            if (plan.Ops.Count >= MaxOps)
+                throw new TooLargeException($"expands to more than {MaxOps} layers; GradGen unrolls every layer into code, so reduce the repeat counts");
             op.Index = plan.Ops.Count;
             op.Source = model.Layers[layerIndex].Source;
             op.Label = kindLabel + op.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -301,7 +302,8 @@ internal static class Planner
             if (plan.Parameters.Any(q => q.Constant == p.Constant))
                 p = new ParameterPlan(name, shape, _parameterOffset, init, fanIn, fanOut, p.Constant + "_" + plan.Parameters.Count);
             long next = (long)_parameterOffset + p.Length;
-            if (next > int.MaxValue / 4) throw new TooLargeException();
+            if (next > int.MaxValue / 4)
+                throw new TooLargeException($"has more than {int.MaxValue / 4} parameters (at \"{name}\", shape ({string.Join(", ", shape)})); make its layers narrower");
             _parameterOffset = (int)next;
             plan.Parameters.Add(p);
             plan.ParameterCount = _parameterOffset;
@@ -410,7 +412,8 @@ internal static class Planner
         private ValueRef AddDenseBlock(int layerIndex, LayerModel layer, string prefix, ValueRef x)
         {
             long total = x.Width + (long)layer.Count * layer.Growth;
-            if (total > int.MaxValue / 4) throw new TooLargeException();
+            if (total > int.MaxValue / 4)
+                throw new TooLargeException($"has a dense block wider than {int.MaxValue / 4} features; reduce its layers or growth");
             int index = plan.Ops.Count;
             var concat = NewBuffer("cat" + index, (int)total, BufferRole.Concat);
             var head = new ValueRef(concat, 0, x.Width);
@@ -475,7 +478,8 @@ internal static class Planner
             {
                 b.PerSampleOffset = (int)offset;
                 offset += b.Width;
-                if (offset > int.MaxValue / 4) throw new TooLargeException();
+                if (offset > int.MaxValue / 4)
+                    throw new TooLargeException($"needs more than {int.MaxValue / 4} activations per sample; make its layers narrower");
             }
             plan.PerSampleTotal = (int)offset;
             plan.ScratchWidth = plan.Ops.Select(o => o.Output.Width).DefaultIfEmpty(1).Max();
