@@ -31,12 +31,12 @@ public sealed class NetworkDeclarationAnalyzer : DiagnosticAnalyzer
         var attribute = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, networkAttribute));
         if (attribute is null) return;
 
-        var model = Parser.Parse(type, attribute, context.CancellationToken);
-        if (model.Problems.Count == 0) return;
+        var problems = Parser.AllProblems(Parser.Parse(type, attribute, context.CancellationToken));
+        if (problems.Count == 0) return;
 
         var layerAttributes = Parser.LayerAttributes(type);
         var descriptors = DiagnosticDescriptors.All.ToDictionary(d => d.Id);
-        foreach (var problem in model.Problems)
+        foreach (var problem in problems)
         {
             var location = problem.LayerIndex >= 0 && problem.LayerIndex < layerAttributes.Count
                 ? layerAttributes[problem.LayerIndex].ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation()

@@ -40,6 +40,11 @@ internal static class Parser
             .ThenBy(a => a.ApplicationSyntaxReference?.Span.Start ?? 0)
             .ToList();
 
+    /// <summary>Every problem of a declaration: the parser's, or when it has none, the planner's (unbalanced blocks,
+    /// widths, duplicate names, size). The analyzer reports these; the generator plans once and skips on any.</summary>
+    public static IReadOnlyList<Problem> AllProblems(NetworkModel model) =>
+        model.Problems.Count > 0 ? model.Problems.ToList() : Planner.Plan(model).Problems;
+
     public static NetworkModel Parse(INamedTypeSymbol type, AttributeData networkAttribute, CancellationToken cancellationToken)
     {
         try
@@ -101,12 +106,7 @@ internal static class Parser
             layers.ToEquatableArray(),
             problems.ToEquatableArray());
 
-        // Structural problems (blocks, widths, names) are found by planning the network.
-        if (problems.Count == 0)
-        {
-            var planProblems = Planner.Plan(model).Problems;
-            if (planProblems.Count > 0) model = model with { Problems = planProblems.ToEquatableArray() };
-        }
+        // Structural problems (blocks, widths, names) are the planner's to find: see AllProblems.
         return model;
     }
 

@@ -26,12 +26,17 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 transform: static (ctx, ct) => Parser.Parse((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct))
             .WithTrackingName(TrackingNames.Models);
 
-        // A declaration with problems gets no code; the analyzer reports the problems as GG diagnostics.
+        // A declaration with problems gets no code; the analyzer reports the problems as GG diagnostics. The parser's
+        // problems are filtered here; the planner's (found while planning, which the emitter does once) make Emit
+        // return null.
         var valid = models
             .Where(static m => m.Problems.Count == 0)
             .WithTrackingName(TrackingNames.ValidModels);
 
         context.RegisterSourceOutput(valid, static (spc, model) =>
-            spc.AddSource(model.FullName + ".g.cs", SourceText.From(Emitter.Emit(model), Encoding.UTF8)));
+        {
+            if (Emitter.Emit(model) is { } source)
+                spc.AddSource(model.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));
+        });
     }
 }
