@@ -46,30 +46,64 @@ public class TrainStepBenchmark
     public void Forward() => _network.Forward(_input);
 }
 
-/// <summary>The Dense kernels alone on the MLP's largest layer, float32: 2·B·784·256 FLOPs forward, twice that backward.</summary>
+/// <summary>The Dense kernels alone on the MLP's layers (784 → 256, 256 → 128, 64 → 10), ReLU, float32 and float64:
+/// 2·B·in·out FLOPs forward, twice that backward (dz, dW, db, dx).</summary>
 public class DenseKernelBenchmark
 {
-    private const int In = 784, Out = 256;
-    private float[] _x = null!, _w = null!, _b = null!, _z = null!, _a = null!, _da = null!, _dz = null!, _dx = null!, _dw = null!, _db = null!;
+    [Params("784x256", "256x128", "64x10")]
+    public string Shape { get; set; } = "784x256";
 
     [Params(64, 256)]
     public int Batch { get; set; }
 
+    [Params("float", "double")]
+    public string Type { get; set; } = "float";
+
+    private DenseCase<float> _f = null!;
+    private DenseCase<double> _d = null!;
+
     [GlobalSetup]
     public void Setup()
     {
-        var rng = new Rng(3);
-        float[] Random(int n) { var v = new float[n]; for (int i = 0; i < n; i++) v[i] = (float)rng.NextNormal(); return v; }
-        _x = Random(Batch * In); _w = Random(Out * In); _b = Random(Out);
-        _z = new float[Batch * Out]; _a = new float[Batch * Out]; _da = Random(Batch * Out); _dz = new float[Batch * Out];
-        _dx = new float[Batch * In]; _dw = new float[Out * In]; _db = new float[Out];
+        string[] parts = Shape.Split('x');
+        int inF = int.Parse(parts[0]), outF = int.Parse(parts[1]);
+        if (Type == "float") _f = new DenseCase<float>(Batch, inF, outF);
+        else _d = new DenseCase<double>(Batch, inF, outF);
     }
 
     [Benchmark]
-    public void Forward() =>
-        Dense.Forward<float, ReLU>(_a, Out, _z, _x, In, _w, _b, default, 0, Batch, In, Out, default);
+    public void Forward()
+    {
+        if (_f != null) _f.Forward();
+        else _d.Forward();
+    }
 
     [Benchmark]
+    public void Backward()
+    {
+        if (_f != null) _f.Backward();
+        else _d.Backward();
+    }
+}
+
+public sealed class DenseCase<T> where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+{
+    private readonly int _batch, _in, _out;
+    private readonly T[] _x, _w, _b, _z, _a, _da, _dz, _dx, _dw, _db;
+
+    public DenseCase(int batch, int inF, int outF)
+    {
+        (_batch, _in, _out) = (batch, inF, outF);
+        var rng = new Rng(3);
+        T[] Random(int n) { var v = new T[n]; for (int i = 0; i < n; i++) v[i] = T.CreateTruncating(rng.NextNormal()); return v; }
+        _x = Random(batch * inF); _w = Random(outF * inF); _b = Random(outF);
+        _z = new T[batch * outF]; _a = new T[batch * outF]; _da = Random(batch * outF); _dz = new T[batch * outF];
+        _dx = new T[batch * inF]; _dw = new T[outF * inF]; _db = new T[outF];
+    }
+
+    public void Forward() =>
+        Dense.Forward<T, ReLU>(_a, _out, _z, _x, _in, _w, _b, default, 0, _batch, _in, _out, default);
+
     public void Backward() =>
-        Dense.Backward<float, ReLU>(_dx, In, false, _dw, _db, _dz, _da, Out, _z, _a, Out, _x, In, _w, Batch, In, Out, default);
+        Dense.Backward<T, ReLU>(_dx, _in, false, _dw, _db, _dz, _da, _out, _z, _a, _out, _x, _in, _w, _batch, _in, _out, default);
 }

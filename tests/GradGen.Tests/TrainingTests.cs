@@ -140,6 +140,13 @@ public class TrainingTests
             Assert.Contains("param.0.weight", e.Message);
             Assert.Equal(before, fresh.Parameters.ToArray());
 
+            // An extra tensor the network has no parameter for: refused, naming it.
+            var withExtra = network.ToSafeTensors();
+            withExtra.Add("9.weight", new float[] { 1, 2 }, 2);
+            e = Assert.Throws<SafeTensorsException>(() => fresh.LoadParameters(withExtra));
+            Assert.Contains("'9.weight'", e.Message);
+            Assert.Equal(before, fresh.Parameters.ToArray());
+
             // A file for another shape: refused, naming the tensor.
             var other = new ActRelu(2);
             var file = SafeTensorsFile.Read(path);

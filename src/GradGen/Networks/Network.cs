@@ -119,7 +119,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Loads every parameter from <paramref name="file"/>, where each is named <paramref name="prefix"/> + its
     /// PyTorch name (a PyTorch state_dict saved with safetensors has no prefix). Everything is checked before anything is
-    /// copied: a missing or extra tensor, a wrong shape or a wrong dtype (F32 for float networks, F64 for Float64)
+    /// copied: a missing tensor, an extra one under the prefix, a wrong shape or a wrong dtype (F32 for float networks, F64 for Float64)
     /// throws <see cref="SafeTensorsException"/> naming the tensor, and leaves the parameters as they were.</summary>
     public void LoadParameters(SafeTensorsFile file, string prefix = "")
     {
@@ -139,7 +139,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             tensors[i] = tensor;
         }
         var extra = file.Tensors.Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal) && !_byName.ContainsKey(t.Name[prefix.Length..])).Select(t => t.Name).ToList();
-        if (extra.Count > 0 && prefix.Length == 0)
+        if (extra.Count > 0)
             throw new SafeTensorsException($"{file.SourceName}: tensor '{extra[0]}' matches no parameter of {GetType().Name} (its parameters are {string.Join(", ", _parameters.Select(p => p.Name))})");
         for (int i = 0; i < tensors.Length; i++)
         {
