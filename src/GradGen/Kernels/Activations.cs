@@ -16,7 +16,9 @@ public interface IActivation<T>
 
 // Every activation below follows PyTorch's CPU kernels formula for formula (ATen/native/cpu/Activation.cpp and
 // UnaryOpsKernel.cpp), so that float64 results agree with PyTorch to rounding. The float overloads compute in double
-// and round once. Cheap piecewise-linear ones also have Vector512 members, which the kernels use (see VectorActivation).
+// and round once. The piecewise-linear ones, and Sigmoid, SiLU and Tanh (through the vector e^x and tanh in
+// SpecialFunctions, a few ulp from Math's), also have Vector512 members, which the kernels use (see VectorActivation).
+// GELU (erf), GELUTanh (1 + tanh cancels for very negative z), Softplus and ELU stay scalar.
 
 /// <summary>f(z) = z.</summary>
 public readonly struct Identity : IActivation<float>, IActivation<double>
@@ -42,6 +44,22 @@ public readonly struct Sigmoid : IActivation<float>, IActivation<double>
     }
     public float Derivative(float z, float a) => a * (1f - a);
     public double Derivative(double z, double a) => a * (1.0 - a);
+
+    // The vector members run the scalar formula lane by lane; SpecialFunctions.Exp is within 1 ulp of Math.Exp, so
+    // the results agree with the scalar ones to rounding. Floats go through double and round once, like the scalars.
+    internal Vector512<T> Forward<T>(Vector512<T> z) => VectorInDouble.Apply<T, SigmoidFormula>(z);
+    internal Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) where T : INumberBase<T> => a * (Vector512<T>.One - a);
+
+    private readonly struct SigmoidFormula : IVectorFormula
+    {
+        public Vector512<double> Apply(Vector512<double> z)
+        {
+            // As the scalar: only e^−|z| is formed; 1/(1 + e) where z ≥ 0, e/(1 + e) elsewhere (and for NaN).
+            Vector512<double> e = SpecialFunctions.Exp(-Vector512.Abs(z));
+            Vector512<double> onePlusE = Vector512<double>.One + e;
+            return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(z, Vector512<double>.Zero), Vector512<double>.One / onePlusE, e / onePlusE);
+        }
+    }
 }
 
 /// <summary>f(z) = tanh z; f' = 1 − a².</summary>
@@ -51,6 +69,15 @@ public readonly struct Tanh : IActivation<float>, IActivation<double>
     public double Forward(double z) => Math.Tanh(z);
     public float Derivative(float z, float a) => 1f - a * a;
     public double Derivative(double z, double a) => 1.0 - a * a;
+
+    // Vector members: tanh in double (see Sigmoid and SpecialFunctions.Tanh); the derivative is the same formula in a.
+    internal Vector512<T> Forward<T>(Vector512<T> z) => VectorInDouble.Apply<T, TanhFormula>(z);
+    internal Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) where T : INumberBase<T> => Vector512<T>.One - a * a;
+
+    private readonly struct TanhFormula : IVectorFormula
+    {
+        public Vector512<double> Apply(Vector512<double> z) => SpecialFunctions.Tanh(z);
+    }
 }
 
 /// <summary>f(z) = max(0, z); f'(0) = 0 as in PyTorch. NaN propagates, as torch.relu does.</summary>
@@ -138,6 +165,24 @@ public readonly struct SiLU : IActivation<float>, IActivation<double>
         double s = 1.0 / (1.0 + Math.Exp(-z));
         return s * (1.0 + z * (1.0 - s));
     }
+
+    // Vector members: the scalar formulas lane by lane, in double (see Sigmoid).
+    internal Vector512<T> Forward<T>(Vector512<T> z) => VectorInDouble.Apply<T, SiLUFormula>(z);
+    internal Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) => VectorInDouble.Apply<T, SiLUDerivativeFormula>(z);
+
+    private readonly struct SiLUFormula : IVectorFormula
+    {
+        public Vector512<double> Apply(Vector512<double> z) => z / (Vector512<double>.One + SpecialFunctions.Exp(-z));
+    }
+
+    private readonly struct SiLUDerivativeFormula : IVectorFormula
+    {
+        public Vector512<double> Apply(Vector512<double> z)
+        {
+            Vector512<double> s = Vector512<double>.One / (Vector512<double>.One + SpecialFunctions.Exp(-z));
+            return s * (Vector512<double>.One + z * (Vector512<double>.One - s));
+        }
+    }
 }
 
 /// <summary>Softplus with beta 1 and PyTorch's threshold 20: f(z) = log(1 + e^z), or z when z &gt; 20; f' = σ(z).</summary>
@@ -179,7 +224,16 @@ public readonly struct ELU : IActivation<float>, IActivation<double>
 /// The typeof tests are JIT-time constants for struct type arguments, so each kernel instantiation keeps one branch.</summary>
 internal static class VectorActivation
 {
+    /// <summary>TAct has vector members whose results agree with its scalar members to rounding (Sigmoid and SiLU
+    /// use SpecialFunctions.Exp and Tanh, which can differ from Math's in the last bits). The Dense kernels, whose products already
+    /// round differently from the reference, use these.</summary>
     public static bool IsSupported<T, TAct>()
+        => IsBitExact<T, TAct>() || (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported
+                                     && (typeof(TAct) == typeof(Sigmoid) || typeof(TAct) == typeof(SiLU) || typeof(TAct) == typeof(Tanh)));
+
+    /// <summary>TAct has vector members whose results equal its scalar members bit for bit (the piecewise-linear ones).
+    /// The element-wise kernels, which promise results identical to their scalar path, use only these.</summary>
+    public static bool IsBitExact<T, TAct>()
         => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported
            && (typeof(TAct) == typeof(Identity) || typeof(TAct) == typeof(ReLU) || typeof(TAct) == typeof(LeakyReLU));
 
@@ -189,6 +243,9 @@ internal static class VectorActivation
         if (typeof(TAct) == typeof(Identity)) return z;
         if (typeof(TAct) == typeof(ReLU)) return Unsafe.As<TAct, ReLU>(ref act).Forward(z);
         if (typeof(TAct) == typeof(LeakyReLU)) return Unsafe.As<TAct, LeakyReLU>(ref act).Forward(z);
+        if (typeof(TAct) == typeof(Sigmoid)) return Unsafe.As<TAct, Sigmoid>(ref act).Forward(z);
+        if (typeof(TAct) == typeof(SiLU)) return Unsafe.As<TAct, SiLU>(ref act).Forward(z);
+        if (typeof(TAct) == typeof(Tanh)) return Unsafe.As<TAct, Tanh>(ref act).Forward(z);
         throw new NotSupportedException();
     }
 
@@ -198,6 +255,32 @@ internal static class VectorActivation
         if (typeof(TAct) == typeof(Identity)) return Vector512<T>.One;
         if (typeof(TAct) == typeof(ReLU)) return Unsafe.As<TAct, ReLU>(ref act).Derivative(z, a);
         if (typeof(TAct) == typeof(LeakyReLU)) return Unsafe.As<TAct, LeakyReLU>(ref act).Derivative(z, a);
+        if (typeof(TAct) == typeof(Sigmoid)) return Unsafe.As<TAct, Sigmoid>(ref act).Derivative(z, a);
+        if (typeof(TAct) == typeof(SiLU)) return Unsafe.As<TAct, SiLU>(ref act).Derivative(z, a);
+        if (typeof(TAct) == typeof(Tanh)) return Unsafe.As<TAct, Tanh>(ref act).Derivative(z, a);
+        throw new NotSupportedException();
+    }
+}
+
+/// <summary>A double-precision vector formula, passed as a struct type argument so that the JIT inlines it.</summary>
+internal interface IVectorFormula
+{
+    Vector512<double> Apply(Vector512<double> z);
+}
+
+internal static class VectorInDouble
+{
+    /// <summary>Applies <typeparamref name="TFormula"/> to a vector of T: directly for double; for float widened to two
+    /// vectors of double and narrowed once, as the scalar float overloads compute in double and round once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Apply<T, TFormula>(Vector512<T> z) where TFormula : struct, IVectorFormula
+    {
+        if (typeof(T) == typeof(double)) return default(TFormula).Apply(z.As<T, double>()).As<double, T>();
+        if (typeof(T) == typeof(float))
+        {
+            (Vector512<double> lower, Vector512<double> upper) = Vector512.Widen(z.As<T, float>());
+            return Vector512.Narrow(default(TFormula).Apply(lower), default(TFormula).Apply(upper)).As<float, T>();
+        }
         throw new NotSupportedException();
     }
 }

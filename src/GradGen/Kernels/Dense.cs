@@ -12,7 +12,8 @@ namespace GradGen.Kernels;
 /// Aliasing: x must not share elements with a or z (it may share a buffer with them, in other columns); r may not share
 /// elements with a or z either. In the backward pass da is read completely into dz before dx is written, so dx may share
 /// a buffer with da, even the same elements.
-/// No call allocates on the heap.
+/// No call allocates on the heap, except once per thread: the first forward with batch ≥ 16 and outF ≥ 2 vectors on a
+/// thread allocates that thread's 256 KB buffer for packed weights (<see cref="PackBuffer{T}"/>), which later calls reuse.
 /// </remarks>
 public static class Dense
 {
@@ -103,10 +104,13 @@ public static class Dense
         }
     }
 
-    // The forward for batches big enough to amortise a repacking of w: for each panel of 4v outputs and each k-slice
-    // of kc, w's slice is copied transposed into a stack buffer (kc, 4v) (zero-padded past the last output), and then
-    // every 4-row block of x runs the same broadcast-and-FMA loop as the backward products (x[i, k] broadcast times a
-    // contiguous row of wᵀ), with no horizontal sums. Partial sums over k-slices wait in the output (z, or else a).
+    // The forward for batches big enough to amortise a repacking of w, BLIS-style. For each panel of 4v outputs, w's
+    // rows are packed transposed (Packing.PackTransposed, v×v register transposes) into wᵀ (kc, 4v): one aligned
+    // 256-byte row per k, in a per-thread buffer of 256 KB that stays in L2. kc is the whole of k whenever the panel fits
+    // (k ≤ 1024, every MNIST layer), so there is a single pass and no partial sums. Then every 4-row block of x runs
+    // the micro-kernel: per k, 4 loads of the wᵀ row, 4 broadcasts of x[i, k], 16 FMAs into 4×4v accumulators
+    // (the same broadcast-and-FMA loop as the backward products, with no horizontal sums). For larger k the panel is
+    // built one k-slice at a time and the partial sums wait in the output (z, or else a).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ForwardPacked<T, TAct>(T* pa, int lda, T* pz, T* px, int ldx, T* pw, T* pb, T* pr, int ldr,
         int batch, int k, int n, ref TAct act)
@@ -114,8 +118,8 @@ public static class Dense
         where TAct : struct, IActivation<T>
     {
         int v = Vector512<T>.Count, panel = 4 * v;
-        int kc = 4096 / panel; // the packed slice is 4096 elements: 32 KB of double or 16 KB of float, L1-sized
-        T* packed = stackalloc T[kc * panel];
+        int kc = Math.Min(k, PackBuffer<T>.Length / panel);
+        T* packed = PackBuffer<T>.Get();
         T* tile = stackalloc T[Rows * panel];
         T* partial = pz != null ? pz : pa;
         long ldp = pz != null ? n : lda;
@@ -127,12 +131,7 @@ public static class Dense
             {
                 int kLen = Math.Min(kc, k - k0);
                 bool first = k0 == 0, last = k0 + kLen >= k;
-                for (int c = 0; c < panel; c++)
-                {
-                    T* src = pw + (long)(n0 + c) * k + k0;
-                    if (c < width) for (int p = 0; p < kLen; p++) packed[p * panel + c] = src[p];
-                    else for (int p = 0; p < kLen; p++) packed[p * panel + c] = T.Zero;
-                }
+                Packing.PackTransposed(packed, panel, pw, k, n0, width, k0, kLen);
                 for (int i0 = 0; i0 < batch; i0 += Rows)
                 {
                     // Rows past the edge are clamped to the last row: computed, never stored.

@@ -20,7 +20,7 @@ public static class Elementwise
         where TAct : struct, IActivation<T>
     {
         ValidateActivate(a, lda, z, x, ldx, r, ldr, batch, width);
-        if (!Simd.Enabled<T>() || !VectorActivation.IsSupported<T, TAct>())
+        if (!Simd.Enabled<T>() || !VectorActivation.IsBitExact<T, TAct>())
         {
             ElementwiseReference.Activate(a, lda, z, x, ldx, r, ldr, batch, width, act);
             return;
@@ -60,7 +60,7 @@ public static class Elementwise
         where TAct : struct, IActivation<T>
     {
         ValidateActivateBackward<T, TAct>(dz, da, ldda, z, ldz, a, lda, batch, width);
-        if (!Simd.Enabled<T>() || !VectorActivation.IsSupported<T, TAct>())
+        if (!Simd.Enabled<T>() || !VectorActivation.IsBitExact<T, TAct>())
         {
             ElementwiseReference.ActivateBackward(dz, da, ldda, z, ldz, a, lda, batch, width, act);
             return;

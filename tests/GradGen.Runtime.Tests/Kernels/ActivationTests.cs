@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using GradGen.Kernels;
 
 namespace GradGen.Runtime.Tests.Kernels;
@@ -97,4 +98,53 @@ public class ActivationTests
         Assert.Equal(0.0, new GELU().Forward(-40.0));
         Assert.True(double.IsNaN(new ReLU().Forward(double.NaN)));          // NaN propagates, as torch.relu
     }
+
+    private sealed class VectorMatchesScalar : IActivationVisitor
+    {
+        public void Visit<TAct>(TAct act) where TAct : struct, IActivation<float>, IActivation<double>
+        {
+            // The vector members the kernels use must agree with the scalar formulas lane by lane: float64 to 1e-13
+            // relative, float32 to one rounding (both compute in double and round once). Far tails, ±∞, NaN and −0 too.
+            if (!VectorActivation.IsSupported<double, TAct>()) return;
+            var points = new List<double>(Points) { -800, -745.5, -720, -700, -40, 40, 700, 800, -0.0, 0.0, 1e-300, -1e-300,
+                double.PositiveInfinity, double.NegativeInfinity, double.NaN, 3e-8, -3e-8 };
+            while (points.Count % 16 != 0) points.Add(0.5);
+            for (int i = 0; i < points.Count; i += 16)
+            {
+                Check<double, TAct>(act, points.Skip(i).Take(8).ToArray(), 1e-13);
+                Check<double, TAct>(act, points.Skip(i + 8).Take(8).ToArray(), 1e-13);
+                Check<float, TAct>(act, points.Skip(i).Take(16).Select(p => (float)p).ToArray(), 1.2e-7);
+            }
+        }
+
+        private static void Check<T, TAct>(TAct act, T[] z, double relTol)
+            where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            where TAct : struct, IActivation<T>
+        {
+            Vector512<T> zv = Vector512.Create(z);
+            Vector512<T> av = VectorActivation.Forward<T, TAct>(ref act, zv);
+            // The derivative from the same a as the scalar one: where it is 1 − a² (Tanh) or a(1 − a) (Sigmoid) and
+            // saturates, a last-bit difference in a would otherwise be amplified far beyond the derivative's own error.
+            var aScalar = new T[z.Length];
+            for (int l = 0; l < z.Length; l++) aScalar[l] = act.Forward(z[l]);
+            Vector512<T> dv = VectorActivation.Derivative<T, TAct>(ref act, zv, Vector512.Create(aScalar));
+            for (int l = 0; l < z.Length; l++)
+            {
+                T a = aScalar[l], d = act.Derivative(z[l], a);
+                Close(a, av[l], $"{typeof(TAct).Name}<{typeof(T).Name}>({z[l]})");
+                Close(d, dv[l], $"{typeof(TAct).Name}'<{typeof(T).Name}>({z[l]})");
+            }
+
+            void Close(T expected, T actual, string what)
+            {
+                double e = double.CreateTruncating(expected), g = double.CreateTruncating(actual);
+                if (double.IsNaN(e) || double.IsInfinity(e) || e == 0) Assert.True(e.Equals(g), $"{what}: scalar {e:R}, vector {g:R}");
+                else Assert.True(Math.Abs(e - g) <= relTol * Math.Abs(e), $"{what}: scalar {e:R}, vector {g:R}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelTestUtil.Activations), MemberType = typeof(KernelTestUtil))]
+    public void VectorMembersMatchScalarMembers(string name) => KernelTestUtil.With(name, new VectorMatchesScalar());
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using GradGen.Kernels;
 
 namespace GradGen.Runtime.Tests.Kernels;
@@ -65,4 +66,57 @@ public class SpecialFunctionsTests
     [InlineData(3.0, 19.085536923187668)]
     public void ExpM1IsAccurateForTinyArguments(double x, double expected)
         => Assert.True(Math.Abs(SpecialFunctions.ExpM1(x) - expected) <= 4e-16 * Math.Abs(expected), $"expm1({x}) = {SpecialFunctions.ExpM1(x):R}");
+
+    [Fact]
+    public void VectorExpIsWithinOneUlpOfMathExp()
+    {
+        // Normal results within 1 ulp (2.2e-16 relative is one ulp just below a power of two); subnormal results within
+        // one subnormal step; and the edges exactly: overflow, underflow, NaN, ±∞, −0.
+        var rng = new Rng(9);
+        var lanes = new double[8];
+        for (int i = 0; i < 200_000; i++)
+        {
+            for (int l = 0; l < 8; l++) lanes[l] = i % 4 == 0 ? rng.NextUniform(-760, 720) : rng.NextUniform(-30, 30);
+            Vector512<double> e = SpecialFunctions.Exp(Vector512.Create(lanes));
+            for (int l = 0; l < 8; l++)
+            {
+                double expected = Math.Exp(lanes[l]), actual = e[l];
+                double allowed = expected >= 2.2250738585072014e-308 ? 2.3e-16 * expected : double.Epsilon;
+                if (double.IsInfinity(expected)) Assert.Equal(expected, actual);
+                else Assert.True(Math.Abs(actual - expected) <= allowed, $"exp({lanes[l]:R}) = {expected:R}, vector {actual:R}");
+            }
+        }
+        double[] edges = [-800, -745.2, -745.1, -744.5, -708.4, 709.78, 709.79, 710, 1e300, double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 1e-300];
+        foreach (double x in edges) Assert.Equal(Math.Exp(x), SpecialFunctions.Exp(Vector512.Create(x))[0]);
+    }
+
+    [Fact]
+    public void VectorExpM1AndTanhAgreeWithScalar()
+    {
+        // A few ulp of the scalar versions (4e-16 relative), over tiny, moderate and saturating arguments.
+        var rng = new Rng(10);
+        var lanes = new double[8];
+        for (int i = 0; i < 100_000; i++)
+        {
+            for (int l = 0; l < 8; l++)
+            {
+                double magnitude = Math.Pow(10, rng.NextUniform(-12, 2.7)); // 1e-12 … 500
+                lanes[l] = rng.NextUniform(-1, 1) < 0 ? -magnitude : magnitude;
+            }
+            Vector512<double> x = Vector512.Create(lanes), m = SpecialFunctions.ExpM1(x), t = SpecialFunctions.Tanh(x);
+            for (int l = 0; l < 8; l++)
+            {
+                double expectedM = SpecialFunctions.ExpM1(lanes[l]), expectedT = Math.Tanh(lanes[l]);
+                if (double.IsInfinity(expectedM)) Assert.Equal(expectedM, m[l]);
+                else Assert.True(Math.Abs(m[l] - expectedM) <= 1e-15 * Math.Abs(expectedM), $"expm1({lanes[l]:R}) = {expectedM:R}, vector {m[l]:R}");
+                Assert.True(Math.Abs(t[l] - expectedT) <= 1e-15 * Math.Abs(expectedT), $"tanh({lanes[l]:R}) = {expectedT:R}, vector {t[l]:R}");
+            }
+        }
+        double[] edges = [0.0, -0.0, 1e-300, -1e-300, 20, -20, 400, -400, double.PositiveInfinity, double.NegativeInfinity, double.NaN];
+        foreach (double x in edges)
+        {
+            Assert.Equal(Math.Tanh(x), SpecialFunctions.Tanh(Vector512.Create(x))[0]);
+            Assert.Equal(SpecialFunctions.ExpM1(x), SpecialFunctions.ExpM1(Vector512.Create(x))[0]);
+        }
+    }
 }
