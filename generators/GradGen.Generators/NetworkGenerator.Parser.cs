@@ -76,6 +76,9 @@ internal static class Parser
         if (!Enum.IsDefined(typeof(LossKind), loss))
             problems.Add(new Problem(DiagnosticIds.UnknownValue, $"Network '{name}' has loss value {lossValue}, which is not a member of GradGen.Loss", -1));
         bool inferenceOnly = NamedBool(networkAttribute, "InferenceOnly", false);
+        if (loss != LossKind.None && inferenceOnly)
+            problems.Add(new Problem(DiagnosticIds.InvalidValue,
+                $"Network '{name}' sets both Loss = Loss.{loss} and InferenceOnly = true; drop InferenceOnly to train it, or the loss to only run it forward", -1));
         if (loss == LossKind.None && !inferenceOnly)
             problems.Add(new Problem(DiagnosticIds.MissingLoss,
                 $"Network '{name}' declares no loss, so it cannot be trained: set Loss on [Network] (for example Loss = Loss.SoftmaxCrossEntropy), or set InferenceOnly = true", -1));
@@ -212,6 +215,8 @@ internal static class Parser
                 Positive(count, "the number of layers");
                 Positive(growth, "the growth (units per layer)");
                 activation = Act("activation", "Activation");
+                weightInit = ParseInit(a, "Weight", label, index, isBias: false, problems);
+                biasInit = ParseInit(a, "Bias", label, index, isBias: true, problems);
                 name ??= "block";
                 break;
         }

@@ -192,7 +192,13 @@ internal static class Planner
 
     private sealed class Builder(NetworkModel model, NetworkPlan plan)
     {
-        private int _unnamedCounter;
+        /// <summary>Where names are given, as PyTorch's module tree would give them: a prefix ("" at the top, "3." inside
+        /// the fourth repetition of a block) and the next index for an unnamed layer in that scope.</summary>
+        private sealed class NameScope(string prefix)
+        {
+            public string Prefix { get; } = prefix;
+            public int NextIndex { get; set; }
+        }
         private int _parameterOffset;
         private readonly Dictionary<string, int> _names = new(StringComparer.Ordinal);
 
@@ -201,10 +207,10 @@ internal static class Planner
             var input = new BufferPlan("input", model.Inputs, BufferRole.Input);
             plan.Buffers.Add(input);
             plan.Input = new ValueRef(input, 0, model.Inputs) { Pinned = true };
-            plan.Output = Lower(0, model.Layers.Count, "", plan.Input);
+            plan.Output = Lower(0, model.Layers.Count, new NameScope(""), plan.Input);
         }
 
-        private ValueRef Lower(int start, int end, string prefix, ValueRef current)
+        private ValueRef Lower(int start, int end, NameScope scope, ValueRef current)
         {
             for (int i = start; i < end; i++)
             {
@@ -212,10 +218,10 @@ internal static class Planner
                 switch (layer.Kind)
                 {
                     case LayerKind.Dense:
-                        current = AddDense(i, layer, ParameterName(layer.Name, prefix, i), current, layer.Units, layer.Activation, layer.Bias, "Dense");
+                        current = AddDense(i, layer, ParameterName(layer.Name, scope), current, layer.Units, layer.Activation, layer.Bias, "Dense");
                         break;
                     case LayerKind.LayerNorm:
-                        current = AddLayerNorm(i, layer, ParameterName(layer.Name, prefix, i), current);
+                        current = AddLayerNorm(i, layer, ParameterName(layer.Name, scope), current);
                         if (layer.Activation != ActivationKind.Identity)
                             current = AddActivate(i, layer, current, null, new ActivationPlan(layer.Activation, layer.Slope, layer.Alpha));
                         break;
@@ -225,20 +231,27 @@ internal static class Planner
                     case LayerKind.Repeat:
                     {
                         int close = Matching(i);
+                        // A body with named layers is a module repeated, as nn.Sequential(*[Block() for _ in range(n)]):
+                        // each repetition takes the scope's next index and names its layers under it ("3.fc1"). A body of
+                        // unnamed layers only is flat, as nn.Sequential(*[nn.Linear(…) for _ in range(n)]) ("0" … "n−1").
+                        bool isModule = HasNamedLayers(i + 1, close);
                         for (int r = 0; r < layer.Count; r++)
-                            current = Lower(i + 1, close, prefix + r.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", current);
+                        {
+                            var inner = isModule ? new NameScope(scope.Prefix + Index(scope) + ".") : scope;
+                            current = Lower(i + 1, close, inner, current);
+                        }
                         i = close;
                         break;
                     }
                     case LayerKind.Residual:
                     {
                         int close = Matching(i);
-                        current = AddResidual(i, layer, close, prefix, current);
+                        current = AddResidual(i, layer, close, scope, current);
                         i = close;
                         break;
                     }
                     case LayerKind.DenseBlock:
-                        current = AddDenseBlock(i, layer, prefix, current);
+                        current = AddDenseBlock(i, layer, scope, current);
                         break;
                 }
                 if (plan.Problems.Count > 0) return current;
@@ -262,10 +275,17 @@ internal static class Planner
             throw new InvalidOperationException("unbalanced blocks pass CheckBalance"); // unreachable
         }
 
-        private string ParameterName(string? declared, string prefix, int layerIndex)
+        private static string ParameterName(string? declared, NameScope scope) => scope.Prefix + (declared ?? Index(scope));
+
+        private static string Index(NameScope scope) => (scope.NextIndex++).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        private bool HasNamedLayers(int start, int end)
         {
-            if (declared is not null) return prefix + declared;
-            return (_unnamedCounter++).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            for (int j = start; j < end; j++)
+            {
+                if (model.Layers[j].Name is not null || model.Layers[j].Kind == LayerKind.DenseBlock) return true;
+            }
+            return false;
         }
 
         private bool ClaimName(string name, int layerIndex)
@@ -377,11 +397,11 @@ internal static class Planner
             return op.Output;
         }
 
-        private ValueRef AddResidual(int open, LayerModel layer, int close, string prefix, ValueRef skip)
+        private ValueRef AddResidual(int open, LayerModel layer, int close, NameScope scope, ValueRef skip)
         {
             skip.Pinned = true; // the skip-add reads it again after the body: it must stay where it is
             int firstOp = plan.Ops.Count;
-            var body = Lower(open + 1, close, prefix, skip);
+            var body = Lower(open + 1, close, scope, skip);
             if (plan.Problems.Count > 0) return body;
             if (body.Width != skip.Width)
             {
@@ -409,7 +429,7 @@ internal static class Planner
             return AddActivate(open, layer, body, skip, act, "ResidualAdd");
         }
 
-        private ValueRef AddDenseBlock(int layerIndex, LayerModel layer, string prefix, ValueRef x)
+        private ValueRef AddDenseBlock(int layerIndex, LayerModel layer, NameScope scope, ValueRef x)
         {
             long total = x.Width + (long)layer.Count * layer.Growth;
             if (total > int.MaxValue / 4)
@@ -433,7 +453,7 @@ internal static class Planner
                 int width = x.Width + i * layer.Growth;
                 var features = new ValueRef(concat, 0, width);
                 var output = new ValueRef(concat, width, layer.Growth);
-                string name = prefix + layer.Name + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                string name = scope.Prefix + layer.Name + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 AddDense(layerIndex, layer, name, features, layer.Growth, layer.Activation, bias: true, "DenseBlock", into: output);
                 if (plan.Problems.Count > 0) return x;
             }

@@ -79,6 +79,8 @@ static int Run(Settings s)
     string? outputDirectory = Path.GetDirectoryName(outputPath);
     if (outputDirectory is not null && !Directory.Exists(outputDirectory))
         throw new UserError($"--output: directory {outputDirectory} does not exist");
+    if (Directory.Exists(outputPath))
+        throw new UserError($"--output: {outputPath} is a directory; give a file name, for example {Path.Combine(outputPath, "fashion-mnist.safetensors")}");
 
     var loaded = TrainingData.Load(s.Data, s.Embedded);
     DataSet train = loaded.Train, evaluation = loaded.Evaluation;

@@ -182,6 +182,11 @@ public sealed class DiagnosticTests
             [{|GG0011:Dense(1, Name = "my layer")|}]
             public partial class NameWithSpace;
             """, new[] { "\"my layer\"", "white space" }),
+        ["LossAndInferenceOnly"] = ("""
+            [{|GG0011:Network(4, Loss = Loss.MeanSquaredError, InferenceOnly = true)|}]
+            [Dense(1)]
+            public partial class LossAndInferenceOnly;
+            """, new[] { "'LossAndInferenceOnly'", "Loss.MeanSquaredError", "InferenceOnly = true" }),
 
         // GG0012
         ["HugeRepeat"] = ("""

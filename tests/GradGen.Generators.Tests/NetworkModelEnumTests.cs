@@ -40,7 +40,7 @@ public sealed class NetworkModelEnumTests
     public void Every_layer_attribute_of_the_runtime_is_a_layer_kind()
     {
         var attributes = typeof(NetworkAttribute).Assembly.GetTypes()
-            .Where(t => t.Namespace == "GradGen" && t.IsPublic && typeof(Attribute).IsAssignableFrom(t) && t != typeof(NetworkAttribute))
+            .Where(t => t.Namespace == "GradGen" && t.IsPublic && !t.IsAbstract && typeof(Attribute).IsAssignableFrom(t) && t != typeof(NetworkAttribute))
             .Select(t => t.Name)
             .Order(StringComparer.Ordinal);
         var kinds = Enum.GetNames<LayerKind>().Select(n => n + "Attribute").Order(StringComparer.Ordinal);

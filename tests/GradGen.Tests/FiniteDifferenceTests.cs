@@ -14,7 +14,7 @@ public class FiniteDifferenceTests
         "mlp_relu_ce", "deep_sigmoid_mse",
         "act_sigmoid", "act_tanh", "act_relu", "act_leaky_relu", "act_gelu", "act_gelu_tanh", "act_silu", "act_softplus", "act_elu",
         "bce_logits_tanh", "deep_linear_nobias", "residual_mse", "dense_concat_ce", "layernorm_mse",
-        "unfused_residual", "blocks_after_input", "nested_network",
+        "unfused_residual", "blocks_after_input", "nested_network", "sequential_of_blocks",
     };
 
     internal static Network<double> Create(string name, int maxBatch) => name switch
@@ -22,6 +22,7 @@ public class FiniteDifferenceTests
         "unfused_residual" => new UnfusedResidual.Float64(maxBatch, seed: 11),
         "blocks_after_input" => new BlocksAfterInput.Float64(maxBatch, seed: 12),
         "nested_network" => new Container.NestedNetwork.Float64(maxBatch, seed: 13),
+        "sequential_of_blocks" => new SequentialOfBlocks.Float64(maxBatch, seed: 14),
         _ => PyTorchAgreementTests.Create(name, maxBatch),
     };
 

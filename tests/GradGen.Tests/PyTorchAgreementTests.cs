@@ -79,6 +79,12 @@ public class PyTorchAgreementTests
         foreach (var p in network.ParameterTable)
             Assert.Equal(c.File["param." + p.Name].Shape, p.Shape);
 
+        var blocks = new SequentialOfBlocks(1);
+        Assert.Equal(new[] { "0.weight", "0.bias", "1.fc1.weight", "1.fc1.bias", "2.fc1.weight", "2.fc1.bias", "grow0.weight", "grow0.bias", "grow1.weight", "grow1.bias", "3.weight", "3.bias" },
+            blocks.ParameterTable.Select(p => p.Name));
+        Assert.All(blocks.Parameter("grow1.weight").ToArray(), w => Assert.Equal(0.5f, w)); // [DenseBlock(…, WeightInit = Init.Constant, WeightValue = 0.5)]
+        Assert.All(blocks.Parameter("grow0.bias").ToArray(), b => Assert.Equal(0f, b));
+
         var residual = new ResidualMse.Float64(1);
         Assert.Equal("0.fc1.weight", residual.ParameterTable[0].Name);
         Assert.Equal("3.fc2.bias", residual.ParameterTable[^1].Name);

@@ -26,28 +26,12 @@ public sealed class NetworkAttribute(int inputs) : Attribute
     public bool InferenceOnly { get; set; }
 }
 
-/// <summary>A fully connected layer, PyTorch's <c>nn.Linear</c> followed by an optional activation:
-/// a = act(x·Wᵀ + b), with W stored [out, in].</summary>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class DenseAttribute(int units, Activation activation = Activation.Identity) : Attribute
+/// <summary>What layers with a weight matrix and a bias share: how those are initialised. The defaults reproduce
+/// PyTorch's <c>nn.Linear</c> (weight and bias uniform in ±1/√fan_in).</summary>
+public abstract class LinearLayerAttribute : Attribute
 {
-    /// <summary>Output features.</summary>
-    public int Units { get; } = units;
-
-    /// <summary>The activation applied to the layer's output.</summary>
-    public Activation Activation { get; } = activation;
-
-    /// <summary>The parameter name prefix ("&lt;name&gt;.weight"). Unnamed layers are numbered in forward order.</summary>
-    public string? Name { get; set; }
-
-    /// <summary>Whether the layer has a bias (default true).</summary>
-    public bool Bias { get; set; } = true;
-
-    /// <summary>Negative slope of <see cref="Activation.LeakyReLU"/> (PyTorch's default 0.01).</summary>
-    public double Slope { get; set; } = 0.01;
-
-    /// <summary>Alpha of <see cref="Activation.ELU"/> (PyTorch's default 1).</summary>
-    public double Alpha { get; set; } = 1.0;
+    // Internal: only GradGen's own layers derive from it, and the generator reads them by name.
+    private protected LinearLayerAttribute() { }
 
     /// <summary>How the weight is initialised.</summary>
     public Init WeightInit { get; set; } = Init.Default;
@@ -77,6 +61,30 @@ public sealed class DenseAttribute(int units, Activation activation = Activation
     public double BiasHigh { get; set; } = 1.0;
     /// <summary>Value for <see cref="Init.Constant"/>.</summary>
     public double BiasValue { get; set; }
+}
+
+/// <summary>A fully connected layer, PyTorch's <c>nn.Linear</c> followed by an optional activation:
+/// a = act(x·Wᵀ + b), with W stored [out, in].</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DenseAttribute(int units, Activation activation = Activation.Identity) : LinearLayerAttribute
+{
+    /// <summary>Output features.</summary>
+    public int Units { get; } = units;
+
+    /// <summary>The activation applied to the layer's output.</summary>
+    public Activation Activation { get; } = activation;
+
+    /// <summary>The parameter name prefix ("&lt;name&gt;.weight"). Unnamed layers are numbered in forward order.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Whether the layer has a bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+
+    /// <summary>Negative slope of <see cref="Activation.LeakyReLU"/> (PyTorch's default 0.01).</summary>
+    public double Slope { get; set; } = 0.01;
+
+    /// <summary>Alpha of <see cref="Activation.ELU"/> (PyTorch's default 1).</summary>
+    public double Alpha { get; set; } = 1.0;
 }
 
 /// <summary>Layer normalisation over the features, PyTorch's <c>nn.LayerNorm(width, eps)</c> with a learned
@@ -142,7 +150,7 @@ public sealed class EndResidualAttribute : Attribute;
 /// each reading the concatenation of the block's input and every earlier layer's output. The block's output
 /// is that whole concatenation (input width + layers·growth). Layer i is named "&lt;Name&gt;&lt;i&gt;".</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class DenseBlockAttribute(int layers, int growth, Activation activation = Activation.ReLU) : Attribute
+public sealed class DenseBlockAttribute(int layers, int growth, Activation activation = Activation.ReLU) : LinearLayerAttribute
 {
     /// <summary>Dense layers in the block.</summary>
     public int Layers { get; } = layers;

@@ -27,10 +27,10 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     private const int P_1_fc1_bias = 264; // "1.fc1.bias" (8)
     private const int P_1_fc2_weight = 272; // "1.fc2.weight" (8, 8)
     private const int P_1_fc2_bias = 336; // "1.fc2.bias" (8)
-    private const int P_0_weight = 344; // "0.weight" (8, 8)
-    private const int P_0_bias = 408; // "0.bias" (8)
-    private const int P_1_weight = 416; // "1.weight" (2, 8)
-    private const int P_1_bias = 432; // "1.bias" (2)
+    private const int P_2_weight = 344; // "2.weight" (8, 8)
+    private const int P_2_bias = 408; // "2.bias" (8)
+    private const int P_3_weight = 416; // "3.weight" (2, 8)
+    private const int P_3_bias = 432; // "3.bias" (2)
 
     // ---- The arena: parameters, gradients, then each buffer below with MaxBatch rows of its width, then the
     // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset).
@@ -76,10 +76,10 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         new("1.fc1.bias", new[] { 8 }, P_1_fc1_bias, 8),
         new("1.fc2.weight", new[] { 8, 8 }, P_1_fc2_weight, 64),
         new("1.fc2.bias", new[] { 8 }, P_1_fc2_bias, 8),
-        new("0.weight", new[] { 8, 8 }, P_0_weight, 64),
-        new("0.bias", new[] { 8 }, P_0_bias, 8),
-        new("1.weight", new[] { 2, 8 }, P_1_weight, 16),
-        new("1.bias", new[] { 2 }, P_1_bias, 2),
+        new("2.weight", new[] { 8, 8 }, P_2_weight, 64),
+        new("2.bias", new[] { 8 }, P_2_bias, 8),
+        new("3.weight", new[] { 2, 8 }, P_3_weight, 16),
+        new("3.bias", new[] { 2 }, P_3_bias, 2),
     };
 
     // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
@@ -140,10 +140,10 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         global::GradGen.Initializers.Fill(p.Slice(P_1_fc1_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc1.bias"
         global::GradGen.Initializers.Fill(p.Slice(P_1_fc2_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc2.weight"
         global::GradGen.Initializers.Fill(p.Slice(P_1_fc2_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc2.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 16), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "1.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "1.bias"
+        global::GradGen.Initializers.Fill(p.Slice(P_2_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "2.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_2_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "2.bias"
+        global::GradGen.Initializers.Fill(p.Slice(P_3_weight, 16), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "3.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_3_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "3.bias"
     }
 
     /// <inheritdoc />
@@ -343,7 +343,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         global::GradGen.Kernels.Elementwise.Copy<float>(Arena.AsSpan(_da2, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false);
     }
 
-    // ---- Dense5: [Dense(8, Activation.Tanh)] → "0.weight", "0.bias"
+    // ---- Dense5: [Dense(8, Activation.Tanh)] → "2.weight", "2.bias"
     // x (B, 8), w (8, 8), b (8) → a = tanh(x·wᵀ + b) (B, 8), keeping the pre-activation z
     private void Dense5_Forward(int B)
     {
@@ -351,8 +351,8 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             a: Arena.AsSpan(_a5, B * 8), lda: 8,
             z: Arena.AsSpan(_z5, B * 8),
             x: Arena.AsSpan(_a4, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_0_weight, 8 * 8),
-            b: Arena.AsSpan(P_0_bias, 8),
+            w: Arena.AsSpan(P_2_weight, 8 * 8),
+            b: Arena.AsSpan(P_2_bias, 8),
             r: default, ldr: 0,
             batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
     }
@@ -363,14 +363,14 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     {
         global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Tanh>(
             dx: Arena.AsSpan(_da4, B * 8), lddx: 8, accumulateDx: true,
-            dw: Arena.AsSpan(ParameterTotal + P_0_weight, 8 * 8),
-            db: Arena.AsSpan(ParameterTotal + P_0_bias, 8),
+            dw: Arena.AsSpan(ParameterTotal + P_2_weight, 8 * 8),
+            db: Arena.AsSpan(ParameterTotal + P_2_bias, 8),
             dz: Arena.AsSpan(_scratch, B * 8),
             da: Arena.AsSpan(_da5, B * 8), ldda: 8,
             z: Arena.AsSpan(_z5, B * 8),
             a: Arena.AsSpan(_a5, B * 8), lda: 8,
             x: Arena.AsSpan(_a4, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_0_weight, 8 * 8),
+            w: Arena.AsSpan(P_2_weight, 8 * 8),
             batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
     }
 
@@ -399,7 +399,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         global::GradGen.Kernels.Elementwise.Copy<float>(Arena.AsSpan(_da4, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false); // dskip = dz
     }
 
-    // ---- Dense7: [Dense(2)] → "1.weight", "1.bias"
+    // ---- Dense7: [Dense(2)] → "3.weight", "3.bias"
     // x (B, 8), w (2, 8), b (2) → a = x·wᵀ + b (B, 2)
     private void Dense7_Forward(int B)
     {
@@ -407,8 +407,8 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             a: Arena.AsSpan(_a7, B * 2), lda: 2,
             z: default,
             x: Arena.AsSpan(_a6, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_1_weight, 2 * 8),
-            b: Arena.AsSpan(P_1_bias, 2),
+            w: Arena.AsSpan(P_3_weight, 2 * 8),
+            b: Arena.AsSpan(P_3_bias, 2),
             r: default, ldr: 0,
             batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
     }
@@ -419,14 +419,14 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     {
         global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Identity>(
             dx: Arena.AsSpan(_da6, B * 8), lddx: 8, accumulateDx: false,
-            dw: Arena.AsSpan(ParameterTotal + P_1_weight, 2 * 8),
-            db: Arena.AsSpan(ParameterTotal + P_1_bias, 2),
+            dw: Arena.AsSpan(ParameterTotal + P_3_weight, 2 * 8),
+            db: Arena.AsSpan(ParameterTotal + P_3_bias, 2),
             dz: Arena.AsSpan(_scratch, B * 2),
             da: Arena.AsSpan(_da7, B * 2), ldda: 2,
             z: default,
             a: default, lda: 2,
             x: Arena.AsSpan(_a6, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_1_weight, 2 * 8),
+            w: Arena.AsSpan(P_3_weight, 2 * 8),
             batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
     }
 
@@ -491,10 +491,10 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             global::GradGen.Initializers.Fill(p.Slice(P_1_fc1_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc1.bias"
             global::GradGen.Initializers.Fill(p.Slice(P_1_fc2_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc2.weight"
             global::GradGen.Initializers.Fill(p.Slice(P_1_fc2_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc2.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 16), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "1.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "1.bias"
+            global::GradGen.Initializers.Fill(p.Slice(P_2_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "2.weight"
+            global::GradGen.Initializers.Fill(p.Slice(P_2_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "2.bias"
+            global::GradGen.Initializers.Fill(p.Slice(P_3_weight, 16), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "3.weight"
+            global::GradGen.Initializers.Fill(p.Slice(P_3_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "3.bias"
         }
 
         /// <inheritdoc />
@@ -694,7 +694,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             global::GradGen.Kernels.Elementwise.Copy<double>(Arena.AsSpan(_da2, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false);
         }
 
-        // ---- Dense5: [Dense(8, Activation.Tanh)] → "0.weight", "0.bias"
+        // ---- Dense5: [Dense(8, Activation.Tanh)] → "2.weight", "2.bias"
         // x (B, 8), w (8, 8), b (8) → a = tanh(x·wᵀ + b) (B, 8), keeping the pre-activation z
         private void Dense5_Forward(int B)
         {
@@ -702,8 +702,8 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
                 a: Arena.AsSpan(_a5, B * 8), lda: 8,
                 z: Arena.AsSpan(_z5, B * 8),
                 x: Arena.AsSpan(_a4, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_0_weight, 8 * 8),
-                b: Arena.AsSpan(P_0_bias, 8),
+                w: Arena.AsSpan(P_2_weight, 8 * 8),
+                b: Arena.AsSpan(P_2_bias, 8),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
         }
@@ -714,14 +714,14 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         {
             global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Tanh>(
                 dx: Arena.AsSpan(_da4, B * 8), lddx: 8, accumulateDx: true,
-                dw: Arena.AsSpan(ParameterTotal + P_0_weight, 8 * 8),
-                db: Arena.AsSpan(ParameterTotal + P_0_bias, 8),
+                dw: Arena.AsSpan(ParameterTotal + P_2_weight, 8 * 8),
+                db: Arena.AsSpan(ParameterTotal + P_2_bias, 8),
                 dz: Arena.AsSpan(_scratch, B * 8),
                 da: Arena.AsSpan(_da5, B * 8), ldda: 8,
                 z: Arena.AsSpan(_z5, B * 8),
                 a: Arena.AsSpan(_a5, B * 8), lda: 8,
                 x: Arena.AsSpan(_a4, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_0_weight, 8 * 8),
+                w: Arena.AsSpan(P_2_weight, 8 * 8),
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
         }
 
@@ -750,7 +750,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             global::GradGen.Kernels.Elementwise.Copy<double>(Arena.AsSpan(_da4, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false); // dskip = dz
         }
 
-        // ---- Dense7: [Dense(2)] → "1.weight", "1.bias"
+        // ---- Dense7: [Dense(2)] → "3.weight", "3.bias"
         // x (B, 8), w (2, 8), b (2) → a = x·wᵀ + b (B, 2)
         private void Dense7_Forward(int B)
         {
@@ -758,8 +758,8 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
                 a: Arena.AsSpan(_a7, B * 2), lda: 2,
                 z: default,
                 x: Arena.AsSpan(_a6, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_1_weight, 2 * 8),
-                b: Arena.AsSpan(P_1_bias, 2),
+                w: Arena.AsSpan(P_3_weight, 2 * 8),
+                b: Arena.AsSpan(P_3_bias, 2),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
         }
@@ -770,14 +770,14 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         {
             global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Identity>(
                 dx: Arena.AsSpan(_da6, B * 8), lddx: 8, accumulateDx: false,
-                dw: Arena.AsSpan(ParameterTotal + P_1_weight, 2 * 8),
-                db: Arena.AsSpan(ParameterTotal + P_1_bias, 2),
+                dw: Arena.AsSpan(ParameterTotal + P_3_weight, 2 * 8),
+                db: Arena.AsSpan(ParameterTotal + P_3_bias, 2),
                 dz: Arena.AsSpan(_scratch, B * 2),
                 da: Arena.AsSpan(_da7, B * 2), ldda: 2,
                 z: default,
                 a: default, lda: 2,
                 x: Arena.AsSpan(_a6, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_1_weight, 2 * 8),
+                w: Arena.AsSpan(P_3_weight, 2 * 8),
                 batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
         }
     }

@@ -45,3 +45,16 @@ public static partial class Container
 [Dense(64, Activation.ReLU)]
 [Dense(10)]
 public partial class MonitoredMlp;
+
+// nn.Sequential(nn.Linear(6, 4), Block(), Block(), nn.Linear(4, 2)) where Block has fc1: PyTorch names these
+// 0.weight, 1.fc1.weight, 2.fc1.weight, 3.weight. The dense block's layers are initialised as declared.
+[Network(6, Loss = Loss.MeanSquaredError)]
+[Dense(4)]
+[Repeat(2)]
+    [Residual(Activation.ReLU)]
+        [Dense(4, Name = "fc1")]
+    [EndResidual]
+[EndRepeat]
+[DenseBlock(2, 3, Activation.Tanh, Name = "grow", WeightInit = Init.Constant, WeightValue = 0.5, BiasInit = Init.Zeros)]
+[Dense(2)]
+public partial class SequentialOfBlocks;
