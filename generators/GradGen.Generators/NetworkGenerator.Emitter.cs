@@ -278,7 +278,9 @@ internal static class Emitter
             if (!_trainable) return;
             w.Line();
             w.Line($"// in the forward pass this was: a = {layerText}");
-            w.Line($"// dz = da ⊙ {(d.Activation.Kind == ActivationKind.Identity ? "1" : act + "′(z)")}; dw += dzᵀ·x{(d.Bias is null ? "" : "; db += Σ dz")}; dx {(Accumulates(d, "input", d.Input) ? "+=" : "=")} dz·w{(d.Residual is null ? "" : $"; dskip {(Accumulates(d, "residual", d.Residual) ? "+=" : "=")} dz")}");
+            string derivative = d.Activation.Kind == ActivationKind.Identity ? "1"
+                : d.DerivativeFromOutput ? act + "′, read off a (a > 0 exactly when z > 0)" : act + "′(z)";
+            w.Line($"// dz = da ⊙ {derivative}; dw += dzᵀ·x{(d.Bias is null ? "" : "; db += Σ dz")}; dx {(Accumulates(d, "input", d.Input) ? "+=" : "=")} dz·w{(d.Residual is null ? "" : $"; dskip {(Accumulates(d, "residual", d.Residual) ? "+=" : "=")} dz")}");
             using (w.Block($"private void {d.Label}_Backward(int B)"))
             {
                 bool hasDx = d.Input.Buffer.Gradient is not null;
@@ -291,7 +293,7 @@ internal static class Emitter
                 w.Line($"db: {(d.Bias is null ? "default" : Param(d.Bias, true))},");
                 w.Line($"dz: Arena.AsSpan(_scratch, B * {outF}),");
                 w.Line($"da: {GradView(d.Output)}, ldda: {d.Output.Stride},");
-                w.Line($"z: {Saved(d.PreActivation, outF)},");
+                w.Line($"z: {(d.DerivativeFromOutput ? View(d.Output) : Saved(d.PreActivation, outF))},");
                 w.Line($"a: {(d.Activation.Kind == ActivationKind.Identity ? "default" : View(d.Output))}, lda: {d.Output.Stride},");
                 w.Line($"x: {View(d.Input)}, ldx: {d.Input.Stride},");
                 w.Line($"w: {Param(d.Weight, false)},");

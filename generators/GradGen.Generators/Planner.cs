@@ -84,6 +84,9 @@ internal sealed class DenseOp : OpPlan
     public ParameterPlan? Bias { get; set; }
     public ActivationPlan Activation { get; set; }
     public BufferPlan? PreActivation { get; set; }
+    /// <summary>The activation's derivative is read off its output instead of a kept pre-activation: for ReLU and
+    /// leaky ReLU (slope ≥ 0), a &gt; 0 exactly when z &gt; 0, so z need not be stored.</summary>
+    public bool DerivativeFromOutput { get; set; }
     public string Name { get; set; } = "";
 }
 
@@ -484,6 +487,21 @@ internal static class Planner
 
         public void Layout()
         {
+            // ReLU-like layers whose output is a plain (B, width) buffer need no pre-activation: the backward reads
+            // the derivative's sign off the output. Decided here, after dense blocks may have moved outputs into their
+            // concatenation (a strided view, which the backward cannot read as z).
+            foreach (var op in plan.Ops.OfType<DenseOp>())
+            {
+                bool signOfOutputSuffices = op.Activation.Kind == ActivationKind.ReLU
+                    || (op.Activation.Kind == ActivationKind.LeakyReLU && op.Activation.Slope >= 0);
+                if (op.PreActivation is { } z && signOfOutputSuffices && op.Output.Column == 0 && op.Output.Stride == op.Output.Width)
+                {
+                    plan.Buffers.Remove(z);
+                    op.PreActivation = null;
+                    op.DerivativeFromOutput = true;
+                }
+            }
+
             // Gradients of values: every value buffer but the input gets a twin.
             foreach (var b in plan.Buffers.ToList())
             {

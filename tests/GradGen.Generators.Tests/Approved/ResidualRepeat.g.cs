@@ -38,27 +38,23 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     private const int S_input = 0; // the input (B, 6)
     private const int S_a0 = 6; // a layer's output (B, 8)
     private const int S_a1 = 14; // a layer's output (B, 8)
-    private const int S_z1 = 22; // a pre-activation, kept for the backward (B, 8)
-    private const int S_a2 = 30; // a layer's output (B, 8)
-    private const int S_z2 = 38; // a pre-activation, kept for the backward (B, 8)
-    private const int S_a3 = 46; // a layer's output (B, 8)
-    private const int S_z3 = 54; // a pre-activation, kept for the backward (B, 8)
-    private const int S_a4 = 62; // a layer's output (B, 8)
-    private const int S_z4 = 70; // a pre-activation, kept for the backward (B, 8)
-    private const int S_a5 = 78; // a layer's output (B, 8)
-    private const int S_z5 = 86; // a pre-activation, kept for the backward (B, 8)
-    private const int S_a6 = 94; // a layer's output (B, 8)
-    private const int S_z6 = 102; // a pre-activation, kept for the backward (B, 8)
-    private const int S_a7 = 110; // a layer's output (B, 2)
-    private const int S_da0 = 112; // gradient of a0 (B, 8)
-    private const int S_da1 = 120; // gradient of a1 (B, 8)
-    private const int S_da2 = 128; // gradient of a2 (B, 8)
-    private const int S_da3 = 136; // gradient of a3 (B, 8)
-    private const int S_da4 = 144; // gradient of a4 (B, 8)
-    private const int S_da5 = 152; // gradient of a5 (B, 8)
-    private const int S_da6 = 160; // gradient of a6 (B, 8)
-    private const int S_da7 = 168; // gradient of a7 (B, 2)
-    private const int PerSampleActivations = 170;
+    private const int S_a2 = 22; // a layer's output (B, 8)
+    private const int S_a3 = 30; // a layer's output (B, 8)
+    private const int S_a4 = 38; // a layer's output (B, 8)
+    private const int S_a5 = 46; // a layer's output (B, 8)
+    private const int S_z5 = 54; // a pre-activation, kept for the backward (B, 8)
+    private const int S_a6 = 62; // a layer's output (B, 8)
+    private const int S_z6 = 70; // a pre-activation, kept for the backward (B, 8)
+    private const int S_a7 = 78; // a layer's output (B, 2)
+    private const int S_da0 = 80; // gradient of a0 (B, 8)
+    private const int S_da1 = 88; // gradient of a1 (B, 8)
+    private const int S_da2 = 96; // gradient of a2 (B, 8)
+    private const int S_da3 = 104; // gradient of a3 (B, 8)
+    private const int S_da4 = 112; // gradient of a4 (B, 8)
+    private const int S_da5 = 120; // gradient of a5 (B, 8)
+    private const int S_da6 = 128; // gradient of a6 (B, 8)
+    private const int S_da7 = 136; // gradient of a7 (B, 2)
+    private const int PerSampleActivations = 138;
     private const int ScratchWidth = 8; // the widest dz of the backward pass
 
     private static long ArenaLength(int maxBatch) =>
@@ -83,7 +79,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     };
 
     // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-    private readonly int _input, _a0, _a1, _z1, _a2, _z2, _a3, _z3, _a4, _z4, _a5, _z5, _a6, _z6, _a7, _da0, _da1, _da2, _da3, _da4, _da5, _da6, _da7, _scratch;
+    private readonly int _input, _a0, _a1, _a2, _a3, _a4, _a5, _z5, _a6, _z6, _a7, _da0, _da1, _da2, _da3, _da4, _da5, _da6, _da7, _scratch;
 
     /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
     /// initialises its parameters from <paramref name="seed"/>.</summary>
@@ -92,13 +88,9 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         _input = ActivationsStart + maxBatch * S_input;
         _a0 = ActivationsStart + maxBatch * S_a0;
         _a1 = ActivationsStart + maxBatch * S_a1;
-        _z1 = ActivationsStart + maxBatch * S_z1;
         _a2 = ActivationsStart + maxBatch * S_a2;
-        _z2 = ActivationsStart + maxBatch * S_z2;
         _a3 = ActivationsStart + maxBatch * S_a3;
-        _z3 = ActivationsStart + maxBatch * S_z3;
         _a4 = ActivationsStart + maxBatch * S_a4;
-        _z4 = ActivationsStart + maxBatch * S_z4;
         _a5 = ActivationsStart + maxBatch * S_a5;
         _z5 = ActivationsStart + maxBatch * S_z5;
         _a6 = ActivationsStart + maxBatch * S_a6;
@@ -216,12 +208,12 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     }
 
     // ---- Dense1: [Dense(8, Activation.ReLU, Name = "fc1")] → "0.fc1.weight", "0.fc1.bias"
-    // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8), keeping the pre-activation z
+    // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8)
     private void Dense1_Forward(int B)
     {
         global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
             a: Arena.AsSpan(_a1, B * 8), lda: 8,
-            z: Arena.AsSpan(_z1, B * 8),
+            z: default,
             x: Arena.AsSpan(_a0, B * 8), ldx: 8,
             w: Arena.AsSpan(P_0_fc1_weight, 8 * 8),
             b: Arena.AsSpan(P_0_fc1_bias, 8),
@@ -230,7 +222,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     }
 
     // in the forward pass this was: a = relu(x·wᵀ + b)
-    // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
+    // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx += dz·w
     private void Dense1_Backward(int B)
     {
         global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
@@ -239,7 +231,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             db: Arena.AsSpan(ParameterTotal + P_0_fc1_bias, 8),
             dz: Arena.AsSpan(_scratch, B * 8),
             da: Arena.AsSpan(_da1, B * 8), ldda: 8,
-            z: Arena.AsSpan(_z1, B * 8),
+            z: Arena.AsSpan(_a1, B * 8),
             a: Arena.AsSpan(_a1, B * 8), lda: 8,
             x: Arena.AsSpan(_a0, B * 8), ldx: 8,
             w: Arena.AsSpan(P_0_fc1_weight, 8 * 8),
@@ -247,12 +239,12 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     }
 
     // ---- Dense2: [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)] → "0.fc2.weight", "0.fc2.bias"
-    // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8), keeping the pre-activation z
+    // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8)
     private void Dense2_Forward(int B)
     {
         global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
             a: Arena.AsSpan(_a2, B * 8), lda: 8,
-            z: Arena.AsSpan(_z2, B * 8),
+            z: default,
             x: Arena.AsSpan(_a1, B * 8), ldx: 8,
             w: Arena.AsSpan(P_0_fc2_weight, 8 * 8),
             b: Arena.AsSpan(P_0_fc2_bias, 8),
@@ -261,7 +253,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     }
 
     // in the forward pass this was: a = relu(x·wᵀ + b + skip)
-    // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
+    // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
     private void Dense2_Backward(int B)
     {
         global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
@@ -270,7 +262,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             db: Arena.AsSpan(ParameterTotal + P_0_fc2_bias, 8),
             dz: Arena.AsSpan(_scratch, B * 8),
             da: Arena.AsSpan(_da2, B * 8), ldda: 8,
-            z: Arena.AsSpan(_z2, B * 8),
+            z: Arena.AsSpan(_a2, B * 8),
             a: Arena.AsSpan(_a2, B * 8), lda: 8,
             x: Arena.AsSpan(_a1, B * 8), ldx: 8,
             w: Arena.AsSpan(P_0_fc2_weight, 8 * 8),
@@ -280,12 +272,12 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     }
 
     // ---- Dense3: [Dense(8, Activation.ReLU, Name = "fc1")] → "1.fc1.weight", "1.fc1.bias"
-    // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8), keeping the pre-activation z
+    // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8)
     private void Dense3_Forward(int B)
     {
         global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
             a: Arena.AsSpan(_a3, B * 8), lda: 8,
-            z: Arena.AsSpan(_z3, B * 8),
+            z: default,
             x: Arena.AsSpan(_a2, B * 8), ldx: 8,
             w: Arena.AsSpan(P_1_fc1_weight, 8 * 8),
             b: Arena.AsSpan(P_1_fc1_bias, 8),
@@ -294,7 +286,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     }
 
     // in the forward pass this was: a = relu(x·wᵀ + b)
-    // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
+    // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx += dz·w
     private void Dense3_Backward(int B)
     {
         global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
@@ -303,7 +295,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             db: Arena.AsSpan(ParameterTotal + P_1_fc1_bias, 8),
             dz: Arena.AsSpan(_scratch, B * 8),
             da: Arena.AsSpan(_da3, B * 8), ldda: 8,
-            z: Arena.AsSpan(_z3, B * 8),
+            z: Arena.AsSpan(_a3, B * 8),
             a: Arena.AsSpan(_a3, B * 8), lda: 8,
             x: Arena.AsSpan(_a2, B * 8), ldx: 8,
             w: Arena.AsSpan(P_1_fc1_weight, 8 * 8),
@@ -311,12 +303,12 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     }
 
     // ---- Dense4: [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)] → "1.fc2.weight", "1.fc2.bias"
-    // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8), keeping the pre-activation z
+    // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8)
     private void Dense4_Forward(int B)
     {
         global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
             a: Arena.AsSpan(_a4, B * 8), lda: 8,
-            z: Arena.AsSpan(_z4, B * 8),
+            z: default,
             x: Arena.AsSpan(_a3, B * 8), ldx: 8,
             w: Arena.AsSpan(P_1_fc2_weight, 8 * 8),
             b: Arena.AsSpan(P_1_fc2_bias, 8),
@@ -325,7 +317,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     }
 
     // in the forward pass this was: a = relu(x·wᵀ + b + skip)
-    // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
+    // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
     private void Dense4_Backward(int B)
     {
         global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
@@ -334,7 +326,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             db: Arena.AsSpan(ParameterTotal + P_1_fc2_bias, 8),
             dz: Arena.AsSpan(_scratch, B * 8),
             da: Arena.AsSpan(_da4, B * 8), ldda: 8,
-            z: Arena.AsSpan(_z4, B * 8),
+            z: Arena.AsSpan(_a4, B * 8),
             a: Arena.AsSpan(_a4, B * 8), lda: 8,
             x: Arena.AsSpan(_a3, B * 8), ldx: 8,
             w: Arena.AsSpan(P_1_fc2_weight, 8 * 8),
@@ -434,7 +426,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     public sealed partial class Float64 : global::GradGen.Network<double, double>
     {
         // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-        private readonly int _input, _a0, _a1, _z1, _a2, _z2, _a3, _z3, _a4, _z4, _a5, _z5, _a6, _z6, _a7, _da0, _da1, _da2, _da3, _da4, _da5, _da6, _da7, _scratch;
+        private readonly int _input, _a0, _a1, _a2, _a3, _a4, _a5, _z5, _a6, _z6, _a7, _da0, _da1, _da2, _da3, _da4, _da5, _da6, _da7, _scratch;
 
         /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
         /// initialises its parameters from <paramref name="seed"/>.</summary>
@@ -443,13 +435,9 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             _input = ActivationsStart + maxBatch * S_input;
             _a0 = ActivationsStart + maxBatch * S_a0;
             _a1 = ActivationsStart + maxBatch * S_a1;
-            _z1 = ActivationsStart + maxBatch * S_z1;
             _a2 = ActivationsStart + maxBatch * S_a2;
-            _z2 = ActivationsStart + maxBatch * S_z2;
             _a3 = ActivationsStart + maxBatch * S_a3;
-            _z3 = ActivationsStart + maxBatch * S_z3;
             _a4 = ActivationsStart + maxBatch * S_a4;
-            _z4 = ActivationsStart + maxBatch * S_z4;
             _a5 = ActivationsStart + maxBatch * S_a5;
             _z5 = ActivationsStart + maxBatch * S_z5;
             _a6 = ActivationsStart + maxBatch * S_a6;
@@ -567,12 +555,12 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         }
 
         // ---- Dense1: [Dense(8, Activation.ReLU, Name = "fc1")] → "0.fc1.weight", "0.fc1.bias"
-        // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8), keeping the pre-activation z
+        // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8)
         private void Dense1_Forward(int B)
         {
             global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
                 a: Arena.AsSpan(_a1, B * 8), lda: 8,
-                z: Arena.AsSpan(_z1, B * 8),
+                z: default,
                 x: Arena.AsSpan(_a0, B * 8), ldx: 8,
                 w: Arena.AsSpan(P_0_fc1_weight, 8 * 8),
                 b: Arena.AsSpan(P_0_fc1_bias, 8),
@@ -581,7 +569,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
-        // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
+        // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx += dz·w
         private void Dense1_Backward(int B)
         {
             global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
@@ -590,7 +578,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
                 db: Arena.AsSpan(ParameterTotal + P_0_fc1_bias, 8),
                 dz: Arena.AsSpan(_scratch, B * 8),
                 da: Arena.AsSpan(_da1, B * 8), ldda: 8,
-                z: Arena.AsSpan(_z1, B * 8),
+                z: Arena.AsSpan(_a1, B * 8),
                 a: Arena.AsSpan(_a1, B * 8), lda: 8,
                 x: Arena.AsSpan(_a0, B * 8), ldx: 8,
                 w: Arena.AsSpan(P_0_fc1_weight, 8 * 8),
@@ -598,12 +586,12 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         }
 
         // ---- Dense2: [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)] → "0.fc2.weight", "0.fc2.bias"
-        // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8), keeping the pre-activation z
+        // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8)
         private void Dense2_Forward(int B)
         {
             global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
                 a: Arena.AsSpan(_a2, B * 8), lda: 8,
-                z: Arena.AsSpan(_z2, B * 8),
+                z: default,
                 x: Arena.AsSpan(_a1, B * 8), ldx: 8,
                 w: Arena.AsSpan(P_0_fc2_weight, 8 * 8),
                 b: Arena.AsSpan(P_0_fc2_bias, 8),
@@ -612,7 +600,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         }
 
         // in the forward pass this was: a = relu(x·wᵀ + b + skip)
-        // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
+        // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
         private void Dense2_Backward(int B)
         {
             global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
@@ -621,7 +609,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
                 db: Arena.AsSpan(ParameterTotal + P_0_fc2_bias, 8),
                 dz: Arena.AsSpan(_scratch, B * 8),
                 da: Arena.AsSpan(_da2, B * 8), ldda: 8,
-                z: Arena.AsSpan(_z2, B * 8),
+                z: Arena.AsSpan(_a2, B * 8),
                 a: Arena.AsSpan(_a2, B * 8), lda: 8,
                 x: Arena.AsSpan(_a1, B * 8), ldx: 8,
                 w: Arena.AsSpan(P_0_fc2_weight, 8 * 8),
@@ -631,12 +619,12 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         }
 
         // ---- Dense3: [Dense(8, Activation.ReLU, Name = "fc1")] → "1.fc1.weight", "1.fc1.bias"
-        // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8), keeping the pre-activation z
+        // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8)
         private void Dense3_Forward(int B)
         {
             global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
                 a: Arena.AsSpan(_a3, B * 8), lda: 8,
-                z: Arena.AsSpan(_z3, B * 8),
+                z: default,
                 x: Arena.AsSpan(_a2, B * 8), ldx: 8,
                 w: Arena.AsSpan(P_1_fc1_weight, 8 * 8),
                 b: Arena.AsSpan(P_1_fc1_bias, 8),
@@ -645,7 +633,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
-        // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
+        // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx += dz·w
         private void Dense3_Backward(int B)
         {
             global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
@@ -654,7 +642,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
                 db: Arena.AsSpan(ParameterTotal + P_1_fc1_bias, 8),
                 dz: Arena.AsSpan(_scratch, B * 8),
                 da: Arena.AsSpan(_da3, B * 8), ldda: 8,
-                z: Arena.AsSpan(_z3, B * 8),
+                z: Arena.AsSpan(_a3, B * 8),
                 a: Arena.AsSpan(_a3, B * 8), lda: 8,
                 x: Arena.AsSpan(_a2, B * 8), ldx: 8,
                 w: Arena.AsSpan(P_1_fc1_weight, 8 * 8),
@@ -662,12 +650,12 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         }
 
         // ---- Dense4: [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)] → "1.fc2.weight", "1.fc2.bias"
-        // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8), keeping the pre-activation z
+        // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8)
         private void Dense4_Forward(int B)
         {
             global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
                 a: Arena.AsSpan(_a4, B * 8), lda: 8,
-                z: Arena.AsSpan(_z4, B * 8),
+                z: default,
                 x: Arena.AsSpan(_a3, B * 8), ldx: 8,
                 w: Arena.AsSpan(P_1_fc2_weight, 8 * 8),
                 b: Arena.AsSpan(P_1_fc2_bias, 8),
@@ -676,7 +664,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         }
 
         // in the forward pass this was: a = relu(x·wᵀ + b + skip)
-        // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
+        // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
         private void Dense4_Backward(int B)
         {
             global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
@@ -685,7 +673,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
                 db: Arena.AsSpan(ParameterTotal + P_1_fc2_bias, 8),
                 dz: Arena.AsSpan(_scratch, B * 8),
                 da: Arena.AsSpan(_da4, B * 8), ldda: 8,
-                z: Arena.AsSpan(_z4, B * 8),
+                z: Arena.AsSpan(_a4, B * 8),
                 a: Arena.AsSpan(_a4, B * 8), lda: 8,
                 x: Arena.AsSpan(_a3, B * 8), ldx: 8,
                 w: Arena.AsSpan(P_1_fc2_weight, 8 * 8),

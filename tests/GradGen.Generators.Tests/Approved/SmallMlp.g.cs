@@ -27,11 +27,10 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     private const int ActivationsStart = 2 * ParameterTotal;
     private const int S_input = 0; // the input (B, 4)
     private const int S_a0 = 4; // a layer's output (B, 8)
-    private const int S_z0 = 12; // a pre-activation, kept for the backward (B, 8)
-    private const int S_a1 = 20; // a layer's output (B, 3)
-    private const int S_da0 = 23; // gradient of a0 (B, 8)
-    private const int S_da1 = 31; // gradient of a1 (B, 3)
-    private const int PerSampleActivations = 34;
+    private const int S_a1 = 12; // a layer's output (B, 3)
+    private const int S_da0 = 15; // gradient of a0 (B, 8)
+    private const int S_da1 = 23; // gradient of a1 (B, 3)
+    private const int PerSampleActivations = 26;
     private const int ScratchWidth = 8; // the widest dz of the backward pass
 
     private static long ArenaLength(int maxBatch) =>
@@ -46,7 +45,7 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     };
 
     // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-    private readonly int _input, _a0, _z0, _a1, _da0, _da1, _scratch;
+    private readonly int _input, _a0, _a1, _da0, _da1, _scratch;
 
     /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
     /// initialises its parameters from <paramref name="seed"/>.</summary>
@@ -54,7 +53,6 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     {
         _input = ActivationsStart + maxBatch * S_input;
         _a0 = ActivationsStart + maxBatch * S_a0;
-        _z0 = ActivationsStart + maxBatch * S_z0;
         _a1 = ActivationsStart + maxBatch * S_a1;
         _da0 = ActivationsStart + maxBatch * S_da0;
         _da1 = ActivationsStart + maxBatch * S_da1;
@@ -109,12 +107,12 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     }
 
     // ---- Dense0: [Dense(8, Activation.ReLU)] → "0.weight", "0.bias"
-    // x (B, 4), w (8, 4), b (8) → a = relu(x·wᵀ + b) (B, 8), keeping the pre-activation z
+    // x (B, 4), w (8, 4), b (8) → a = relu(x·wᵀ + b) (B, 8)
     private void Dense0_Forward(int B)
     {
         global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
             a: Arena.AsSpan(_a0, B * 8), lda: 8,
-            z: Arena.AsSpan(_z0, B * 8),
+            z: default,
             x: Arena.AsSpan(_input, B * 4), ldx: 4,
             w: Arena.AsSpan(P_0_weight, 8 * 4),
             b: Arena.AsSpan(P_0_bias, 8),
@@ -123,7 +121,7 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     }
 
     // in the forward pass this was: a = relu(x·wᵀ + b)
-    // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w
+    // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w
     private void Dense0_Backward(int B)
     {
         global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
@@ -132,7 +130,7 @@ partial class SmallMlp : global::GradGen.Network<float, int>
             db: Arena.AsSpan(ParameterTotal + P_0_bias, 8),
             dz: Arena.AsSpan(_scratch, B * 8),
             da: Arena.AsSpan(_da0, B * 8), ldda: 8,
-            z: Arena.AsSpan(_z0, B * 8),
+            z: Arena.AsSpan(_a0, B * 8),
             a: Arena.AsSpan(_a0, B * 8), lda: 8,
             x: Arena.AsSpan(_input, B * 4), ldx: 4,
             w: Arena.AsSpan(P_0_weight, 8 * 4),
@@ -174,7 +172,7 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     public sealed partial class Float64 : global::GradGen.Network<double, int>
     {
         // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-        private readonly int _input, _a0, _z0, _a1, _da0, _da1, _scratch;
+        private readonly int _input, _a0, _a1, _da0, _da1, _scratch;
 
         /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
         /// initialises its parameters from <paramref name="seed"/>.</summary>
@@ -182,7 +180,6 @@ partial class SmallMlp : global::GradGen.Network<float, int>
         {
             _input = ActivationsStart + maxBatch * S_input;
             _a0 = ActivationsStart + maxBatch * S_a0;
-            _z0 = ActivationsStart + maxBatch * S_z0;
             _a1 = ActivationsStart + maxBatch * S_a1;
             _da0 = ActivationsStart + maxBatch * S_da0;
             _da1 = ActivationsStart + maxBatch * S_da1;
@@ -237,12 +234,12 @@ partial class SmallMlp : global::GradGen.Network<float, int>
         }
 
         // ---- Dense0: [Dense(8, Activation.ReLU)] → "0.weight", "0.bias"
-        // x (B, 4), w (8, 4), b (8) → a = relu(x·wᵀ + b) (B, 8), keeping the pre-activation z
+        // x (B, 4), w (8, 4), b (8) → a = relu(x·wᵀ + b) (B, 8)
         private void Dense0_Forward(int B)
         {
             global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
                 a: Arena.AsSpan(_a0, B * 8), lda: 8,
-                z: Arena.AsSpan(_z0, B * 8),
+                z: default,
                 x: Arena.AsSpan(_input, B * 4), ldx: 4,
                 w: Arena.AsSpan(P_0_weight, 8 * 4),
                 b: Arena.AsSpan(P_0_bias, 8),
@@ -251,7 +248,7 @@ partial class SmallMlp : global::GradGen.Network<float, int>
         }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
-        // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w
+        // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w
         private void Dense0_Backward(int B)
         {
             global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
@@ -260,7 +257,7 @@ partial class SmallMlp : global::GradGen.Network<float, int>
                 db: Arena.AsSpan(ParameterTotal + P_0_bias, 8),
                 dz: Arena.AsSpan(_scratch, B * 8),
                 da: Arena.AsSpan(_da0, B * 8), ldda: 8,
-                z: Arena.AsSpan(_z0, B * 8),
+                z: Arena.AsSpan(_a0, B * 8),
                 a: Arena.AsSpan(_a0, B * 8), lda: 8,
                 x: Arena.AsSpan(_input, B * 4), ldx: 4,
                 w: Arena.AsSpan(P_0_weight, 8 * 4),
