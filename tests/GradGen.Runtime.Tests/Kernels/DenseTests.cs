@@ -160,25 +160,11 @@ public class DenseTests
         var dz = new double[batch * outF];
         Dense.Backward<double, Tanh>(dx, inF, false, dw, db, dz, g, outF, z, aOut, outF, x, inF, w, batch, inF, outF, act);
 
-        void CheckAgainstFiniteDifference(double[] param, double[] grad, string name)
-        {
-            for (int i = 0; i < param.Length; i++)
-            {
-                double saved = param[i];
-                param[i] = saved + 1e-6;
-                double up = Loss();
-                param[i] = saved - 1e-6;
-                double down = Loss();
-                param[i] = saved;
-                double numeric = (up - down) / 2e-6;
-                Assert.True(Math.Abs(numeric - grad[i]) <= 1e-7 * Math.Max(1, Math.Abs(grad[i])), $"d{name}[{i}] = {grad[i]:R}, numeric {numeric:R}");
-            }
-        }
-        CheckAgainstFiniteDifference(x, dx, "x");
-        CheckAgainstFiniteDifference(w, dw, "w");
-        CheckAgainstFiniteDifference(b, db, "b");
+        AssertGradientMatchesFiniteDifferences(x, dx, Loss, "x");
+        AssertGradientMatchesFiniteDifferences(w, dw, Loss, "w");
+        AssertGradientMatchesFiniteDifferences(b, db, Loss, "b");
         // dr = dz, since r was added before the activation.
-        CheckAgainstFiniteDifference(r, dz, "r");
+        AssertGradientMatchesFiniteDifferences(r, dz, Loss, "r");
     }
 
     [Fact]

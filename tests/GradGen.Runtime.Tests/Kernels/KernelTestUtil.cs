@@ -22,6 +22,23 @@ internal static class KernelTestUtil
     }
 
     /// <summary>Tolerance for comparing two summation orders: relative to the largest magnitude in the expected values.</summary>
+    /// <summary>Checks <paramref name="grad"/> against central differences of <paramref name="loss"/> in each element of
+    /// <paramref name="param"/> (eps 1e-6), within 1e-7·max(1, |grad|).</summary>
+    public static void AssertGradientMatchesFiniteDifferences(double[] param, double[] grad, Func<double> loss, string name)
+    {
+        for (int i = 0; i < param.Length; i++)
+        {
+            double saved = param[i];
+            param[i] = saved + 1e-6;
+            double up = loss();
+            param[i] = saved - 1e-6;
+            double down = loss();
+            param[i] = saved;
+            double numeric = (up - down) / 2e-6;
+            Assert.True(Math.Abs(numeric - grad[i]) <= 1e-7 * Math.Max(1, Math.Abs(grad[i])), $"d{name}[{i}] = {grad[i]:R}, numeric {numeric:R}");
+        }
+    }
+
     public static double Tolerance<T>() => typeof(T) == typeof(float) ? 2e-5 : 1e-13;
 
     /// <summary>Asserts |expected − actual| ≤ tol·max(1e-30, max|expected|) elementwise, and that at least one

@@ -86,22 +86,8 @@ public class LayerNormTests
         double[] dx = new double[batch * width], dgamma = new double[width], dbeta = new double[width];
         LayerNorm.Backward<double>(dx, width, false, dgamma, dbeta, g, width, x, width, mean, rstd, gamma, batch, width);
 
-        void Check(double[] param, double[] grad, string name)
-        {
-            for (int i = 0; i < param.Length; i++)
-            {
-                double saved = param[i];
-                param[i] = saved + 1e-6;
-                double up = Loss();
-                param[i] = saved - 1e-6;
-                double down = Loss();
-                param[i] = saved;
-                double numeric = (up - down) / 2e-6;
-                Assert.True(Math.Abs(numeric - grad[i]) <= 1e-7 * Math.Max(1, Math.Abs(grad[i])), $"d{name}[{i}] = {grad[i]:R}, numeric {numeric:R}");
-            }
-        }
-        Check(x, dx, "x");
-        Check(gamma, dgamma, "gamma");
-        Check(beta, dbeta, "beta");
+        AssertGradientMatchesFiniteDifferences(x, dx, Loss, "x");
+        AssertGradientMatchesFiniteDifferences(gamma, dgamma, Loss, "gamma");
+        AssertGradientMatchesFiniteDifferences(beta, dbeta, Loss, "beta");
     }
 }
