@@ -114,7 +114,7 @@ public class DenseActivationBenchmark
     }
 
     private static (Action, Action) Make<T, TAct>(DenseCase<T, TAct> c)
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> where TAct : struct, IActivation
         => (c.Forward, c.Backward);
 
     [Benchmark]
@@ -124,7 +124,7 @@ public class DenseActivationBenchmark
     public void Backward() => _backward();
 }
 
-public sealed class DenseCase<T, TAct> where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+public sealed class DenseCase<T, TAct> where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> where TAct : struct, IActivation
 {
     private readonly int _batch, _in, _out;
     private readonly T[] _x, _w, _b, _z, _a, _da, _dz, _dx, _dw, _db;

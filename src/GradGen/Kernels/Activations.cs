@@ -4,14 +4,26 @@ using System.Runtime.Intrinsics;
 
 namespace GradGen.Kernels;
 
-/// <summary>An element-wise nonlinearity a = f(z) and its derivative.</summary>
-public interface IActivation<T>
+/// <summary>An element-wise nonlinearity a = f(z) and its derivative, for float and double alike: generic methods, so
+/// that code generic over T (the generated layers, the kernels) can call them on a struct type argument, which the JIT
+/// specialises and inlines for each T.</summary>
+public interface IActivation
 {
     /// <summary>a = f(z).</summary>
-    T Forward(T z);
+    T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>dA/dZ at z, given a = Forward(z) (each activation uses whichever of the two is cheaper and exact).</summary>
-    T Derivative(T z, T a);
+    T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T>;
+}
+
+/// <summary>Float overloads of the activations compute in double and round once; double ones compute directly.</summary>
+internal static class InDouble
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Widen<T>(T value) where T : unmanaged, IFloatingPointIeee754<T> => double.CreateTruncating(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Round<T>(double value) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(value);
 }
 
 // Every activation below follows PyTorch's CPU kernels formula for formula (ATen/native/cpu/Activation.cpp and
@@ -21,29 +33,26 @@ public interface IActivation<T>
 // GELU (erf), GELUTanh (1 + tanh cancels for very negative z), Softplus and ELU stay scalar.
 
 /// <summary>f(z) = z.</summary>
-public readonly struct Identity : IActivation<float>, IActivation<double>
+public readonly struct Identity : IActivation
 {
-    public float Forward(float z) => z;
-    public double Forward(double z) => z;
-    public float Derivative(float z, float a) => 1f;
-    public double Derivative(double z, double a) => 1.0;
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => z;
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => T.One;
     public Vector512<T> Forward<T>(Vector512<T> z) => z;
     public Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) => Vector512<T>.One;
 }
 
 /// <summary>f(z) = 1 / (1 + e^−z); f' = a(1 − a).</summary>
-public readonly struct Sigmoid : IActivation<float>, IActivation<double>
+public readonly struct Sigmoid : IActivation
 {
-    public float Forward(float z) => (float)Forward((double)z);
-    public double Forward(double z)
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
+    private static double Forward(double z)
     {
         // Only e^−|z| is ever formed, so it never overflows and 1 + e stays in [1, 2]: stable for any |z|.
         if (z >= 0) return 1.0 / (1.0 + Math.Exp(-z));
         double e = Math.Exp(z);
         return e / (1.0 + e);
     }
-    public float Derivative(float z, float a) => a * (1f - a);
-    public double Derivative(double z, double a) => a * (1.0 - a);
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => a * (T.One - a);
 
     // The vector members run the scalar formula lane by lane; SpecialFunctions.Exp is within 1 ulp of Math.Exp, so
     // the results agree with the scalar ones to rounding. Floats go through double and round once, like the scalars.
@@ -63,12 +72,10 @@ public readonly struct Sigmoid : IActivation<float>, IActivation<double>
 }
 
 /// <summary>f(z) = tanh z; f' = 1 − a².</summary>
-public readonly struct Tanh : IActivation<float>, IActivation<double>
+public readonly struct Tanh : IActivation
 {
-    public float Forward(float z) => (float)Math.Tanh(z);
-    public double Forward(double z) => Math.Tanh(z);
-    public float Derivative(float z, float a) => 1f - a * a;
-    public double Derivative(double z, double a) => 1.0 - a * a;
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Math.Tanh(InDouble.Widen(z)));
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => T.One - a * a;
 
     // Vector members: tanh in double (see Sigmoid and SpecialFunctions.Tanh); the derivative is the same formula in a.
     internal Vector512<T> Forward<T>(Vector512<T> z) => VectorInDouble.Apply<T, TanhFormula>(z);
@@ -81,28 +88,24 @@ public readonly struct Tanh : IActivation<float>, IActivation<double>
 }
 
 /// <summary>f(z) = max(0, z); f'(0) = 0 as in PyTorch. NaN propagates, as torch.relu does.</summary>
-public readonly struct ReLU : IActivation<float>, IActivation<double>
+public readonly struct ReLU : IActivation
 {
-    public float Forward(float z) => z < 0f ? 0f : z;
-    public double Forward(double z) => z < 0.0 ? 0.0 : z;
-    public float Derivative(float z, float a) => z > 0f ? 1f : 0f;
-    public double Derivative(double z, double a) => z > 0.0 ? 1.0 : 0.0;
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => z < T.Zero ? T.Zero : z;
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => z > T.Zero ? T.One : T.Zero;
     public Vector512<T> Forward<T>(Vector512<T> z) => Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<T>.Zero), Vector512<T>.Zero, z);
     public Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) => Vector512.GreaterThan(z, Vector512<T>.Zero) & Vector512<T>.One;
 }
 
 /// <summary>f(z) = z for z &gt; 0, slope·z otherwise; f'(0) = slope as in PyTorch.</summary>
-public readonly struct LeakyReLU : IActivation<float>, IActivation<double>
+public readonly struct LeakyReLU : IActivation
 {
     /// <summary>The slope for z ≤ 0 (PyTorch's negative_slope, default 0.01).</summary>
     public double Slope { get; }
 
     public LeakyReLU(double slope) => Slope = slope;
 
-    public float Forward(float z) => z > 0f ? z : z * (float)Slope;
-    public double Forward(double z) => z > 0.0 ? z : z * Slope;
-    public float Derivative(float z, float a) => z > 0f ? 1f : (float)Slope;
-    public double Derivative(double z, double a) => z > 0.0 ? 1.0 : Slope;
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => z > T.Zero ? z : z * T.CreateTruncating(Slope);
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => z > T.Zero ? T.One : T.CreateTruncating(Slope);
     public Vector512<T> Forward<T>(Vector512<T> z) where T : INumberBase<T>
         => Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<T>.Zero), z, z * Vector512.Create(T.CreateTruncating(Slope)));
     public Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) where T : INumberBase<T>
@@ -110,16 +113,16 @@ public readonly struct LeakyReLU : IActivation<float>, IActivation<double>
 }
 
 /// <summary>Exact GELU: f(z) = ½z(1 + erf(z/√2)); f' = Φ(z) + z·φ(z).</summary>
-public readonly struct GELU : IActivation<float>, IActivation<double>
+public readonly struct GELU : IActivation
 {
     private const double Sqrt1Over2 = 0.70710678118654752440;
     private const double OneOverSqrt2Pi = 0.39894228040143267794;
 
-    public float Forward(float z) => (float)Forward((double)z);
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
     // PyTorch's formula exactly (x·0.5·(1 + erf(x/√2))), not the erfc form, so that we round as it does.
-    public double Forward(double z) => z * 0.5 * (1.0 + SpecialFunctions.Erf(z * Sqrt1Over2));
-    public float Derivative(float z, float a) => (float)Derivative((double)z, (double)a);
-    public double Derivative(double z, double a)
+    private double Forward(double z) => z * 0.5 * (1.0 + SpecialFunctions.Erf(z * Sqrt1Over2));
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Derivative(InDouble.Widen(z), InDouble.Widen(a)));
+    private double Derivative(double z, double a)
     {
         double cdf = 0.5 * (1.0 + SpecialFunctions.Erf(z * Sqrt1Over2));
         double pdf = Math.Exp(-0.5 * z * z) * OneOverSqrt2Pi;
@@ -128,19 +131,19 @@ public readonly struct GELU : IActivation<float>, IActivation<double>
 }
 
 /// <summary>PyTorch's GELU(approximate='tanh'): f(z) = ½z(1 + tanh(√(2/π)(z + 0.044715z³))).</summary>
-public readonly struct GELUTanh : IActivation<float>, IActivation<double>
+public readonly struct GELUTanh : IActivation
 {
     private const double SqrtTwoOverPi = 0.79788456080286535588;
     private const double Kappa = 0.044715;
 
-    public float Forward(float z) => (float)Forward((double)z);
-    public double Forward(double z)
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
+    private double Forward(double z)
     {
         double inner = SqrtTwoOverPi * (z + Kappa * z * z * z);
         return 0.5 * z * (1.0 + Math.Tanh(inner));
     }
-    public float Derivative(float z, float a) => (float)Derivative((double)z, (double)a);
-    public double Derivative(double z, double a)
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Derivative(InDouble.Widen(z), InDouble.Widen(a)));
+    private double Derivative(double z, double a)
     {
         // PyTorch's GeluBackward (tanh): d/dz[½z]·(1 + t) + ½z·(1 − t²)·d(inner)/dz.
         double zSq = z * z;
@@ -154,13 +157,13 @@ public readonly struct GELUTanh : IActivation<float>, IActivation<double>
 }
 
 /// <summary>SiLU (Swish): f(z) = z·σ(z); f' = σ(z)(1 + z(1 − σ(z))).</summary>
-public readonly struct SiLU : IActivation<float>, IActivation<double>
+public readonly struct SiLU : IActivation
 {
-    public float Forward(float z) => (float)Forward((double)z);
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
     // PyTorch's x / (1 + e^−x): for very negative x, e^−x overflows to +∞ and the quotient is −0, the right limit.
-    public double Forward(double z) => z / (1.0 + Math.Exp(-z));
-    public float Derivative(float z, float a) => (float)Derivative((double)z, (double)a);
-    public double Derivative(double z, double a)
+    private double Forward(double z) => z / (1.0 + Math.Exp(-z));
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Derivative(InDouble.Widen(z), InDouble.Widen(a)));
+    private double Derivative(double z, double a)
     {
         double s = 1.0 / (1.0 + Math.Exp(-z));
         return s * (1.0 + z * (1.0 - s));
@@ -186,16 +189,16 @@ public readonly struct SiLU : IActivation<float>, IActivation<double>
 }
 
 /// <summary>Softplus with beta 1 and PyTorch's threshold 20: f(z) = log(1 + e^z), or z when z &gt; 20; f' = σ(z).</summary>
-public readonly struct Softplus : IActivation<float>, IActivation<double>
+public readonly struct Softplus : IActivation
 {
     private const double Threshold = 20.0;
 
-    public float Forward(float z) => (float)Forward((double)z);
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
     // Above the threshold log(1 + e^z) = z to within e^−20 ≈ 2e-9 relative; PyTorch switches to the identity there.
     // log1p keeps full precision when e^z is tiny (z very negative).
-    public double Forward(double z) => z > Threshold ? z : SpecialFunctions.Log1P(Math.Exp(z));
-    public float Derivative(float z, float a) => (float)Derivative((double)z, (double)a);
-    public double Derivative(double z, double a)
+    private double Forward(double z) => z > Threshold ? z : SpecialFunctions.Log1P(Math.Exp(z));
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Derivative(InDouble.Widen(z), InDouble.Widen(a)));
+    private double Derivative(double z, double a)
     {
         if (z > Threshold) return 1.0;
         double e = Math.Exp(z);
@@ -204,20 +207,20 @@ public readonly struct Softplus : IActivation<float>, IActivation<double>
 }
 
 /// <summary>ELU: f(z) = z for z &gt; 0, alpha·(e^z − 1) otherwise; f' = 1 or alpha·e^z.</summary>
-public readonly struct ELU : IActivation<float>, IActivation<double>
+public readonly struct ELU : IActivation
 {
     /// <summary>The saturation value for z → −∞ is −alpha (PyTorch default 1).</summary>
     public double Alpha { get; }
 
     public ELU(double alpha) => Alpha = alpha;
 
-    public float Forward(float z) => (float)Forward((double)z);
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
     // expm1 keeps full relative precision for small negative z, where e^z − 1 cancels.
-    public double Forward(double z) => z > 0.0 ? z : Alpha * SpecialFunctions.ExpM1(z);
-    public float Derivative(float z, float a) => (float)Derivative((double)z, (double)a);
+    private double Forward(double z) => z > 0.0 ? z : Alpha * SpecialFunctions.ExpM1(z);
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Derivative(InDouble.Widen(z), InDouble.Widen(a)));
     // PyTorch's elu_backward with is_result = false (what nn.ELU() uses): alpha·e^z for z ≤ 0, equal to a + alpha
     // but without its cancellation.
-    public double Derivative(double z, double a) => z > 0.0 ? 1.0 : Alpha * Math.Exp(z);
+    private double Derivative(double z, double a) => z > 0.0 ? 1.0 : Alpha * Math.Exp(z);
 }
 
 /// <summary>Static dispatch from an activation type to its Vector512 members, for the activations that have them.

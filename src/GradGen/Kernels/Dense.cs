@@ -31,7 +31,7 @@ public static class Dense
     public static unsafe void Forward<T, TAct>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> w,
         ReadOnlySpan<T> b, ReadOnlySpan<T> r, int ldr, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TAct : struct, IActivation<T>
+        where TAct : struct, IActivation
     {
         ValidateForward(a, lda, z, x, ldx, w, b, r, ldr, batch, inFeatures, outFeatures);
         if (!Simd.Enabled<T>())
@@ -115,7 +115,7 @@ public static class Dense
     private static unsafe void ForwardPacked<T, TAct>(T* pa, int lda, T* pz, T* px, int ldx, T* pw, T* pb, T* pr, int ldr,
         int batch, int k, int n, ref TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TAct : struct, IActivation<T>
+        where TAct : struct, IActivation
     {
         int v = Vector512<T>.Count, panel = 4 * v;
         int kc = Math.Min(k, PackBuffer<T>.Length / panel);
@@ -286,7 +286,7 @@ public static class Dense
         ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
         ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TAct : struct, IActivation<T>
+        where TAct : struct, IActivation
     {
         ValidateBackward<T, TAct>(dx, lddx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures);
         if (!Simd.Enabled<T>())
@@ -319,7 +319,7 @@ public static class Dense
     // db partial sums stay in a register: db receives Σ_i dz once, as PyTorch accumulates a finished gradient.
     private static unsafe void ActivationGradient<T, TAct>(T* dz, T* db, T* da, int ldda, T* z, T* a, int lda, int batch, int n, ref TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TAct : struct, IActivation<T>
+        where TAct : struct, IActivation
     {
         int v = Vector512<T>.Count;
         int j = 0;

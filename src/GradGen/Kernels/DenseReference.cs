@@ -11,7 +11,7 @@ internal static class DenseReference
     public static void Forward<T, TAct>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> w,
         ReadOnlySpan<T> b, ReadOnlySpan<T> r, int ldr, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TAct : struct, IActivation<T>
+        where TAct : struct, IActivation
     {
         Dense.ValidateForward(a, lda, z, x, ldx, w, b, r, ldr, batch, inFeatures, outFeatures);
         for (int i = 0; i < batch; i++)
@@ -34,7 +34,7 @@ internal static class DenseReference
         ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
         ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TAct : struct, IActivation<T>
+        where TAct : struct, IActivation
     {
         Dense.ValidateBackward<T, TAct>(dx, lddx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures);
         // in the forward pass this was: a = act(z)

@@ -17,7 +17,7 @@ public static class Elementwise
     public static unsafe void Activate<T, TAct>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> r, int ldr,
         int batch, int width, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TAct : struct, IActivation<T>
+        where TAct : struct, IActivation
     {
         ValidateActivate(a, lda, z, x, ldx, r, ldr, batch, width);
         if (!Simd.Enabled<T>() || !VectorActivation.IsBitExact<T, TAct>())
@@ -57,7 +57,7 @@ public static class Elementwise
     public static unsafe void ActivateBackward<T, TAct>(Span<T> dz, ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, int ldz,
         ReadOnlySpan<T> a, int lda, int batch, int width, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TAct : struct, IActivation<T>
+        where TAct : struct, IActivation
     {
         ValidateActivateBackward<T, TAct>(dz, da, ldda, z, ldz, a, lda, batch, width);
         if (!Simd.Enabled<T>() || !VectorActivation.IsBitExact<T, TAct>())
@@ -147,7 +147,7 @@ internal static class ElementwiseReference
     public static void Activate<T, TAct>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> r, int ldr,
         int batch, int width, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TAct : struct, IActivation<T>
+        where TAct : struct, IActivation
     {
         Elementwise.ValidateActivate(a, lda, z, x, ldx, r, ldr, batch, width);
         for (int i = 0; i < batch; i++)
@@ -165,7 +165,7 @@ internal static class ElementwiseReference
     public static void ActivateBackward<T, TAct>(Span<T> dz, ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, int ldz,
         ReadOnlySpan<T> a, int lda, int batch, int width, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TAct : struct, IActivation<T>
+        where TAct : struct, IActivation
     {
         Elementwise.ValidateActivateBackward<T, TAct>(dz, da, ldda, z, ldz, a, lda, batch, width);
         for (int i = 0; i < batch; i++)

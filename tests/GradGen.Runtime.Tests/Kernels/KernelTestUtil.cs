@@ -101,5 +101,5 @@ internal static class KernelTestUtil
 /// <summary>A generic callback over activation structs that work for both float and double.</summary>
 internal interface IActivationVisitor
 {
-    void Visit<TAct>(TAct act) where TAct : struct, IActivation<float>, IActivation<double>;
+    void Visit<TAct>(TAct act) where TAct : struct, IActivation;
 }

@@ -78,7 +78,7 @@ public class PackingTests
         else TwoThreads<float, ReLU>(batch, inF, outF);
     }
 
-    private static void TwoThreads<T, TAct>(int batch, int inF, int outF) where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+    private static void TwoThreads<T, TAct>(int batch, int inF, int outF) where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation
     {
         var results = new Exception?[2];
         var threads = new Thread[2];
