@@ -23,6 +23,9 @@ internal sealed class CodeWriter
         return new Scope(this);
     }
 
+    /// <summary>Appends text written by another writer, as it is.</summary>
+    public void Raw(string text) => _text.Append(text);
+
     public void Indent() => _indent++;
 
     public void Outdent() => _indent--;

@@ -1,154 +1,63 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using GradGen.Generators.Model;
 
 namespace GradGen.Generators;
 
-// Model → plan. Expands repeats, gives every parameter its PyTorch name, lays out the buffers, decides what each
-// op keeps for its backward, and fuses what can be fused (a residual add and its activation into the epilogue of
-// the block's last Dense; a dense block's input written straight into the block's concatenation buffer).
-// The plan is the emitter's only input, and the analyzer runs the same planner to find structural problems.
-
-/// <summary>A buffer of the activation arena: <see cref="Width"/> values per sample, MaxBatch rows.</summary>
-internal sealed class BufferPlan(string name, int width, BufferRole role)
-{
-    public string Name { get; } = name;
-    public int Width { get; } = width;
-    public BufferRole Role { get; } = role;
-    /// <summary>Offset of this buffer in per-sample units: the buffer starts at ActivationsStart + maxBatch·PerSampleOffset.</summary>
-    public int PerSampleOffset { get; set; }
-    /// <summary>The buffer that holds this buffer's gradient (values only).</summary>
-    public BufferPlan? Gradient { get; set; }
-}
-
-internal enum BufferRole
-{
-    /// <summary>The network's input, copied in by Forward.</summary>
-    Input,
-    /// <summary>A layer's output, whose gradient the backward pass needs.</summary>
-    Value,
-    /// <summary>A dense block's concatenation of features; its gradient is cleared once and only accumulated into.</summary>
-    Concat,
-    /// <summary>Something a backward needs that has no gradient of its own (pre-activations, LayerNorm statistics).</summary>
-    Saved,
-    /// <summary>A gradient.</summary>
-    Gradient,
-}
-
-/// <summary>A (batch, Width) view of a buffer: columns [Column, Column + Width) of each row, with row stride Buffer.Width.</summary>
-internal sealed class ValueRef(BufferPlan buffer, int column, int width)
-{
-    public BufferPlan Buffer { get; set; } = buffer;
-    public int Column { get; set; } = column;
-    public int Width { get; } = width;
-    public int Stride => Buffer.Width;
-    /// <summary>Held by something other than the next layer (a residual skip), so it cannot be moved.</summary>
-    public bool Pinned { get; set; }
-    /// <summary>The op that writes it, or null for the network input.</summary>
-    public OpPlan? Producer { get; set; }
-}
-
-internal sealed class ParameterPlan(string name, int[] shape, int offset, InitModel init, int fanIn, int fanOut, string constant)
-{
-    public string Name { get; } = name;
-    public int[] Shape { get; } = shape;
-    public int Offset { get; } = offset;
-    public long Length => Shape.Aggregate(1L, (x, y) => x * y); // long: 65536 × 65536 must not wrap to 0
-    public InitModel Init { get; } = init;
-    public int FanIn { get; } = fanIn;
-    public int FanOut { get; } = fanOut;
-    /// <summary>The name of the generated constant that holds <see cref="Offset"/>.</summary>
-    public string Constant { get; } = constant;
-}
-
-internal readonly record struct ActivationPlan(ActivationKind Kind, double Slope, double Alpha);
-
-internal abstract class OpPlan
-{
-    public int Index { get; set; }
-    /// <summary>The attribute that produced the op, as written, for the comment that points back to it.</summary>
-    public string Source { get; set; } = "";
-    /// <summary>A short identifier for the generated methods ("Dense0", "Residual3Add").</summary>
-    public string Label { get; set; } = "";
-    public ValueRef Input { get; set; } = null!;
-    public ValueRef Output { get; set; } = null!;
-    /// <summary>A value added before the activation (the skip of a residual block), or null.</summary>
-    public ValueRef? Residual { get; set; }
-}
-
-/// <summary>a = act(x·wᵀ + b (+ r)); z = the pre-activation, kept when the activation's derivative needs it.</summary>
-internal sealed class DenseOp : OpPlan
-{
-    public ParameterPlan Weight { get; set; } = null!;
-    public ParameterPlan? Bias { get; set; }
-    public ActivationPlan Activation { get; set; }
-    public BufferPlan? PreActivation { get; set; }
-    /// <summary>The activation's derivative is read off its output instead of a kept pre-activation: for ReLU and
-    /// leaky ReLU (slope ≥ 0), a &gt; 0 exactly when z &gt; 0, so z need not be stored.</summary>
-    public bool DerivativeFromOutput { get; set; }
-    public string Name { get; set; } = "";
-}
-
-/// <summary>y = (x − mean)·rstd·γ + β per sample, keeping mean and rstd.</summary>
-internal sealed class LayerNormOp : OpPlan
-{
-    public ParameterPlan Gamma { get; set; } = null!;
-    public ParameterPlan Beta { get; set; } = null!;
-    public double Epsilon { get; set; }
-    public BufferPlan Mean { get; set; } = null!;
-    public BufferPlan Rstd { get; set; } = null!;
-    public string Name { get; set; } = "";
-}
-
-/// <summary>a = act(x (+ r)); z = x + r is kept when there is an r and the derivative needs it.</summary>
-internal sealed class ActivateOp : OpPlan
-{
-    public ActivationPlan Activation { get; set; }
-    public BufferPlan? PreActivation { get; set; }
-}
-
-/// <summary>Copies x into a view (a dense block's input into its concatenation buffer, when it could not be written there directly).</summary>
-internal sealed class CopyOp : OpPlan;
-
-internal sealed class NetworkPlan
-{
-    public List<Problem> Problems { get; } = new();
-    public List<ParameterPlan> Parameters { get; } = new();
-    public List<BufferPlan> Buffers { get; } = new();
-    public List<OpPlan> Ops { get; } = new();
-    public ValueRef Input { get; set; } = null!;
-    public ValueRef Output { get; set; } = null!;
-    public int ParameterCount { get; set; }
-    /// <summary>Per-sample elements of all activation buffers together.</summary>
-    public int PerSampleTotal { get; set; }
-    /// <summary>Per-sample width of the shared backward scratch (the largest dz).</summary>
-    public int ScratchWidth { get; set; }
-}
-
+/// <summary>Model → plan, in named passes, each with one job:
+/// <list type="number">
+/// <item><see cref="CheckBalance"/>: every [Repeat] and [Residual] is closed by its own End.</item>
+/// <item><see cref="ExpandRepeats"/>: the declaration as a flat list of layer instances, repeats unrolled.</item>
+/// <item><see cref="NameParameters"/>: every layer's PyTorch name, and no name twice.</item>
+/// <item><see cref="LowerToOps"/>: instances to ops and buffers, one op per operation (a residual add is its own op).</item>
+/// <item><see cref="FuseResidualEpilogues"/>: a residual add and its activation into the epilogue of the body's last Dense.</item>
+/// <item><see cref="WriteDenseBlockInputsInPlace"/>: the layer before a dense block writes straight into its concatenation.</item>
+/// <item><see cref="DropUnneededPreActivations"/>: ReLU-like layers read their derivative off their output.</item>
+/// <item><see cref="DecideGradientWrites"/>: which backward write overwrites a gradient and which adds to it.</item>
+/// <item><see cref="LayOutArena"/>: gradient twins and every buffer's offset.</item>
+/// <item><see cref="Freeze"/>: the immutable <see cref="NetworkPlan"/>.</item>
+/// </list>
+/// The passes work on the private drafts below; nothing outside the planner sees a draft, and the plan they produce is
+/// never changed. The analyzers run the same planner, so they see the problems and the plan the generator sees.</summary>
 internal static class Planner
 {
-    /// <summary>More ops than this makes generated code too large to compile in reasonable time.</summary>
-    public const int MaxOps = 4096;
+    /// <summary>The planner and the analyzers model every layer of the expanded network (the generated code does not:
+    /// a repeat is a loop). More layers than this would make that model slow to build on every keystroke in the IDE.</summary>
+    public const int MaxLayers = 100_000;
 
     public static NetworkPlan Plan(NetworkModel model)
     {
-        var plan = new NetworkPlan();
-        if (!CheckBalance(model, plan.Problems)) return plan;
-        var builder = new Builder(model, plan);
+        var problems = new List<Problem>();
+        if (!CheckBalance(model, problems)) return NetworkPlan.Failed(problems);
         try
         {
-            builder.Run();
-            if (plan.Problems.Count == 0) builder.Layout();
+            var instances = ExpandRepeats(model);
+            var names = NameParameters(model, instances, problems);
+            if (problems.Count > 0) return NetworkPlan.Failed(problems);
+            var draft = LowerToOps(model, instances, names, problems);
+            if (problems.Count > 0) return NetworkPlan.Failed(problems);
+            FuseResidualEpilogues(draft);
+            WriteDenseBlockInputsInPlace(draft);
+            DropUnneededPreActivations(draft);
+            DecideGradientWrites(draft);
+            LayOutArena(draft);
+            return Freeze(draft);
         }
         catch (TooLargeException e)
         {
-            plan.Problems.Add(new Problem(DiagnosticIds.TooLarge, $"Network '{model.Name}' {e.Message}", -1));
+            problems.Add(new Problem(DiagnosticIds.TooLarge, $"Network '{model.Name}' {e.Message}", -1));
+            return NetworkPlan.Failed(problems);
         }
-        return plan;
     }
 
-    /// <summary>Every [Repeat] and [Residual] is closed by its own End, innermost first.</summary>
+    /// <summary>The network is too large; the message completes "Network 'Name' …".</summary>
+    private sealed class TooLargeException(string message) : Exception(message);
+
+    // ================================================================ 1. balance
+
+    /// <summary>Every [Repeat] and [Residual] is closed by its own End, innermost first, and has a body.</summary>
     private static bool CheckBalance(NetworkModel model, List<Problem> problems)
     {
         var open = new Stack<(LayerKind Kind, int Index)>();
@@ -190,337 +99,597 @@ internal static class Planner
         return true;
     }
 
-    /// <summary>The network is too large; the message completes "Network 'Name' …".</summary>
-    private sealed class TooLargeException(string message) : Exception(message);
+    // ================================================================ 2. expand repeats
 
-    private sealed class Builder(NetworkModel model, NetworkPlan plan)
+    private enum InstanceKind { Layer, ResidualOpen, ResidualClose, RepeatOpen, RepetitionStart, RepetitionEnd, RepeatClose }
+
+    /// <summary>One entry of the expanded declaration: a layer attribute in one repetition, or a block boundary.
+    /// <see cref="IsModule"/> marks the repetitions of a body with named layers, which PyTorch would name as modules.</summary>
+    private readonly record struct Instance(InstanceKind Kind, int LayerIndex, bool IsModule = false);
+
+    private static List<Instance> ExpandRepeats(NetworkModel model)
     {
-        /// <summary>Where names are given, as PyTorch's module tree would give them: a prefix ("" at the top, "3." inside
-        /// the fourth repetition of a block) and the next index for an unnamed layer in that scope.</summary>
-        private sealed class NameScope(string prefix)
-        {
-            public string Prefix { get; } = prefix;
-            public int NextIndex { get; set; }
-        }
-        private int _parameterOffset;
-        private readonly Dictionary<string, int> _names = new(StringComparer.Ordinal);
+        var result = new List<Instance>();
+        int layers = 0;
+        Expand(0, model.Layers.Count);
+        return result;
 
-        public void Run()
-        {
-            var input = new BufferPlan("input", model.Inputs, BufferRole.Input);
-            plan.Buffers.Add(input);
-            plan.Input = new ValueRef(input, 0, model.Inputs) { Pinned = true };
-            plan.Output = Lower(0, model.Layers.Count, new NameScope(""), plan.Input);
-        }
-
-        private ValueRef Lower(int start, int end, NameScope scope, ValueRef current)
+        void Expand(int start, int end)
         {
             for (int i = start; i < end; i++)
             {
                 var layer = model.Layers[i];
                 switch (layer.Kind)
                 {
-                    case LayerKind.Dense:
-                        current = AddDense(i, layer, ParameterName(layer.Name, scope), current, layer.Units, layer.Activation, layer.Bias, "Dense");
-                        break;
-                    case LayerKind.LayerNorm:
-                        current = AddLayerNorm(i, layer, ParameterName(layer.Name, scope), current);
-                        if (layer.Activation != ActivationKind.Identity)
-                            current = AddActivate(i, layer, current, null, new ActivationPlan(layer.Activation, layer.Slope, layer.Alpha));
-                        break;
-                    case LayerKind.Activate:
-                        current = AddActivate(i, layer, current, null, new ActivationPlan(layer.Activation, layer.Slope, layer.Alpha));
-                        break;
                     case LayerKind.Repeat:
                     {
-                        int close = Matching(i);
-                        // A body with named layers is a module repeated, as nn.Sequential(*[Block() for _ in range(n)]):
-                        // each repetition takes the scope's next index and names its layers under it ("3.fc1"). A body of
-                        // unnamed layers only is flat, as nn.Sequential(*[nn.Linear(…) for _ in range(n)]) ("0" … "n−1").
-                        bool isModule = HasNamedLayers(i + 1, close);
+                        int close = Matching(model, i);
+                        // A body with named layers is a module repeated, as nn.Sequential(*[Block() for _ in range(n)]);
+                        // a body of unnamed layers only is flat, as nn.Sequential(*[nn.Linear(…) for _ in range(n)]).
+                        bool isModule = HasNamedLayers(model, i + 1, close);
+                        result.Add(new Instance(InstanceKind.RepeatOpen, i));
                         for (int r = 0; r < layer.Count; r++)
                         {
-                            var inner = isModule ? new NameScope(scope.Prefix + Index(scope) + ".") : scope;
-                            current = Lower(i + 1, close, inner, current);
+                            result.Add(new Instance(InstanceKind.RepetitionStart, i, isModule));
+                            Expand(i + 1, close);
+                            result.Add(new Instance(InstanceKind.RepetitionEnd, i, isModule));
                         }
+                        result.Add(new Instance(InstanceKind.RepeatClose, i));
                         i = close;
                         break;
                     }
                     case LayerKind.Residual:
                     {
-                        int close = Matching(i);
-                        current = AddResidual(i, layer, close, scope, current);
+                        int close = Matching(model, i);
+                        result.Add(new Instance(InstanceKind.ResidualOpen, i));
+                        Expand(i + 1, close);
+                        result.Add(new Instance(InstanceKind.ResidualClose, i));
                         i = close;
                         break;
                     }
-                    case LayerKind.DenseBlock:
-                        current = AddDenseBlock(i, layer, scope, current);
+                    default:
+                        layers += layer.Kind == LayerKind.DenseBlock ? Math.Max(1, layer.Count) : 1;
+                        if (layers > MaxLayers)
+                            throw new TooLargeException($"expands to more than {MaxLayers} layers; the generated code loops over repeats, but the planner and the analyzers model every layer, so reduce the repeat counts");
+                        result.Add(new Instance(InstanceKind.Layer, i));
                         break;
                 }
-                if (plan.Problems.Count > 0) return current;
             }
-            return current;
         }
+    }
 
-        private int Matching(int open)
+    private static int Matching(NetworkModel model, int open)
+    {
+        int depth = 0;
+        for (int j = open + 1; j < model.Layers.Count; j++)
         {
-            int depth = 0;
-            for (int j = open + 1; j < model.Layers.Count; j++)
+            var kind = model.Layers[j].Kind;
+            if (kind is LayerKind.Repeat or LayerKind.Residual) depth++;
+            else if (kind is LayerKind.EndRepeat or LayerKind.EndResidual)
             {
-                var kind = model.Layers[j].Kind;
-                if (kind is LayerKind.Repeat or LayerKind.Residual) depth++;
-                else if (kind is LayerKind.EndRepeat or LayerKind.EndResidual)
+                if (depth == 0) return j;
+                depth--;
+            }
+        }
+        throw new InvalidOperationException("unbalanced blocks pass CheckBalance"); // unreachable
+    }
+
+    private static bool HasNamedLayers(NetworkModel model, int start, int end)
+    {
+        for (int j = start; j < end; j++)
+        {
+            if (model.Layers[j].Name is not null || model.Layers[j].Kind == LayerKind.DenseBlock) return true;
+        }
+        return false;
+    }
+
+    // ================================================================ 3. name parameters
+
+    /// <summary>Where names are given, as PyTorch's module tree would give them: a prefix ("" at the top, "3." inside
+    /// the fourth repetition of a module) and the next index for an unnamed layer in that scope.</summary>
+    private sealed class NameScope(string prefix)
+    {
+        public string Prefix { get; } = prefix;
+        public int NextIndex { get; set; }
+        public string TakeIndex() => (NextIndex++).ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The module name of every Layer instance ("0", "3.fc1"; a dense block's prefix + Name), by position in
+    /// <paramref name="instances"/>. A name used twice is a problem at the second use.</summary>
+    private static string?[] NameParameters(NetworkModel model, List<Instance> instances, List<Problem> problems)
+    {
+        var names = new string?[instances.Count];
+        var claimed = new Dictionary<string, int>(StringComparer.Ordinal);
+        var scopes = new Stack<NameScope>();
+        scopes.Push(new NameScope(""));
+        for (int k = 0; k < instances.Count; k++)
+        {
+            var instance = instances[k];
+            switch (instance.Kind)
+            {
+                case InstanceKind.RepetitionStart when instance.IsModule:
+                    scopes.Push(new NameScope(scopes.Peek().Prefix + scopes.Peek().TakeIndex() + "."));
+                    break;
+                case InstanceKind.RepetitionEnd when instance.IsModule:
+                    scopes.Pop();
+                    break;
+                case InstanceKind.Layer:
                 {
-                    if (depth == 0) return j;
-                    depth--;
+                    var layer = model.Layers[instance.LayerIndex];
+                    var scope = scopes.Peek();
+                    if (layer.Kind is LayerKind.Dense or LayerKind.LayerNorm)
+                    {
+                        string name = scope.Prefix + (layer.Name ?? scope.TakeIndex());
+                        if (!Claim(name)) return names;
+                        names[k] = name;
+                    }
+                    else if (layer.Kind == LayerKind.DenseBlock)
+                    {
+                        string prefix = scope.Prefix + layer.Name;
+                        for (int i = 0; i < layer.Count; i++)
+                        {
+                            if (!Claim(prefix + i.ToString(CultureInfo.InvariantCulture))) return names;
+                        }
+                        names[k] = prefix;
+                    }
+                    bool Claim(string name)
+                    {
+                        if (claimed.TryGetValue(name + ".weight", out int first))
+                        {
+                            problems.Add(new Problem(DiagnosticIds.DuplicateName,
+                                $"Parameter name '{name}.weight' is used twice (first by [{model.Layers[first].Source}]); give the layers distinct Names", instance.LayerIndex));
+                            return false;
+                        }
+                        claimed[name + ".weight"] = instance.LayerIndex;
+                        return true;
+                    }
+                    break;
                 }
             }
-            throw new InvalidOperationException("unbalanced blocks pass CheckBalance"); // unreachable
         }
+        return names;
+    }
 
-        private static string ParameterName(string? declared, NameScope scope) => scope.Prefix + (declared ?? Index(scope));
+    // ================================================================ drafts: what the passes work on
 
-        private static string Index(NameScope scope) => (scope.NextIndex++).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private sealed class DraftBuffer(string kind, int width, BufferRole role)
+    {
+        public string Kind { get; } = kind;
+        public int Width { get; } = width;
+        public BufferRole Role { get; } = role;
+        public int Offset { get; set; }
+        public DraftBuffer? Gradient { get; set; }
+        public bool Removed { get; set; }
+    }
 
-        private bool HasNamedLayers(int start, int end)
+    private sealed class DraftView(DraftBuffer buffer, int column, int width)
+    {
+        public DraftBuffer Buffer { get; set; } = buffer;
+        public int Column { get; set; } = column;
+        public int Width { get; } = width;
+        public bool IsWholeBuffer => Column == 0 && Width == Buffer.Width;
+        /// <summary>Read again after the next layer (a residual skip), so it must stay where it is.</summary>
+        public bool Pinned { get; set; }
+        /// <summary>The op that writes it, or null for the network input.</summary>
+        public DraftOp? Producer { get; set; }
+    }
+
+    private enum OpKind { Dense, LayerNorm, Activate, ResidualAdd, Copy }
+
+    private sealed class DraftOp(OpKind kind, int layerIndex, string source)
+    {
+        public OpKind Kind { get; } = kind;
+        public int LayerIndex { get; } = layerIndex;
+        public string Source { get; set; } = source;
+        public DraftView Input { get; set; } = null!;
+        public DraftView Output { get; set; } = null!;
+        public DraftView? Residual { get; set; }
+        public ActivationPlan Activation { get; set; }
+        public DraftBuffer? PreActivation { get; set; }
+        public bool DerivativeFromOutput { get; set; }
+        public ParameterPlan? Weight { get; set; }
+        public ParameterPlan? Bias { get; set; }
+        public double Epsilon { get; set; }
+        public DraftBuffer? Mean { get; set; }
+        public DraftBuffer? Rstd { get; set; }
+        public bool AccumulateDx { get; set; }
+        public bool AccumulateDskip { get; set; }
+        public bool Removed { get; set; }
+    }
+
+    /// <summary>A [Repeat] being lowered: the schedule nodes of each repetition.</summary>
+    private sealed class DraftRepeat(int layerIndex)
+    {
+        public int LayerIndex { get; } = layerIndex;
+        public List<List<object>> Repetitions { get; } = new();
+    }
+
+    private sealed class Draft
+    {
+        public List<ParameterPlan> Parameters { get; } = new();
+        public HashSet<string> Constants { get; } = new(StringComparer.Ordinal);
+        public List<DraftBuffer> Buffers { get; } = new();
+        public List<DraftOp> Ops { get; } = new();
+        /// <summary>The schedule tree: DraftOp or DraftRepeat entries.</summary>
+        public List<object> Schedule { get; } = new();
+        public DraftView Input { get; set; } = null!;
+        public DraftView Output { get; set; } = null!;
+        public int ParameterCount { get; set; }
+        public int PerSampleTotal { get; set; }
+        public int ScratchWidth { get; set; }
+        public NetworkModel Model { get; set; } = null!;
+    }
+
+    // ================================================================ 4. lower to ops
+
+    private static Draft LowerToOps(NetworkModel model, List<Instance> instances, string?[] names, List<Problem> problems)
+    {
+        var draft = new Draft { Model = model };
+        var input = NewBuffer(draft, "input", model.Inputs, BufferRole.Input);
+        draft.Input = new DraftView(input, 0, model.Inputs) { Pinned = true };
+        var current = draft.Input;
+        var skips = new Stack<DraftView>();
+        var lists = new Stack<List<object>>();
+        var repeats = new Stack<DraftRepeat>();
+        lists.Push(draft.Schedule);
+
+        for (int k = 0; k < instances.Count; k++)
         {
-            for (int j = start; j < end; j++)
+            var instance = instances[k];
+            var layer = model.Layers[instance.LayerIndex];
+            switch (instance.Kind)
             {
-                if (model.Layers[j].Name is not null || model.Layers[j].Kind == LayerKind.DenseBlock) return true;
+                case InstanceKind.RepeatOpen:
+                    repeats.Push(new DraftRepeat(instance.LayerIndex));
+                    lists.Peek().Add(repeats.Peek());
+                    break;
+                case InstanceKind.RepetitionStart:
+                    repeats.Peek().Repetitions.Add(new List<object>());
+                    lists.Push(repeats.Peek().Repetitions[repeats.Peek().Repetitions.Count - 1]);
+                    break;
+                case InstanceKind.RepetitionEnd:
+                    lists.Pop();
+                    break;
+                case InstanceKind.RepeatClose:
+                    repeats.Pop();
+                    break;
+                case InstanceKind.ResidualOpen:
+                    current.Pinned = true; // the skip-add reads it again after the body: it must stay where it is
+                    skips.Push(current);
+                    break;
+                case InstanceKind.ResidualClose:
+                {
+                    var skip = skips.Pop();
+                    if (current.Width != skip.Width)
+                    {
+                        problems.Add(new Problem(DiagnosticIds.ResidualWidthMismatch,
+                            $"[{layer.Source}]: the block's body maps width {skip.Width} to {current.Width}, but the skip-add needs the output as wide as the input; end the body with a layer of {skip.Width} units", instance.LayerIndex));
+                        return draft;
+                    }
+                    current = AddActivate(draft, lists.Peek(), OpKind.ResidualAdd, instance.LayerIndex, layer.Source, current, skip, ActivationOf(layer));
+                    break;
+                }
+                case InstanceKind.Layer:
+                    current = LowerLayer(draft, lists.Peek(), instance.LayerIndex, layer, names[k]!, current);
+                    break;
             }
-            return false;
         }
+        draft.Output = current;
+        return draft;
+    }
 
-        private bool ClaimName(string name, int layerIndex)
+    private static DraftView LowerLayer(Draft draft, List<object> schedule, int layerIndex, LayerModel layer, string name, DraftView x)
+    {
+        switch (layer.Kind)
         {
-            if (_names.TryGetValue(name, out int first))
+            case LayerKind.Dense:
+                return AddDense(draft, schedule, layerIndex, layer, name, x, layer.Units, layer.Bias, null);
+            case LayerKind.LayerNorm:
             {
-                plan.Problems.Add(new Problem(DiagnosticIds.DuplicateName,
-                    $"Parameter name '{name}' is used twice (first by [{model.Layers[first].Source}]); give the layers distinct Names", layerIndex));
-                return false;
+                var y = AddLayerNorm(draft, schedule, layerIndex, layer, name, x);
+                return layer.Activation == ActivationKind.Identity ? y
+                    : AddActivate(draft, schedule, OpKind.Activate, layerIndex, layer.Source, y, null, ActivationOf(layer));
             }
-            _names[name] = layerIndex;
-            return true;
-        }
-
-        private T AddOp<T>(T op, int layerIndex, string kindLabel) where T : OpPlan
-        {
-            if (plan.Ops.Count >= MaxOps)
-                throw new TooLargeException($"expands to more than {MaxOps} layers; GradGen unrolls every layer into code, so reduce the repeat counts");
-            op.Index = plan.Ops.Count;
-            op.Source = model.Layers[layerIndex].Source;
-            op.Label = kindLabel + op.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            op.Output.Producer = op;
-            plan.Ops.Add(op);
-            return op;
-        }
-
-        private static string ConstantName(string parameterName) =>
-            "P_" + new string(parameterName.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
-
-        private ParameterPlan AddParameter(string name, int[] shape, InitModel init, int fanIn, int fanOut)
-        {
-            var p = new ParameterPlan(name, shape, _parameterOffset, init, fanIn, fanOut, ConstantName(name));
-            // distinct names can map to one identifier ("a.b" and "a_b"): keep constants unique
-            if (plan.Parameters.Any(q => q.Constant == p.Constant))
-                p = new ParameterPlan(name, shape, _parameterOffset, init, fanIn, fanOut, p.Constant + "_" + plan.Parameters.Count);
-            long next = (long)_parameterOffset + p.Length;
-            if (next > int.MaxValue / 4)
-                throw new TooLargeException($"has more than {int.MaxValue / 4} parameters (at \"{name}\", shape ({string.Join(", ", shape)})); make its layers narrower");
-            _parameterOffset = (int)next;
-            plan.Parameters.Add(p);
-            plan.ParameterCount = _parameterOffset;
-            return p;
-        }
-
-        private BufferPlan NewBuffer(string name, int width, BufferRole role)
-        {
-            var b = new BufferPlan(name, width, role);
-            plan.Buffers.Add(b);
-            return b;
-        }
-
-        private static bool NeedsPreActivation(ActivationKind kind) => kind != ActivationKind.Identity;
-
-        private ValueRef AddDense(int layerIndex, LayerModel layer, string name, ValueRef x, int units, ActivationKind activation, bool bias, string label,
-            ValueRef? into = null)
-        {
-            if (!ClaimName(name + ".weight", layerIndex)) return x;
-            int inF = x.Width;
-            var act = new ActivationPlan(activation, layer.Slope, layer.Alpha);
-            var op = new DenseOp
+            case LayerKind.Activate:
+                return AddActivate(draft, schedule, OpKind.Activate, layerIndex, layer.Source, x, null, ActivationOf(layer));
+            default: // DenseBlock
             {
-                Name = name,
-                Input = x,
-                Activation = act,
-                Weight = AddParameter(name + ".weight", new[] { units, inF }, ResolveGain(layer.WeightInit, act), inF, units),
-            };
-            if (bias) op.Bias = AddParameter(name + ".bias", new[] { units }, layer.BiasInit, inF, units);
-            int index = plan.Ops.Count;
-            op.Output = into ?? new ValueRef(NewBuffer("a" + index, units, BufferRole.Value), 0, units);
-            if (NeedsPreActivation(activation)) op.PreActivation = NewBuffer("z" + index, units, BufferRole.Saved);
-            AddOp(op, layerIndex, label);
-            return op.Output;
-        }
-
-        private ValueRef AddLayerNorm(int layerIndex, LayerModel layer, string name, ValueRef x)
-        {
-            if (!ClaimName(name + ".weight", layerIndex)) return x;
-            int width = x.Width;
-            int index = plan.Ops.Count;
-            var op = new LayerNormOp
-            {
-                Name = name,
-                Input = x,
-                Epsilon = layer.Epsilon,
-                // nn.LayerNorm initialises its scale to ones and its shift to zeros
-                Gamma = AddParameter(name + ".weight", new[] { width }, new InitModel(InitKind.Constant, 1, 0), width, width),
-                Beta = AddParameter(name + ".bias", new[] { width }, new InitModel(InitKind.Zeros, 0, 0), width, width),
-                Output = new ValueRef(NewBuffer("a" + index, width, BufferRole.Value), 0, width),
-                Mean = NewBuffer("mean" + index, 1, BufferRole.Saved),
-                Rstd = NewBuffer("rstd" + index, 1, BufferRole.Saved),
-            };
-            AddOp(op, layerIndex, "LayerNorm");
-            return op.Output;
-        }
-
-        private ValueRef AddActivate(int layerIndex, LayerModel layer, ValueRef x, ValueRef? residual, ActivationPlan act, string label = "Activate")
-        {
-            int index = plan.Ops.Count;
-            var op = new ActivateOp
-            {
-                Input = x,
-                Residual = residual,
-                Activation = act,
-                Output = new ValueRef(NewBuffer("a" + index, x.Width, BufferRole.Value), 0, x.Width),
-            };
-            // without a residual the pre-activation is x itself, already kept
-            if (residual is not null && NeedsPreActivation(act.Kind)) op.PreActivation = NewBuffer("z" + index, x.Width, BufferRole.Saved);
-            AddOp(op, layerIndex, label);
-            return op.Output;
-        }
-
-        private ValueRef AddResidual(int open, LayerModel layer, int close, NameScope scope, ValueRef skip)
-        {
-            skip.Pinned = true; // the skip-add reads it again after the body: it must stay where it is
-            int firstOp = plan.Ops.Count;
-            var body = Lower(open + 1, close, scope, skip);
-            if (plan.Problems.Count > 0) return body;
-            if (body.Width != skip.Width)
-            {
-                plan.Problems.Add(new Problem(DiagnosticIds.ResidualWidthMismatch,
-                    $"[{layer.Source}]: the block's body maps width {skip.Width} to {body.Width}, but the skip-add needs the output as wide as the input; end the body with a layer of {skip.Width} units", open));
-                return body;
+                long total = x.Width + (long)layer.Count * layer.Growth;
+                if (total > int.MaxValue / 4)
+                    throw new TooLargeException($"has a dense block wider than {int.MaxValue / 4} features; reduce its layers or growth");
+                var concat = NewBuffer(draft, "cat", (int)total, BufferRole.Concat);
+                // The input is copied into the first columns; WriteDenseBlockInputsInPlace removes the copy where the
+                // previous layer can write there itself.
+                var copy = new DraftOp(OpKind.Copy, layerIndex, layer.Source) { Input = x, Output = new DraftView(concat, 0, x.Width) };
+                AddOp(draft, schedule, copy);
+                for (int i = 0; i < layer.Count; i++)
+                {
+                    int width = x.Width + i * layer.Growth;
+                    AddDense(draft, schedule, layerIndex, layer, name + i.ToString(CultureInfo.InvariantCulture),
+                        new DraftView(concat, 0, width), layer.Growth, bias: true, into: new DraftView(concat, width, layer.Growth));
+                }
+                return new DraftView(concat, 0, (int)total) { Producer = draft.Ops[draft.Ops.Count - 1] };
             }
-            if (ReferenceEquals(body, skip))
-            {
-                plan.Problems.Add(new Problem(DiagnosticIds.UnbalancedBlock, $"[{layer.Source}] has no layers in its body", open));
-                return body;
-            }
-            var act = new ActivationPlan(layer.Activation, layer.Slope, layer.Alpha);
-            // Fuse the skip-add and its activation into the epilogue of the body's last Dense when that Dense has no
-            // activation of its own: a = act(x·wᵀ + b + skip).
-            if (plan.Ops.Count > firstOp && plan.Ops[plan.Ops.Count - 1] is DenseOp last
-                && ReferenceEquals(last.Output, body) && last.Activation.Kind == ActivationKind.Identity && last.Residual is null)
-            {
-                last.Residual = skip;
-                last.Activation = act;
-                if (NeedsPreActivation(act.Kind)) last.PreActivation = NewBuffer("z" + last.Index, body.Width, BufferRole.Saved);
-                last.Source += "] + [" + layer.Source;
-                return body;
-            }
-            return AddActivate(open, layer, body, skip, act, "ResidualAdd");
         }
+    }
 
-        private ValueRef AddDenseBlock(int layerIndex, LayerModel layer, NameScope scope, ValueRef x)
+    private static ActivationPlan ActivationOf(LayerModel layer) => new(layer.Activation, layer.Slope, layer.Alpha);
+
+    private static DraftBuffer NewBuffer(Draft draft, string kind, int width, BufferRole role)
+    {
+        var b = new DraftBuffer(kind, width, role);
+        draft.Buffers.Add(b);
+        return b;
+    }
+
+    private static void AddOp(Draft draft, List<object> schedule, DraftOp op)
+    {
+        op.Output.Producer = op;
+        draft.Ops.Add(op);
+        schedule.Add(op);
+    }
+
+    private static ParameterPlan AddParameter(Draft draft, string name, int[] shape, InitModel init, int fanIn, int fanOut)
+    {
+        string constant = "P_" + new string(name.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
+        // distinct names can map to one identifier ("a.b" and "a_b"): keep constants unique
+        if (!draft.Constants.Add(constant))
         {
-            long total = x.Width + (long)layer.Count * layer.Growth;
-            if (total > int.MaxValue / 4)
-                throw new TooLargeException($"has a dense block wider than {int.MaxValue / 4} features; reduce its layers or growth");
-            int index = plan.Ops.Count;
-            var concat = NewBuffer("cat" + index, (int)total, BufferRole.Concat);
-            var head = new ValueRef(concat, 0, x.Width);
-            if (x.Producer is { } producer && !x.Pinned && x.Buffer.Role == BufferRole.Value && x.Column == 0 && x.Stride == x.Width)
-            {
-                // The previous layer writes its output straight into the first columns of the concatenation.
-                plan.Buffers.Remove(x.Buffer);
-                x.Buffer = concat;
-                head = x;
-            }
-            else
-            {
-                AddOp(new CopyOp { Input = x, Output = head }, layerIndex, "DenseBlockInput");
-            }
-            for (int i = 0; i < layer.Count; i++)
-            {
-                int width = x.Width + i * layer.Growth;
-                var features = new ValueRef(concat, 0, width);
-                var output = new ValueRef(concat, width, layer.Growth);
-                string name = scope.Prefix + layer.Name + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                AddDense(layerIndex, layer, name, features, layer.Growth, layer.Activation, bias: true, "DenseBlock", into: output);
-                if (plan.Problems.Count > 0) return x;
-            }
-            return new ValueRef(concat, 0, (int)total) { Producer = plan.Ops[plan.Ops.Count - 1] };
+            constant += "_" + draft.Parameters.Count.ToString(CultureInfo.InvariantCulture);
+            draft.Constants.Add(constant);
         }
+        var p = new ParameterPlan(name, shape, draft.ParameterCount, init, fanIn, fanOut, constant);
+        long next = (long)draft.ParameterCount + p.Length;
+        if (next > int.MaxValue / 4)
+            throw new TooLargeException($"has more than {int.MaxValue / 4} parameters (at \"{name}\", shape ({string.Join(", ", shape)})); make its layers narrower");
+        draft.ParameterCount = (int)next;
+        draft.Parameters.Add(p);
+        return p;
+    }
 
-        /// <summary>A NaN gain means "the default": torch.nn.init.calculate_gain of the layer's activation for
-        /// Kaiming, 1 for Xavier and Orthogonal.</summary>
-        private static InitModel ResolveGain(InitModel init, ActivationPlan act)
+    private static DraftView AddDense(Draft draft, List<object> schedule, int layerIndex, LayerModel layer, string name, DraftView x,
+        int units, bool bias, DraftView? into)
+    {
+        int inF = x.Width;
+        var act = ActivationOf(layer);
+        var op = new DraftOp(OpKind.Dense, layerIndex, layer.Source)
         {
-            if (!double.IsNaN(init.A)) return init;
-            return init.Kind switch
-            {
-                InitKind.KaimingNormal or InitKind.KaimingUniform => init with { A = Gain(act) },
-                InitKind.XavierNormal or InitKind.XavierUniform or InitKind.Orthogonal => init with { A = 1.0 },
-                _ => init,
-            };
-        }
-
-        /// <summary>torch.nn.init.calculate_gain; activations PyTorch has no gain for get 1.</summary>
-        public static double Gain(ActivationPlan act) => act.Kind switch
-        {
-            ActivationKind.ReLU => Math.Sqrt(2.0),
-            ActivationKind.Tanh => 5.0 / 3.0,
-            ActivationKind.LeakyReLU => Math.Sqrt(2.0 / (1 + act.Slope * act.Slope)),
-            _ => 1.0,
+            Input = x,
+            Activation = act,
+            Weight = AddParameter(draft, name + ".weight", new[] { units, inF }, ResolveGain(layer.WeightInit, act), inF, units),
         };
+        if (bias) op.Bias = AddParameter(draft, name + ".bias", new[] { units }, layer.BiasInit, inF, units);
+        op.Output = into ?? new DraftView(NewBuffer(draft, "a", units, BufferRole.Value), 0, units);
+        if (act.Kind != ActivationKind.Identity) op.PreActivation = NewBuffer(draft, "z", units, BufferRole.PreActivation);
+        AddOp(draft, schedule, op);
+        return op.Output;
+    }
 
-        public void Layout()
+    private static DraftView AddLayerNorm(Draft draft, List<object> schedule, int layerIndex, LayerModel layer, string name, DraftView x)
+    {
+        int width = x.Width;
+        var op = new DraftOp(OpKind.LayerNorm, layerIndex, layer.Source)
         {
-            // ReLU-like layers whose output is a plain (B, width) buffer need no pre-activation: the backward reads
-            // the derivative's sign off the output. Decided here, after dense blocks may have moved outputs into their
-            // concatenation (a strided view, which the backward cannot read as z).
-            foreach (var op in plan.Ops.OfType<DenseOp>())
-            {
-                bool signOfOutputSuffices = op.Activation.Kind == ActivationKind.ReLU
-                    || (op.Activation.Kind == ActivationKind.LeakyReLU && op.Activation.Slope >= 0);
-                if (op.PreActivation is { } z && signOfOutputSuffices && op.Output.Column == 0 && op.Output.Stride == op.Output.Width)
-                {
-                    plan.Buffers.Remove(z);
-                    op.PreActivation = null;
-                    op.DerivativeFromOutput = true;
-                }
-            }
+            Input = x,
+            Epsilon = layer.Epsilon,
+            // nn.LayerNorm initialises its scale to ones and its shift to zeros
+            Weight = AddParameter(draft, name + ".weight", new[] { width }, new InitModel(InitKind.Constant, 1, 0), width, width),
+            Bias = AddParameter(draft, name + ".bias", new[] { width }, new InitModel(InitKind.Zeros, 0, 0), width, width),
+            Output = new DraftView(NewBuffer(draft, "a", width, BufferRole.Value), 0, width),
+            Mean = NewBuffer(draft, "mean", 1, BufferRole.Statistics),
+            Rstd = NewBuffer(draft, "rstd", 1, BufferRole.Statistics),
+        };
+        AddOp(draft, schedule, op);
+        return op.Output;
+    }
 
-            // Gradients of values: every value buffer but the input gets a twin.
-            foreach (var b in plan.Buffers.ToList())
+    private static DraftView AddActivate(Draft draft, List<object> schedule, OpKind kind, int layerIndex, string source, DraftView x,
+        DraftView? residual, ActivationPlan act)
+    {
+        var op = new DraftOp(kind, layerIndex, source)
+        {
+            Input = x,
+            Residual = residual,
+            Activation = act,
+            Output = new DraftView(NewBuffer(draft, "a", x.Width, BufferRole.Value), 0, x.Width),
+        };
+        // without a residual the pre-activation is x itself, already kept
+        if (residual is not null && act.Kind != ActivationKind.Identity) op.PreActivation = NewBuffer(draft, "z", x.Width, BufferRole.PreActivation);
+        AddOp(draft, schedule, op);
+        return op.Output;
+    }
+
+    /// <summary>A NaN gain means "the default": torch.nn.init.calculate_gain of the layer's activation for
+    /// Kaiming, 1 for Xavier and Orthogonal.</summary>
+    private static InitModel ResolveGain(InitModel init, ActivationPlan act)
+    {
+        if (!double.IsNaN(init.A)) return init;
+        return init.Kind switch
+        {
+            InitKind.KaimingNormal or InitKind.KaimingUniform => init with { A = Activations.Gain(act.Kind, act.Slope) },
+            InitKind.XavierNormal or InitKind.XavierUniform or InitKind.Orthogonal => init with { A = 1.0 },
+            _ => init,
+        };
+    }
+
+    // ================================================================ 5. fuse residual epilogues
+
+    /// <summary>a = act(x·wᵀ + b + skip) in one pass: a residual add whose input is the plain output of the Dense just
+    /// before it (no activation, no residual of its own) is folded into that Dense's epilogue.</summary>
+    private static void FuseResidualEpilogues(Draft draft)
+    {
+        for (int i = 1; i < draft.Ops.Count; i++)
+        {
+            var add = draft.Ops[i];
+            if (add.Kind != OpKind.ResidualAdd || draft.Ops[i - 1] is not { Kind: OpKind.Dense } dense) continue;
+            if (!ReferenceEquals(add.Input, dense.Output) || dense.Activation.Kind != ActivationKind.Identity || dense.Residual is not null) continue;
+            dense.Residual = add.Residual;
+            dense.Activation = add.Activation;
+            dense.PreActivation = add.PreActivation; // x + skip, if the activation needs it
+            dense.Source += "] + [" + add.Source;
+            // The add's output becomes the Dense's: whoever reads it now reads the Dense's buffer.
+            add.Output.Buffer.Removed = true;
+            add.Output.Buffer = dense.Output.Buffer;
+            add.Output.Column = dense.Output.Column;
+            add.Output.Producer = dense;
+            dense.Output = add.Output;
+            add.Removed = true;
+        }
+        draft.Ops.RemoveAll(o => o.Removed);
+        draft.Buffers.RemoveAll(b => b.Removed);
+    }
+
+    // ================================================================ 6. dense block inputs in place
+
+    /// <summary>A dense block's input is copied into the first columns of its concatenation, unless the layer before
+    /// writes it there itself: when that value is a whole Value buffer that nothing else reads later (not pinned).</summary>
+    private static void WriteDenseBlockInputsInPlace(Draft draft)
+    {
+        foreach (var copy in draft.Ops.Where(o => o.Kind == OpKind.Copy))
+        {
+            var x = copy.Input;
+            if (x.Producer is null || x.Pinned || x.Buffer.Role != BufferRole.Value || !x.IsWholeBuffer) continue;
+            x.Buffer.Removed = true;
+            x.Buffer = copy.Output.Buffer;
+            x.Column = copy.Output.Column;
+            copy.Removed = true;
+        }
+        draft.Ops.RemoveAll(o => o.Removed);
+        draft.Buffers.RemoveAll(b => b.Removed);
+    }
+
+    // ================================================================ 7. pre-activations
+
+    /// <summary>ReLU and leaky ReLU (slope ≥ 0) layers whose output is a whole buffer keep no pre-activation: a &gt; 0
+    /// exactly when z &gt; 0, so the backward reads the derivative's sign off the output. (An output inside a dense block's
+    /// concatenation is a strided view, which the backward cannot read as z.)</summary>
+    private static void DropUnneededPreActivations(Draft draft)
+    {
+        foreach (var op in draft.Ops.Where(o => o.Kind == OpKind.Dense))
+        {
+            bool signOfOutputSuffices = op.Activation.Kind == ActivationKind.ReLU
+                || (op.Activation.Kind == ActivationKind.LeakyReLU && op.Activation.Slope >= 0);
+            if (op.PreActivation is { } z && signOfOutputSuffices && op.Output.IsWholeBuffer)
             {
-                if (b.Role is BufferRole.Value or BufferRole.Concat)
+                z.Removed = true;
+                op.PreActivation = null;
+                op.DerivativeFromOutput = true;
+            }
+        }
+        draft.Buffers.RemoveAll(b => b.Removed);
+    }
+
+    // ================================================================ 8. gradient writes
+
+    /// <summary>The backward runs the ops in reverse. The first to write a value's gradient overwrites it, every later
+    /// one adds to it. A concatenation's gradient is cleared once and only ever added to, since its columns are written
+    /// by several layers.</summary>
+    private static void DecideGradientWrites(Draft draft)
+    {
+        var written = new HashSet<DraftBuffer> { draft.Output.Buffer };
+        for (int i = draft.Ops.Count - 1; i >= 0; i--)
+        {
+            var op = draft.Ops[i];
+            op.AccumulateDx = op.Input.Buffer.Role == BufferRole.Concat || !written.Add(op.Input.Buffer);
+            if (op.Residual is { } r) op.AccumulateDskip = r.Buffer.Role == BufferRole.Concat || !written.Add(r.Buffer);
+        }
+    }
+
+    // ================================================================ 9. layout
+
+    /// <summary>Every Value and Concat buffer gets a gradient twin, laid out after all the values; each buffer's offset
+    /// is the sum of the widths before it (per sample: the arena holds MaxBatch rows of each).</summary>
+    private static void LayOutArena(Draft draft)
+    {
+        foreach (var b in draft.Buffers.ToList())
+        {
+            if (b.Role is BufferRole.Value or BufferRole.Concat)
+            {
+                b.Gradient = new DraftBuffer("d", b.Width, BufferRole.Gradient);
+                draft.Buffers.Add(b.Gradient);
+            }
+        }
+        long offset = 0;
+        foreach (var b in draft.Buffers)
+        {
+            b.Offset = (int)offset;
+            offset += b.Width;
+            if (offset > int.MaxValue / 4)
+                throw new TooLargeException($"needs more than {int.MaxValue / 4} activations per sample; make its layers narrower");
+        }
+        draft.PerSampleTotal = (int)offset;
+        draft.ScratchWidth = draft.Ops.Select(o => o.Output.Width).DefaultIfEmpty(1).Max();
+    }
+
+    // ================================================================ 10. freeze
+
+    /// <summary>The drafts as the immutable plan. Ops are labelled by their final position ("Dense3"), and buffers by the
+    /// op that writes them ("a3", "z3", "mean3", "cat4"; a gradient is "d" + its value's name).</summary>
+    private static NetworkPlan Freeze(Draft draft)
+    {
+        var index = new Dictionary<DraftOp, int>();
+        for (int i = 0; i < draft.Ops.Count; i++) index[draft.Ops[i]] = i;
+
+        var bufferNames = new Dictionary<DraftBuffer, string> { [draft.Input.Buffer] = "input" };
+        foreach (var op in draft.Ops)
+        {
+            string n = index[op].ToString(CultureInfo.InvariantCulture);
+            if (!bufferNames.ContainsKey(op.Output.Buffer)) bufferNames[op.Output.Buffer] = (op.Output.Buffer.Role == BufferRole.Concat ? "cat" : "a") + n;
+            if (op.PreActivation is { } z) bufferNames[z] = "z" + n;
+            if (op.Mean is { } m) bufferNames[m] = "mean" + n;
+            if (op.Rstd is { } s) bufferNames[s] = "rstd" + n;
+        }
+        var buffers = new Dictionary<DraftBuffer, BufferPlan>();
+        BufferPlan Buffer(DraftBuffer b)
+        {
+            if (buffers.TryGetValue(b, out var plan)) return plan;
+            var gradient = b.Gradient is null ? null : new BufferPlan("d" + bufferNames[b], b.Width, BufferRole.Gradient, b.Gradient.Offset, null);
+            if (gradient is not null) buffers[b.Gradient!] = gradient;
+            return buffers[b] = new BufferPlan(bufferNames[b], b.Width, b.Role, b.Offset, gradient);
+        }
+        ViewPlan View(DraftView v) => new(Buffer(v.Buffer), v.Column, v.Width);
+        ViewPlan? Optional(DraftView? v) => v is null ? null : View(v);
+
+        var ops = new List<OpPlan>();
+        foreach (var op in draft.Ops)
+        {
+            int i = index[op];
+            string n = i.ToString(CultureInfo.InvariantCulture);
+            ops.Add(op.Kind switch
+            {
+                OpKind.Dense => new DenseOp(i, op.LayerIndex, op.Source, (draft.Model.Layers[op.LayerIndex].Kind == LayerKind.DenseBlock ? "DenseBlock" : "Dense") + n,
+                    View(op.Input), View(op.Output), Optional(op.Residual), op.AccumulateDx, op.AccumulateDskip,
+                    op.Weight!, op.Bias, op.Activation, op.PreActivation is null ? null : Buffer(op.PreActivation), op.DerivativeFromOutput),
+                OpKind.LayerNorm => new LayerNormOp(i, op.LayerIndex, op.Source, "LayerNorm" + n, View(op.Input), View(op.Output), op.AccumulateDx,
+                    op.Weight!, op.Bias!, op.Epsilon, Buffer(op.Mean!), Buffer(op.Rstd!)),
+                OpKind.Copy => new CopyOp(i, op.LayerIndex, op.Source, "DenseBlockInput" + n, View(op.Input), View(op.Output), op.AccumulateDx),
+                _ => new ActivateOp(i, op.LayerIndex, op.Source, (op.Kind == OpKind.ResidualAdd ? "ResidualAdd" : "Activate") + n,
+                    View(op.Input), View(op.Output), Optional(op.Residual), op.AccumulateDx, op.AccumulateDskip,
+                    op.Activation, op.PreActivation is null ? null : Buffer(op.PreActivation)),
+            });
+        }
+        var allBuffers = draft.Buffers.Select(Buffer).ToList();
+
+        IReadOnlyList<ScheduleNode> Schedule(List<object> nodes)
+        {
+            var result = new List<ScheduleNode>();
+            foreach (var node in nodes)
+            {
+                if (node is DraftOp op)
                 {
-                    b.Gradient = new BufferPlan("d" + b.Name, b.Width, BufferRole.Gradient);
-                    plan.Buffers.Add(b.Gradient);
+                    if (!op.Removed) result.Add(new OpNode(index[op]));
+                }
+                else
+                {
+                    var repeat = (DraftRepeat)node;
+                    result.Add(new RepeatNode(repeat.LayerIndex, draft.Model.Layers[repeat.LayerIndex].Source,
+                        repeat.Repetitions.Select(Schedule).ToList()));
                 }
             }
-            long offset = 0;
-            foreach (var b in plan.Buffers)
-            {
-                b.PerSampleOffset = (int)offset;
-                offset += b.Width;
-                if (offset > int.MaxValue / 4)
-                    throw new TooLargeException($"needs more than {int.MaxValue / 4} activations per sample; make its layers narrower");
-            }
-            plan.PerSampleTotal = (int)offset;
-            plan.ScratchWidth = plan.Ops.Select(o => o.Output.Width).DefaultIfEmpty(1).Max();
+            return result;
         }
+
+        return new NetworkPlan(new Problem[0], draft.Parameters, allBuffers, ops, Schedule(draft.Schedule),
+            View(draft.Input), View(draft.Output), draft.ParameterCount, draft.PerSampleTotal, draft.ScratchWidth);
     }
 }

@@ -196,7 +196,7 @@ public sealed class DiagnosticTests
             [EndRepeat]
             [Dense(1)]
             public partial class HugeRepeat;
-            """, new[] { "'HugeRepeat'", "4096" }),
+            """, new[] { "'HugeRepeat'", "100000" }),
     };
 
     public static TheoryData<string> Cases => new(s_cases.Keys);

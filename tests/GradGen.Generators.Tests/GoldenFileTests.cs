@@ -123,8 +123,7 @@ public sealed class GoldenFileTests
         Assert.Contains("global::GradGen.Init.Uniform, -0.25, 0.25,", text);
         Assert.Contains("global::GradGen.Init.Constant, -0.5, 0.0,", text);
         Assert.Contains("global::GradGen.Init.Normal, -0.125, 0.15,", text);
-        Assert.Contains("epsilon: 1E-05f);", text);
-        Assert.Contains("epsilon: 1E-05);", text);
+        Assert.Contains("epsilon: T.CreateTruncating(1E-05));", text);
         Assert.Contains("new global::GradGen.Kernels.ELU(0.5)", text);
     }
 

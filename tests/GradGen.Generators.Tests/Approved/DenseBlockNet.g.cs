@@ -15,8 +15,11 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
     public const int Outputs = 3;
     /// <summary>Scalars in all parameters together.</summary>
     public const int ParameterTotal = 211;
+    /// <summary>Parameter tensors.</summary>
+    public const int ParameterTensors = 10;
 
-    // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients.
+    // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients. Inside a
+    // [Repeat], the first repetition's; the others follow at a fixed stride (see the loops below).
     private const int P_initial_weight = 0; // "initial.weight" (4, 12)
     private const int P_initial_bias = 48; // "initial.bias" (4)
     private const int P_block0_weight = 52; // "block0.weight" (4, 4)
@@ -28,16 +31,16 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
     private const int P_final_weight = 160; // "final.weight" (3, 16)
     private const int P_final_bias = 208; // "final.bias" (3)
 
-    // ---- The arena: parameters, gradients, then each buffer below with MaxBatch rows of its width, then the
-    // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset).
+    // ---- The arena: parameters, gradients, then each buffer with MaxBatch rows of its width, then the
+    // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset, below).
     private const int ActivationsStart = 2 * ParameterTotal;
     private const int S_input = 0; // the input (B, 12)
-    private const int S_cat1 = 12; // a dense block's concatenated features (B, 16)
+    private const int S_cat0 = 12; // a dense block's concatenated features (B, 16)
     private const int S_z1 = 28; // a pre-activation, kept for the backward (B, 4)
     private const int S_z2 = 32; // a pre-activation, kept for the backward (B, 4)
     private const int S_z3 = 36; // a pre-activation, kept for the backward (B, 4)
     private const int S_a4 = 40; // a layer's output (B, 3)
-    private const int S_dcat1 = 43; // gradient of cat1 (B, 16)
+    private const int S_dcat0 = 43; // gradient of cat0 (B, 16)
     private const int S_da4 = 59; // gradient of a4 (B, 3)
     private const int PerSampleActivations = 62;
     private const int ScratchWidth = 4; // the widest dz of the backward pass
@@ -45,36 +48,13 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
     private static long ArenaLength(int maxBatch) =>
         ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
-    private static readonly global::GradGen.ParameterInfo[] s_parameters =
-    {
-        new("initial.weight", new[] { 4, 12 }, P_initial_weight, 48),
-        new("initial.bias", new[] { 4 }, P_initial_bias, 4),
-        new("block0.weight", new[] { 4, 4 }, P_block0_weight, 16),
-        new("block0.bias", new[] { 4 }, P_block0_bias, 4),
-        new("block1.weight", new[] { 4, 8 }, P_block1_weight, 32),
-        new("block1.bias", new[] { 4 }, P_block1_bias, 4),
-        new("block2.weight", new[] { 4, 12 }, P_block2_weight, 48),
-        new("block2.bias", new[] { 4 }, P_block2_bias, 4),
-        new("final.weight", new[] { 3, 16 }, P_final_weight, 48),
-        new("final.bias", new[] { 3 }, P_final_bias, 3),
-    };
-
-    // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-    private readonly int _input, _cat1, _z1, _z2, _z3, _a4, _dcat1, _da4, _scratch;
+    private readonly Layers<float> _layers;
 
     /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
     /// initialises its parameters from <paramref name="seed"/>.</summary>
     public DenseBlockNet(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
     {
-        _input = ActivationsStart + maxBatch * S_input;
-        _cat1 = ActivationsStart + maxBatch * S_cat1;
-        _z1 = ActivationsStart + maxBatch * S_z1;
-        _z2 = ActivationsStart + maxBatch * S_z2;
-        _z3 = ActivationsStart + maxBatch * S_z3;
-        _a4 = ActivationsStart + maxBatch * S_a4;
-        _dcat1 = ActivationsStart + maxBatch * S_dcat1;
-        _da4 = ActivationsStart + maxBatch * S_da4;
-        _scratch = ActivationsStart + maxBatch * PerSampleActivations;
+        _layers = new Layers<float>(Arena, maxBatch);
         Initialize(seed);
     }
 
@@ -83,15 +63,77 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
     /// <inheritdoc />
     public override int OutputSize => Outputs;
     /// <inheritdoc />
-    protected override int InputStart => _input;
+    protected override int InputStart => ActivationsStart + MaxBatch * S_input;
     /// <inheritdoc />
-    protected override int OutputStart => _a4;
+    protected override int OutputStart => ActivationsStart + MaxBatch * S_a4;
+    /// <inheritdoc />
+    public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
+    /// <inheritdoc />
+    protected override void ForwardCore(int B) => _layers.Forward(B);
+    /// <inheritdoc />
+    protected override int TargetsPerSample => 1;
+    /// <inheritdoc />
+    protected override float LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
+    /// <inheritdoc />
+    protected override void BackwardCore(int B) => _layers.Backward(B);
 
-    /// <inheritdoc />
-    public override void Initialize(ulong seed)
+    /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
+    public sealed partial class Float64 : global::GradGen.Network<double, int>
+    {
+        private readonly Layers<double> _layers;
+
+        /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
+        /// initialises its parameters from <paramref name="seed"/>.</summary>
+        public Float64(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+        {
+            _layers = new Layers<double>(Arena, maxBatch);
+            Initialize(seed);
+        }
+
+        /// <inheritdoc />
+        public override int InputSize => Inputs;
+        /// <inheritdoc />
+        public override int OutputSize => Outputs;
+        /// <inheritdoc />
+        protected override int InputStart => ActivationsStart + MaxBatch * S_input;
+        /// <inheritdoc />
+        protected override int OutputStart => ActivationsStart + MaxBatch * S_a4;
+        /// <inheritdoc />
+        public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
+        /// <inheritdoc />
+        protected override void ForwardCore(int B) => _layers.Forward(B);
+        /// <inheritdoc />
+        protected override int TargetsPerSample => 1;
+        /// <inheritdoc />
+        protected override double LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
+        /// <inheritdoc />
+        protected override void BackwardCore(int B) => _layers.Backward(B);
+    }
+
+    // ---- Parameters: their table and their initialisation, in PyTorch's order, for both precisions.
+
+    private static readonly global::GradGen.ParameterInfo[] s_parameters = CreateParameterTable();
+
+    private static global::GradGen.ParameterInfo[] CreateParameterTable()
+    {
+        var t = new global::GradGen.ParameterInfo[ParameterTensors];
+        int i = 0;
+        t[i++] = new("initial.weight", new[] { 4, 12 }, P_initial_weight, 48);
+        t[i++] = new("initial.bias", new[] { 4 }, P_initial_bias, 4);
+        t[i++] = new("block0.weight", new[] { 4, 4 }, P_block0_weight, 16);
+        t[i++] = new("block0.bias", new[] { 4 }, P_block0_bias, 4);
+        t[i++] = new("block1.weight", new[] { 4, 8 }, P_block1_weight, 32);
+        t[i++] = new("block1.bias", new[] { 4 }, P_block1_bias, 4);
+        t[i++] = new("block2.weight", new[] { 4, 12 }, P_block2_weight, 48);
+        t[i++] = new("block2.bias", new[] { 4 }, P_block2_bias, 4);
+        t[i++] = new("final.weight", new[] { 3, 16 }, P_final_weight, 48);
+        t[i++] = new("final.bias", new[] { 3 }, P_final_bias, 3);
+        return t;
+    }
+
+    private static void InitializeParameters<T>(global::System.Span<T> p, ulong seed) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
     {
         var rng = new global::GradGen.Rng(seed);
-        global::System.Span<float> p = Parameters;
         global::GradGen.Initializers.Fill(p.Slice(P_initial_weight, 48), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 12, fanOut: 4, ref rng); // "initial.weight"
         global::GradGen.Initializers.Fill(p.Slice(P_initial_bias, 4), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 12, fanOut: 4, ref rng); // "initial.bias"
         global::GradGen.Initializers.Fill(p.Slice(P_block0_weight, 16), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 4, ref rng); // "block0.weight"
@@ -104,427 +146,205 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
         global::GradGen.Initializers.Fill(p.Slice(P_final_bias, 3), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 16, fanOut: 3, ref rng); // "final.bias"
     }
 
-    /// <inheritdoc />
-    protected override void ForwardCore(int B)
+    /// <summary>The network's code, written once for float (T = float) and its Float64 twin (T = double): the
+    /// passes, then a forward and a backward method for each distinct layer. Every offset a method takes is
+    /// a per-sample buffer offset (S_…) or a parameter offset (P_…); every shape is a constant.</summary>
+    private readonly struct Layers<T> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
     {
-        Dense0_Forward(B);
-        DenseBlock1_Forward(B);
-        DenseBlock2_Forward(B);
-        DenseBlock3_Forward(B);
-        Dense4_Forward(B);
-    }
+        private readonly T[] _arena;
+        private readonly int _maxBatch;
 
-    /// <inheritdoc />
-    protected override int TargetsPerSample => 1;
-
-    /// <inheritdoc />
-    protected override float LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient)
-    {
-        // the loss of output (B, 3); with withGradient, d loss / d output into its gradient buffer
-        global::System.Span<float> dOutput = withGradient ? Arena.AsSpan(_da4, B * Outputs) : default;
-        global::System.ReadOnlySpan<float> output = Arena.AsSpan(_a4, B * Outputs);
-        return global::GradGen.Kernels.Losses.SoftmaxCrossEntropy<float>(dOutput, output, targets, B, Outputs);
-    }
-
-    /// <inheritdoc />
-    protected override void BackwardCore(int B)
-    {
-        Arena.AsSpan(_dcat1, B * 16).Clear(); // every layer of the block adds its share into this gradient
-        Dense4_Backward(B);
-        DenseBlock3_Backward(B);
-        DenseBlock2_Backward(B);
-        DenseBlock1_Backward(B);
-        Dense0_Backward(B);
-    }
-
-    // ---- Dense0: [Dense(4, Name = "initial")] → "initial.weight", "initial.bias"
-    // x (B, 12), w (4, 12), b (4) → a = x·wᵀ + b (B, 4)
-    private void Dense0_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Identity>(
-            a: Arena.AsSpan(_cat1, (B - 1) * 16 + 4), lda: 16,
-            z: default,
-            x: Arena.AsSpan(_input, B * 12), ldx: 12,
-            w: Arena.AsSpan(P_initial_weight, 4 * 12),
-            b: Arena.AsSpan(P_initial_bias, 4),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    // in the forward pass this was: a = x·wᵀ + b
-    // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-    private void Dense0_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Identity>(
-            dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-            dw: Arena.AsSpan(ParameterTotal + P_initial_weight, 4 * 12),
-            db: Arena.AsSpan(ParameterTotal + P_initial_bias, 4),
-            dz: Arena.AsSpan(_scratch, B * 4),
-            da: Arena.AsSpan(_dcat1, (B - 1) * 16 + 4), ldda: 16,
-            z: default,
-            a: default, lda: 16,
-            x: Arena.AsSpan(_input, B * 12), ldx: 12,
-            w: Arena.AsSpan(P_initial_weight, 4 * 12),
-            batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    // ---- DenseBlock1: [DenseBlock(3, 4, Activation.ReLU)] → "block0.weight", "block0.bias"
-    // x (B, 4), w (4, 4), b (4) → a = relu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-    private void DenseBlock1_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
-            a: Arena.AsSpan(_cat1 + 4, (B - 1) * 16 + 4), lda: 16,
-            z: Arena.AsSpan(_z1, B * 4),
-            x: Arena.AsSpan(_cat1, (B - 1) * 16 + 4), ldx: 16,
-            w: Arena.AsSpan(P_block0_weight, 4 * 4),
-            b: Arena.AsSpan(P_block0_bias, 4),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 4, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // in the forward pass this was: a = relu(x·wᵀ + b)
-    // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-    private void DenseBlock1_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
-            dx: Arena.AsSpan(_dcat1, (B - 1) * 16 + 4), lddx: 16, accumulateDx: true,
-            dw: Arena.AsSpan(ParameterTotal + P_block0_weight, 4 * 4),
-            db: Arena.AsSpan(ParameterTotal + P_block0_bias, 4),
-            dz: Arena.AsSpan(_scratch, B * 4),
-            da: Arena.AsSpan(_dcat1 + 4, (B - 1) * 16 + 4), ldda: 16,
-            z: Arena.AsSpan(_z1, B * 4),
-            a: Arena.AsSpan(_cat1 + 4, (B - 1) * 16 + 4), lda: 16,
-            x: Arena.AsSpan(_cat1, (B - 1) * 16 + 4), ldx: 16,
-            w: Arena.AsSpan(P_block0_weight, 4 * 4),
-            batch: B, inFeatures: 4, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // ---- DenseBlock2: [DenseBlock(3, 4, Activation.ReLU)] → "block1.weight", "block1.bias"
-    // x (B, 8), w (4, 8), b (4) → a = relu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-    private void DenseBlock2_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
-            a: Arena.AsSpan(_cat1 + 8, (B - 1) * 16 + 4), lda: 16,
-            z: Arena.AsSpan(_z2, B * 4),
-            x: Arena.AsSpan(_cat1, (B - 1) * 16 + 8), ldx: 16,
-            w: Arena.AsSpan(P_block1_weight, 4 * 8),
-            b: Arena.AsSpan(P_block1_bias, 4),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 8, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // in the forward pass this was: a = relu(x·wᵀ + b)
-    // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-    private void DenseBlock2_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
-            dx: Arena.AsSpan(_dcat1, (B - 1) * 16 + 8), lddx: 16, accumulateDx: true,
-            dw: Arena.AsSpan(ParameterTotal + P_block1_weight, 4 * 8),
-            db: Arena.AsSpan(ParameterTotal + P_block1_bias, 4),
-            dz: Arena.AsSpan(_scratch, B * 4),
-            da: Arena.AsSpan(_dcat1 + 8, (B - 1) * 16 + 4), ldda: 16,
-            z: Arena.AsSpan(_z2, B * 4),
-            a: Arena.AsSpan(_cat1 + 8, (B - 1) * 16 + 4), lda: 16,
-            x: Arena.AsSpan(_cat1, (B - 1) * 16 + 8), ldx: 16,
-            w: Arena.AsSpan(P_block1_weight, 4 * 8),
-            batch: B, inFeatures: 8, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // ---- DenseBlock3: [DenseBlock(3, 4, Activation.ReLU)] → "block2.weight", "block2.bias"
-    // x (B, 12), w (4, 12), b (4) → a = relu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-    private void DenseBlock3_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
-            a: Arena.AsSpan(_cat1 + 12, (B - 1) * 16 + 4), lda: 16,
-            z: Arena.AsSpan(_z3, B * 4),
-            x: Arena.AsSpan(_cat1, (B - 1) * 16 + 12), ldx: 16,
-            w: Arena.AsSpan(P_block2_weight, 4 * 12),
-            b: Arena.AsSpan(P_block2_bias, 4),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // in the forward pass this was: a = relu(x·wᵀ + b)
-    // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-    private void DenseBlock3_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
-            dx: Arena.AsSpan(_dcat1, (B - 1) * 16 + 12), lddx: 16, accumulateDx: true,
-            dw: Arena.AsSpan(ParameterTotal + P_block2_weight, 4 * 12),
-            db: Arena.AsSpan(ParameterTotal + P_block2_bias, 4),
-            dz: Arena.AsSpan(_scratch, B * 4),
-            da: Arena.AsSpan(_dcat1 + 12, (B - 1) * 16 + 4), ldda: 16,
-            z: Arena.AsSpan(_z3, B * 4),
-            a: Arena.AsSpan(_cat1 + 12, (B - 1) * 16 + 4), lda: 16,
-            x: Arena.AsSpan(_cat1, (B - 1) * 16 + 12), ldx: 16,
-            w: Arena.AsSpan(P_block2_weight, 4 * 12),
-            batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // ---- Dense4: [Dense(3, Name = "final")] → "final.weight", "final.bias"
-    // x (B, 16), w (3, 16), b (3) → a = x·wᵀ + b (B, 3)
-    private void Dense4_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Identity>(
-            a: Arena.AsSpan(_a4, B * 3), lda: 3,
-            z: default,
-            x: Arena.AsSpan(_cat1, B * 16), ldx: 16,
-            w: Arena.AsSpan(P_final_weight, 3 * 16),
-            b: Arena.AsSpan(P_final_bias, 3),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 16, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    // in the forward pass this was: a = x·wᵀ + b
-    // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx += dz·w
-    private void Dense4_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Identity>(
-            dx: Arena.AsSpan(_dcat1, B * 16), lddx: 16, accumulateDx: true,
-            dw: Arena.AsSpan(ParameterTotal + P_final_weight, 3 * 16),
-            db: Arena.AsSpan(ParameterTotal + P_final_bias, 3),
-            dz: Arena.AsSpan(_scratch, B * 3),
-            da: Arena.AsSpan(_da4, B * 3), ldda: 3,
-            z: default,
-            a: default, lda: 3,
-            x: Arena.AsSpan(_cat1, B * 16), ldx: 16,
-            w: Arena.AsSpan(P_final_weight, 3 * 16),
-            batch: B, inFeatures: 16, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
-    public sealed partial class Float64 : global::GradGen.Network<double, int>
-    {
-        // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-        private readonly int _input, _cat1, _z1, _z2, _z3, _a4, _dcat1, _da4, _scratch;
-
-        /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
-        /// initialises its parameters from <paramref name="seed"/>.</summary>
-        public Float64(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+        public Layers(T[] arena, int maxBatch)
         {
-            _input = ActivationsStart + maxBatch * S_input;
-            _cat1 = ActivationsStart + maxBatch * S_cat1;
-            _z1 = ActivationsStart + maxBatch * S_z1;
-            _z2 = ActivationsStart + maxBatch * S_z2;
-            _z3 = ActivationsStart + maxBatch * S_z3;
-            _a4 = ActivationsStart + maxBatch * S_a4;
-            _dcat1 = ActivationsStart + maxBatch * S_dcat1;
-            _da4 = ActivationsStart + maxBatch * S_da4;
-            _scratch = ActivationsStart + maxBatch * PerSampleActivations;
-            Initialize(seed);
+            _arena = arena;
+            _maxBatch = maxBatch;
         }
 
-        /// <inheritdoc />
-        public override int InputSize => Inputs;
-        /// <inheritdoc />
-        public override int OutputSize => Outputs;
-        /// <inheritdoc />
-        protected override int InputStart => _input;
-        /// <inheritdoc />
-        protected override int OutputStart => _a4;
+        /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row).</summary>
+        private global::System.Span<T> Rows(int s, int length, int column = 0) => _arena.AsSpan(ActivationsStart + _maxBatch * s + column, length);
+        private global::System.Span<T> Weights(int offset, int length) => _arena.AsSpan(offset, length);
+        private global::System.Span<T> WeightGradients(int offset, int length) => _arena.AsSpan(ParameterTotal + offset, length);
+        private global::System.Span<T> Scratch(int length) => _arena.AsSpan(ActivationsStart + _maxBatch * PerSampleActivations, length);
 
-        /// <inheritdoc />
-        public override void Initialize(ulong seed)
+        public void Forward(int B)
         {
-            var rng = new global::GradGen.Rng(seed);
-            global::System.Span<double> p = Parameters;
-            global::GradGen.Initializers.Fill(p.Slice(P_initial_weight, 48), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 12, fanOut: 4, ref rng); // "initial.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_initial_bias, 4), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 12, fanOut: 4, ref rng); // "initial.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_block0_weight, 16), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 4, ref rng); // "block0.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_block0_bias, 4), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 4, ref rng); // "block0.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_block1_weight, 32), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 4, ref rng); // "block1.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_block1_bias, 4), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 4, ref rng); // "block1.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_block2_weight, 48), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 12, fanOut: 4, ref rng); // "block2.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_block2_bias, 4), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 12, fanOut: 4, ref rng); // "block2.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_final_weight, 48), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 16, fanOut: 3, ref rng); // "final.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_final_bias, 3), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 16, fanOut: 3, ref rng); // "final.bias"
+            Dense0_Forward(B, a: S_cat0, x: S_input, w: P_initial_weight, b: P_initial_bias);
+            DenseBlock1_Forward(B, a: S_cat0, z: S_z1, x: S_cat0, w: P_block0_weight, b: P_block0_bias);
+            DenseBlock2_Forward(B, a: S_cat0, z: S_z2, x: S_cat0, w: P_block1_weight, b: P_block1_bias);
+            DenseBlock3_Forward(B, a: S_cat0, z: S_z3, x: S_cat0, w: P_block2_weight, b: P_block2_bias);
+            Dense4_Forward(B, a: S_a4, x: S_cat0, w: P_final_weight, b: P_final_bias);
         }
 
-        /// <inheritdoc />
-        protected override void ForwardCore(int B)
-        {
-            Dense0_Forward(B);
-            DenseBlock1_Forward(B);
-            DenseBlock2_Forward(B);
-            DenseBlock3_Forward(B);
-            Dense4_Forward(B);
-        }
-
-        /// <inheritdoc />
-        protected override int TargetsPerSample => 1;
-
-        /// <inheritdoc />
-        protected override double LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient)
+        public T Loss(global::System.ReadOnlySpan<int> targets, int B, bool withGradient)
         {
             // the loss of output (B, 3); with withGradient, d loss / d output into its gradient buffer
-            global::System.Span<double> dOutput = withGradient ? Arena.AsSpan(_da4, B * Outputs) : default;
-            global::System.ReadOnlySpan<double> output = Arena.AsSpan(_a4, B * Outputs);
-            return global::GradGen.Kernels.Losses.SoftmaxCrossEntropy<double>(dOutput, output, targets, B, Outputs);
+            global::System.Span<T> dOutput = withGradient ? Rows(S_da4, B * Outputs) : default;
+            global::System.ReadOnlySpan<T> output = Rows(S_a4, B * Outputs);
+            return global::GradGen.Kernels.Losses.SoftmaxCrossEntropy<T>(dOutput, output, targets, B, Outputs);
         }
 
-        /// <inheritdoc />
-        protected override void BackwardCore(int B)
+        public void Backward(int B)
         {
-            Arena.AsSpan(_dcat1, B * 16).Clear(); // every layer of the block adds its share into this gradient
-            Dense4_Backward(B);
-            DenseBlock3_Backward(B);
-            DenseBlock2_Backward(B);
-            DenseBlock1_Backward(B);
-            Dense0_Backward(B);
+            Rows(S_dcat0, B * 16).Clear(); // every layer of the block adds its share into this gradient
+            Dense4_Backward(B, dx: S_dcat0, da: S_da4, x: S_cat0, w: P_final_weight, b: P_final_bias);
+            DenseBlock3_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z3, x: S_cat0, w: P_block2_weight, b: P_block2_bias);
+            DenseBlock2_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z2, x: S_cat0, w: P_block1_weight, b: P_block1_bias);
+            DenseBlock1_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z1, x: S_cat0, w: P_block0_weight, b: P_block0_bias);
+            Dense0_Backward(B, da: S_dcat0, x: S_input, w: P_initial_weight, b: P_initial_bias);
         }
 
         // ---- Dense0: [Dense(4, Name = "initial")] → "initial.weight", "initial.bias"
         // x (B, 12), w (4, 12), b (4) → a = x·wᵀ + b (B, 4)
-        private void Dense0_Forward(int B)
+        public void Dense0_Forward(int B, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Identity>(
-                a: Arena.AsSpan(_cat1, (B - 1) * 16 + 4), lda: 16,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
+                a: Rows(a, (B - 1) * 16 + 4, column: 0), lda: 16,
                 z: default,
-                x: Arena.AsSpan(_input, B * 12), ldx: 12,
-                w: Arena.AsSpan(P_initial_weight, 4 * 12),
-                b: Arena.AsSpan(P_initial_bias, 4),
+                x: Rows(x, B * 12), ldx: 12,
+                w: Weights(w, 4 * 12),
+                b: Weights(b, 4),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.Identity));
         }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        private void Dense0_Backward(int B)
+        public void Dense0_Backward(int B, int da, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Identity>(
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
                 dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-                dw: Arena.AsSpan(ParameterTotal + P_initial_weight, 4 * 12),
-                db: Arena.AsSpan(ParameterTotal + P_initial_bias, 4),
-                dz: Arena.AsSpan(_scratch, B * 4),
-                da: Arena.AsSpan(_dcat1, (B - 1) * 16 + 4), ldda: 16,
+                dw: WeightGradients(w, 4 * 12),
+                db: WeightGradients(b, 4),
+                dz: Scratch(B * 4),
+                da: Rows(da, (B - 1) * 16 + 4, column: 0), ldda: 16,
                 z: default,
                 a: default, lda: 16,
-                x: Arena.AsSpan(_input, B * 12), ldx: 12,
-                w: Arena.AsSpan(P_initial_weight, 4 * 12),
+                x: Rows(x, B * 12), ldx: 12,
+                w: Weights(w, 4 * 12),
                 batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.Identity));
         }
 
         // ---- DenseBlock1: [DenseBlock(3, 4, Activation.ReLU)] → "block0.weight", "block0.bias"
         // x (B, 4), w (4, 4), b (4) → a = relu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-        private void DenseBlock1_Forward(int B)
+        public void DenseBlock1_Forward(int B, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
-                a: Arena.AsSpan(_cat1 + 4, (B - 1) * 16 + 4), lda: 16,
-                z: Arena.AsSpan(_z1, B * 4),
-                x: Arena.AsSpan(_cat1, (B - 1) * 16 + 4), ldx: 16,
-                w: Arena.AsSpan(P_block0_weight, 4 * 4),
-                b: Arena.AsSpan(P_block0_bias, 4),
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
+                a: Rows(a, (B - 1) * 16 + 4, column: 4), lda: 16,
+                z: Rows(z, B * 4),
+                x: Rows(x, (B - 1) * 16 + 4, column: 0), ldx: 16,
+                w: Weights(w, 4 * 4),
+                b: Weights(b, 4),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 4, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
         // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        private void DenseBlock1_Backward(int B)
+        public void DenseBlock1_Backward(int B, int dx, int da, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
-                dx: Arena.AsSpan(_dcat1, (B - 1) * 16 + 4), lddx: 16, accumulateDx: true,
-                dw: Arena.AsSpan(ParameterTotal + P_block0_weight, 4 * 4),
-                db: Arena.AsSpan(ParameterTotal + P_block0_bias, 4),
-                dz: Arena.AsSpan(_scratch, B * 4),
-                da: Arena.AsSpan(_dcat1 + 4, (B - 1) * 16 + 4), ldda: 16,
-                z: Arena.AsSpan(_z1, B * 4),
-                a: Arena.AsSpan(_cat1 + 4, (B - 1) * 16 + 4), lda: 16,
-                x: Arena.AsSpan(_cat1, (B - 1) * 16 + 4), ldx: 16,
-                w: Arena.AsSpan(P_block0_weight, 4 * 4),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
+                dx: Rows(dx, (B - 1) * 16 + 4, column: 0), lddx: 16, accumulateDx: true,
+                dw: WeightGradients(w, 4 * 4),
+                db: WeightGradients(b, 4),
+                dz: Scratch(B * 4),
+                da: Rows(da, (B - 1) * 16 + 4, column: 4), ldda: 16,
+                z: Rows(z, B * 4),
+                a: Rows(a, (B - 1) * 16 + 4, column: 4), lda: 16,
+                x: Rows(x, (B - 1) * 16 + 4, column: 0), ldx: 16,
+                w: Weights(w, 4 * 4),
                 batch: B, inFeatures: 4, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // ---- DenseBlock2: [DenseBlock(3, 4, Activation.ReLU)] → "block1.weight", "block1.bias"
         // x (B, 8), w (4, 8), b (4) → a = relu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-        private void DenseBlock2_Forward(int B)
+        public void DenseBlock2_Forward(int B, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
-                a: Arena.AsSpan(_cat1 + 8, (B - 1) * 16 + 4), lda: 16,
-                z: Arena.AsSpan(_z2, B * 4),
-                x: Arena.AsSpan(_cat1, (B - 1) * 16 + 8), ldx: 16,
-                w: Arena.AsSpan(P_block1_weight, 4 * 8),
-                b: Arena.AsSpan(P_block1_bias, 4),
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
+                a: Rows(a, (B - 1) * 16 + 4, column: 8), lda: 16,
+                z: Rows(z, B * 4),
+                x: Rows(x, (B - 1) * 16 + 8, column: 0), ldx: 16,
+                w: Weights(w, 4 * 8),
+                b: Weights(b, 4),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
         // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        private void DenseBlock2_Backward(int B)
+        public void DenseBlock2_Backward(int B, int dx, int da, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
-                dx: Arena.AsSpan(_dcat1, (B - 1) * 16 + 8), lddx: 16, accumulateDx: true,
-                dw: Arena.AsSpan(ParameterTotal + P_block1_weight, 4 * 8),
-                db: Arena.AsSpan(ParameterTotal + P_block1_bias, 4),
-                dz: Arena.AsSpan(_scratch, B * 4),
-                da: Arena.AsSpan(_dcat1 + 8, (B - 1) * 16 + 4), ldda: 16,
-                z: Arena.AsSpan(_z2, B * 4),
-                a: Arena.AsSpan(_cat1 + 8, (B - 1) * 16 + 4), lda: 16,
-                x: Arena.AsSpan(_cat1, (B - 1) * 16 + 8), ldx: 16,
-                w: Arena.AsSpan(P_block1_weight, 4 * 8),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
+                dx: Rows(dx, (B - 1) * 16 + 8, column: 0), lddx: 16, accumulateDx: true,
+                dw: WeightGradients(w, 4 * 8),
+                db: WeightGradients(b, 4),
+                dz: Scratch(B * 4),
+                da: Rows(da, (B - 1) * 16 + 4, column: 8), ldda: 16,
+                z: Rows(z, B * 4),
+                a: Rows(a, (B - 1) * 16 + 4, column: 8), lda: 16,
+                x: Rows(x, (B - 1) * 16 + 8, column: 0), ldx: 16,
+                w: Weights(w, 4 * 8),
                 batch: B, inFeatures: 8, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // ---- DenseBlock3: [DenseBlock(3, 4, Activation.ReLU)] → "block2.weight", "block2.bias"
         // x (B, 12), w (4, 12), b (4) → a = relu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-        private void DenseBlock3_Forward(int B)
+        public void DenseBlock3_Forward(int B, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
-                a: Arena.AsSpan(_cat1 + 12, (B - 1) * 16 + 4), lda: 16,
-                z: Arena.AsSpan(_z3, B * 4),
-                x: Arena.AsSpan(_cat1, (B - 1) * 16 + 12), ldx: 16,
-                w: Arena.AsSpan(P_block2_weight, 4 * 12),
-                b: Arena.AsSpan(P_block2_bias, 4),
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
+                a: Rows(a, (B - 1) * 16 + 4, column: 12), lda: 16,
+                z: Rows(z, B * 4),
+                x: Rows(x, (B - 1) * 16 + 12, column: 0), ldx: 16,
+                w: Weights(w, 4 * 12),
+                b: Weights(b, 4),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
         // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        private void DenseBlock3_Backward(int B)
+        public void DenseBlock3_Backward(int B, int dx, int da, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
-                dx: Arena.AsSpan(_dcat1, (B - 1) * 16 + 12), lddx: 16, accumulateDx: true,
-                dw: Arena.AsSpan(ParameterTotal + P_block2_weight, 4 * 12),
-                db: Arena.AsSpan(ParameterTotal + P_block2_bias, 4),
-                dz: Arena.AsSpan(_scratch, B * 4),
-                da: Arena.AsSpan(_dcat1 + 12, (B - 1) * 16 + 4), ldda: 16,
-                z: Arena.AsSpan(_z3, B * 4),
-                a: Arena.AsSpan(_cat1 + 12, (B - 1) * 16 + 4), lda: 16,
-                x: Arena.AsSpan(_cat1, (B - 1) * 16 + 12), ldx: 16,
-                w: Arena.AsSpan(P_block2_weight, 4 * 12),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
+                dx: Rows(dx, (B - 1) * 16 + 12, column: 0), lddx: 16, accumulateDx: true,
+                dw: WeightGradients(w, 4 * 12),
+                db: WeightGradients(b, 4),
+                dz: Scratch(B * 4),
+                da: Rows(da, (B - 1) * 16 + 4, column: 12), ldda: 16,
+                z: Rows(z, B * 4),
+                a: Rows(a, (B - 1) * 16 + 4, column: 12), lda: 16,
+                x: Rows(x, (B - 1) * 16 + 12, column: 0), ldx: 16,
+                w: Weights(w, 4 * 12),
                 batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // ---- Dense4: [Dense(3, Name = "final")] → "final.weight", "final.bias"
         // x (B, 16), w (3, 16), b (3) → a = x·wᵀ + b (B, 3)
-        private void Dense4_Forward(int B)
+        public void Dense4_Forward(int B, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Identity>(
-                a: Arena.AsSpan(_a4, B * 3), lda: 3,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
+                a: Rows(a, B * 3), lda: 3,
                 z: default,
-                x: Arena.AsSpan(_cat1, B * 16), ldx: 16,
-                w: Arena.AsSpan(P_final_weight, 3 * 16),
-                b: Arena.AsSpan(P_final_bias, 3),
+                x: Rows(x, B * 16), ldx: 16,
+                w: Weights(w, 3 * 16),
+                b: Weights(b, 3),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 16, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
         }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        private void Dense4_Backward(int B)
+        public void Dense4_Backward(int B, int dx, int da, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Identity>(
-                dx: Arena.AsSpan(_dcat1, B * 16), lddx: 16, accumulateDx: true,
-                dw: Arena.AsSpan(ParameterTotal + P_final_weight, 3 * 16),
-                db: Arena.AsSpan(ParameterTotal + P_final_bias, 3),
-                dz: Arena.AsSpan(_scratch, B * 3),
-                da: Arena.AsSpan(_da4, B * 3), ldda: 3,
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
+                dx: Rows(dx, B * 16), lddx: 16, accumulateDx: true,
+                dw: WeightGradients(w, 3 * 16),
+                db: WeightGradients(b, 3),
+                dz: Scratch(B * 3),
+                da: Rows(da, B * 3), ldda: 3,
                 z: default,
                 a: default, lda: 3,
-                x: Arena.AsSpan(_cat1, B * 16), ldx: 16,
-                w: Arena.AsSpan(P_final_weight, 3 * 16),
+                x: Rows(x, B * 16), ldx: 16,
+                w: Weights(w, 3 * 16),
                 batch: B, inFeatures: 16, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
         }
     }

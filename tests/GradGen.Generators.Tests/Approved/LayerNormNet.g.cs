@@ -15,8 +15,11 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
     public const int Outputs = 2;
     /// <summary>Scalars in all parameters together.</summary>
     public const int ParameterTotal = 82;
+    /// <summary>Parameter tensors.</summary>
+    public const int ParameterTensors = 6;
 
-    // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients.
+    // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients. Inside a
+    // [Repeat], the first repetition's; the others follow at a fixed stride (see the loops below).
     private const int P_0_weight = 0; // "0.weight" (8, 5)
     private const int P_0_bias = 40; // "0.bias" (8)
     private const int P_norm_weight = 48; // "norm.weight" (8)
@@ -24,8 +27,8 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
     private const int P_1_weight = 64; // "1.weight" (2, 8)
     private const int P_1_bias = 80; // "1.bias" (2)
 
-    // ---- The arena: parameters, gradients, then each buffer below with MaxBatch rows of its width, then the
-    // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset).
+    // ---- The arena: parameters, gradients, then each buffer with MaxBatch rows of its width, then the
+    // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset, below).
     private const int ActivationsStart = 2 * ParameterTotal;
     private const int S_input = 0; // the input (B, 5)
     private const int S_a0 = 5; // a layer's output (B, 8)
@@ -44,35 +47,13 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
     private static long ArenaLength(int maxBatch) =>
         ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
-    private static readonly global::GradGen.ParameterInfo[] s_parameters =
-    {
-        new("0.weight", new[] { 8, 5 }, P_0_weight, 40),
-        new("0.bias", new[] { 8 }, P_0_bias, 8),
-        new("norm.weight", new[] { 8 }, P_norm_weight, 8),
-        new("norm.bias", new[] { 8 }, P_norm_bias, 8),
-        new("1.weight", new[] { 2, 8 }, P_1_weight, 16),
-        new("1.bias", new[] { 2 }, P_1_bias, 2),
-    };
-
-    // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-    private readonly int _input, _a0, _a1, _mean1, _rstd1, _a2, _a3, _da0, _da1, _da2, _da3, _scratch;
+    private readonly Layers<float> _layers;
 
     /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
     /// initialises its parameters from <paramref name="seed"/>.</summary>
     public LayerNormNet(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
     {
-        _input = ActivationsStart + maxBatch * S_input;
-        _a0 = ActivationsStart + maxBatch * S_a0;
-        _a1 = ActivationsStart + maxBatch * S_a1;
-        _mean1 = ActivationsStart + maxBatch * S_mean1;
-        _rstd1 = ActivationsStart + maxBatch * S_rstd1;
-        _a2 = ActivationsStart + maxBatch * S_a2;
-        _a3 = ActivationsStart + maxBatch * S_a3;
-        _da0 = ActivationsStart + maxBatch * S_da0;
-        _da1 = ActivationsStart + maxBatch * S_da1;
-        _da2 = ActivationsStart + maxBatch * S_da2;
-        _da3 = ActivationsStart + maxBatch * S_da3;
-        _scratch = ActivationsStart + maxBatch * PerSampleActivations;
+        _layers = new Layers<float>(Arena, maxBatch);
         Initialize(seed);
     }
 
@@ -81,186 +62,30 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
     /// <inheritdoc />
     public override int OutputSize => Outputs;
     /// <inheritdoc />
-    protected override int InputStart => _input;
+    protected override int InputStart => ActivationsStart + MaxBatch * S_input;
     /// <inheritdoc />
-    protected override int OutputStart => _a3;
-
+    protected override int OutputStart => ActivationsStart + MaxBatch * S_a3;
     /// <inheritdoc />
-    public override void Initialize(ulong seed)
-    {
-        var rng = new global::GradGen.Rng(seed);
-        global::System.Span<float> p = Parameters;
-        global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 40), global::GradGen.Init.Uniform, -0.25, 0.25, fanIn: 5, fanOut: 8, ref rng); // "0.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 8), global::GradGen.Init.Constant, -0.5, 0.0, fanIn: 5, fanOut: 8, ref rng); // "0.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_norm_weight, 8), global::GradGen.Init.Constant, 1.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "norm.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_norm_bias, 8), global::GradGen.Init.Zeros, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "norm.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 16), global::GradGen.Init.Normal, -0.125, 0.15, fanIn: 8, fanOut: 2, ref rng); // "1.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "1.bias"
-    }
-
+    public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
     /// <inheritdoc />
-    protected override void ForwardCore(int B)
-    {
-        Dense0_Forward(B);
-        LayerNorm1_Forward(B);
-        Activate2_Forward(B);
-        Dense3_Forward(B);
-    }
-
+    protected override void ForwardCore(int B) => _layers.Forward(B);
     /// <inheritdoc />
     protected override int TargetsPerSample => Outputs;
-
     /// <inheritdoc />
-    protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient)
-    {
-        // the loss of output (B, 2); with withGradient, d loss / d output into its gradient buffer
-        global::System.Span<float> dOutput = withGradient ? Arena.AsSpan(_da3, B * Outputs) : default;
-        global::System.ReadOnlySpan<float> output = Arena.AsSpan(_a3, B * Outputs);
-        return global::GradGen.Kernels.Losses.BinaryCrossEntropyWithLogits<float>(dOutput, output, targets, B, Outputs);
-    }
-
+    protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
     /// <inheritdoc />
-    protected override void BackwardCore(int B)
-    {
-        Dense3_Backward(B);
-        Activate2_Backward(B);
-        LayerNorm1_Backward(B);
-        Dense0_Backward(B);
-    }
-
-    // ---- Dense0: [Dense(8, WeightInit = Init.Uniform, WeightLow = -0.25, WeightHigh = 0.25, BiasInit = Init.Constant, BiasValue = -0.5)] → "0.weight", "0.bias"
-    // x (B, 5), w (8, 5), b (8) → a = x·wᵀ + b (B, 8)
-    private void Dense0_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Identity>(
-            a: Arena.AsSpan(_a0, B * 8), lda: 8,
-            z: default,
-            x: Arena.AsSpan(_input, B * 5), ldx: 5,
-            w: Arena.AsSpan(P_0_weight, 8 * 5),
-            b: Arena.AsSpan(P_0_bias, 8),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 5, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    // in the forward pass this was: a = x·wᵀ + b
-    // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-    private void Dense0_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Identity>(
-            dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-            dw: Arena.AsSpan(ParameterTotal + P_0_weight, 8 * 5),
-            db: Arena.AsSpan(ParameterTotal + P_0_bias, 8),
-            dz: Arena.AsSpan(_scratch, B * 8),
-            da: Arena.AsSpan(_da0, B * 8), ldda: 8,
-            z: default,
-            a: default, lda: 8,
-            x: Arena.AsSpan(_input, B * 5), ldx: 5,
-            w: Arena.AsSpan(P_0_weight, 8 * 5),
-            batch: B, inFeatures: 5, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    // ---- LayerNorm1: [LayerNorm(Name = "norm", Epsilon = 1e-5)] → "norm.weight", "norm.bias"
-    // x (B, 8) → y = (x − mean)·rstd·γ + β (B, 8), keeping mean and rstd (B)
-    private void LayerNorm1_Forward(int B)
-    {
-        global::GradGen.Kernels.LayerNorm.Forward<float>(
-            y: Arena.AsSpan(_a1, B * 8), ldy: 8,
-            mean: Arena.AsSpan(_mean1, B), rstd: Arena.AsSpan(_rstd1, B),
-            x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-            gamma: Arena.AsSpan(P_norm_weight, 8), beta: Arena.AsSpan(P_norm_bias, 8),
-            batch: B, width: 8, epsilon: 1E-05f);
-    }
-
-    // in the forward pass this was: y = (x − mean)·rstd·γ + β
-    private void LayerNorm1_Backward(int B)
-    {
-        global::GradGen.Kernels.LayerNorm.Backward<float>(
-            dx: Arena.AsSpan(_da0, B * 8), lddx: 8, accumulateDx: false,
-            dgamma: Arena.AsSpan(ParameterTotal + P_norm_weight, 8), dbeta: Arena.AsSpan(ParameterTotal + P_norm_bias, 8),
-            dy: Arena.AsSpan(_da1, B * 8), lddy: 8,
-            x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-            mean: Arena.AsSpan(_mean1, B), rstd: Arena.AsSpan(_rstd1, B),
-            gamma: Arena.AsSpan(P_norm_weight, 8),
-            batch: B, width: 8);
-    }
-
-    // ---- Activate2: [Activate(Activation.ELU, Alpha = 0.5)]
-    // x (B, 8) → a = elu(x) (B, 8)
-    private void Activate2_Forward(int B)
-    {
-        global::GradGen.Kernels.Elementwise.Activate<float, global::GradGen.Kernels.ELU>(
-            a: Arena.AsSpan(_a2, B * 8), lda: 8,
-            z: default,
-            x: Arena.AsSpan(_a1, B * 8), ldx: 8,
-            r: default, ldr: 0,
-            batch: B, width: 8, act: new global::GradGen.Kernels.ELU(0.5));
-    }
-
-    // in the forward pass this was: a = elu(x)
-    private void Activate2_Backward(int B)
-    {
-        global::GradGen.Kernels.Elementwise.ActivateBackward<float, global::GradGen.Kernels.ELU>(
-            dz: Arena.AsSpan(_scratch, B * 8),
-            da: Arena.AsSpan(_da2, B * 8), ldda: 8,
-            z: Arena.AsSpan(_a1, B * 8), ldz: 8,
-            a: Arena.AsSpan(_a2, B * 8), lda: 8,
-            batch: B, width: 8, act: new global::GradGen.Kernels.ELU(0.5));
-        global::GradGen.Kernels.Elementwise.Copy<float>(Arena.AsSpan(_da1, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false); // dx = dz
-    }
-
-    // ---- Dense3: [Dense(2, WeightInit = Init.Normal, WeightMean = -0.125, WeightStd = 0.15)] → "1.weight", "1.bias"
-    // x (B, 8), w (2, 8), b (2) → a = x·wᵀ + b (B, 2)
-    private void Dense3_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Identity>(
-            a: Arena.AsSpan(_a3, B * 2), lda: 2,
-            z: default,
-            x: Arena.AsSpan(_a2, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_1_weight, 2 * 8),
-            b: Arena.AsSpan(P_1_bias, 2),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    // in the forward pass this was: a = x·wᵀ + b
-    // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-    private void Dense3_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Identity>(
-            dx: Arena.AsSpan(_da2, B * 8), lddx: 8, accumulateDx: false,
-            dw: Arena.AsSpan(ParameterTotal + P_1_weight, 2 * 8),
-            db: Arena.AsSpan(ParameterTotal + P_1_bias, 2),
-            dz: Arena.AsSpan(_scratch, B * 2),
-            da: Arena.AsSpan(_da3, B * 2), ldda: 2,
-            z: default,
-            a: default, lda: 2,
-            x: Arena.AsSpan(_a2, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_1_weight, 2 * 8),
-            batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
-    }
+    protected override void BackwardCore(int B) => _layers.Backward(B);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, double>
     {
-        // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-        private readonly int _input, _a0, _a1, _mean1, _rstd1, _a2, _a3, _da0, _da1, _da2, _da3, _scratch;
+        private readonly Layers<double> _layers;
 
         /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
         /// initialises its parameters from <paramref name="seed"/>.</summary>
         public Float64(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
         {
-            _input = ActivationsStart + maxBatch * S_input;
-            _a0 = ActivationsStart + maxBatch * S_a0;
-            _a1 = ActivationsStart + maxBatch * S_a1;
-            _mean1 = ActivationsStart + maxBatch * S_mean1;
-            _rstd1 = ActivationsStart + maxBatch * S_rstd1;
-            _a2 = ActivationsStart + maxBatch * S_a2;
-            _a3 = ActivationsStart + maxBatch * S_a3;
-            _da0 = ActivationsStart + maxBatch * S_da0;
-            _da1 = ActivationsStart + maxBatch * S_da1;
-            _da2 = ActivationsStart + maxBatch * S_da2;
-            _da3 = ActivationsStart + maxBatch * S_da3;
-            _scratch = ActivationsStart + maxBatch * PerSampleActivations;
+            _layers = new Layers<double>(Arena, maxBatch);
             Initialize(seed);
         }
 
@@ -269,161 +94,201 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
         /// <inheritdoc />
         public override int OutputSize => Outputs;
         /// <inheritdoc />
-        protected override int InputStart => _input;
+        protected override int InputStart => ActivationsStart + MaxBatch * S_input;
         /// <inheritdoc />
-        protected override int OutputStart => _a3;
-
+        protected override int OutputStart => ActivationsStart + MaxBatch * S_a3;
         /// <inheritdoc />
-        public override void Initialize(ulong seed)
-        {
-            var rng = new global::GradGen.Rng(seed);
-            global::System.Span<double> p = Parameters;
-            global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 40), global::GradGen.Init.Uniform, -0.25, 0.25, fanIn: 5, fanOut: 8, ref rng); // "0.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 8), global::GradGen.Init.Constant, -0.5, 0.0, fanIn: 5, fanOut: 8, ref rng); // "0.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_norm_weight, 8), global::GradGen.Init.Constant, 1.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "norm.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_norm_bias, 8), global::GradGen.Init.Zeros, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "norm.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 16), global::GradGen.Init.Normal, -0.125, 0.15, fanIn: 8, fanOut: 2, ref rng); // "1.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "1.bias"
-        }
-
+        public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
         /// <inheritdoc />
-        protected override void ForwardCore(int B)
-        {
-            Dense0_Forward(B);
-            LayerNorm1_Forward(B);
-            Activate2_Forward(B);
-            Dense3_Forward(B);
-        }
-
+        protected override void ForwardCore(int B) => _layers.Forward(B);
         /// <inheritdoc />
         protected override int TargetsPerSample => Outputs;
-
         /// <inheritdoc />
-        protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient)
+        protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
+        /// <inheritdoc />
+        protected override void BackwardCore(int B) => _layers.Backward(B);
+    }
+
+    // ---- Parameters: their table and their initialisation, in PyTorch's order, for both precisions.
+
+    private static readonly global::GradGen.ParameterInfo[] s_parameters = CreateParameterTable();
+
+    private static global::GradGen.ParameterInfo[] CreateParameterTable()
+    {
+        var t = new global::GradGen.ParameterInfo[ParameterTensors];
+        int i = 0;
+        t[i++] = new("0.weight", new[] { 8, 5 }, P_0_weight, 40);
+        t[i++] = new("0.bias", new[] { 8 }, P_0_bias, 8);
+        t[i++] = new("norm.weight", new[] { 8 }, P_norm_weight, 8);
+        t[i++] = new("norm.bias", new[] { 8 }, P_norm_bias, 8);
+        t[i++] = new("1.weight", new[] { 2, 8 }, P_1_weight, 16);
+        t[i++] = new("1.bias", new[] { 2 }, P_1_bias, 2);
+        return t;
+    }
+
+    private static void InitializeParameters<T>(global::System.Span<T> p, ulong seed) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new global::GradGen.Rng(seed);
+        global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 40), global::GradGen.Init.Uniform, -0.25, 0.25, fanIn: 5, fanOut: 8, ref rng); // "0.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 8), global::GradGen.Init.Constant, -0.5, 0.0, fanIn: 5, fanOut: 8, ref rng); // "0.bias"
+        global::GradGen.Initializers.Fill(p.Slice(P_norm_weight, 8), global::GradGen.Init.Constant, 1.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "norm.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_norm_bias, 8), global::GradGen.Init.Zeros, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "norm.bias"
+        global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 16), global::GradGen.Init.Normal, -0.125, 0.15, fanIn: 8, fanOut: 2, ref rng); // "1.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "1.bias"
+    }
+
+    /// <summary>The network's code, written once for float (T = float) and its Float64 twin (T = double): the
+    /// passes, then a forward and a backward method for each distinct layer. Every offset a method takes is
+    /// a per-sample buffer offset (S_…) or a parameter offset (P_…); every shape is a constant.</summary>
+    private readonly struct Layers<T> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    {
+        private readonly T[] _arena;
+        private readonly int _maxBatch;
+
+        public Layers(T[] arena, int maxBatch)
         {
-            // the loss of output (B, 2); with withGradient, d loss / d output into its gradient buffer
-            global::System.Span<double> dOutput = withGradient ? Arena.AsSpan(_da3, B * Outputs) : default;
-            global::System.ReadOnlySpan<double> output = Arena.AsSpan(_a3, B * Outputs);
-            return global::GradGen.Kernels.Losses.BinaryCrossEntropyWithLogits<double>(dOutput, output, targets, B, Outputs);
+            _arena = arena;
+            _maxBatch = maxBatch;
         }
 
-        /// <inheritdoc />
-        protected override void BackwardCore(int B)
+        /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row).</summary>
+        private global::System.Span<T> Rows(int s, int length, int column = 0) => _arena.AsSpan(ActivationsStart + _maxBatch * s + column, length);
+        private global::System.Span<T> Weights(int offset, int length) => _arena.AsSpan(offset, length);
+        private global::System.Span<T> WeightGradients(int offset, int length) => _arena.AsSpan(ParameterTotal + offset, length);
+        private global::System.Span<T> Scratch(int length) => _arena.AsSpan(ActivationsStart + _maxBatch * PerSampleActivations, length);
+
+        public void Forward(int B)
         {
-            Dense3_Backward(B);
-            Activate2_Backward(B);
-            LayerNorm1_Backward(B);
-            Dense0_Backward(B);
+            Dense0_Forward(B, a: S_a0, x: S_input, w: P_0_weight, b: P_0_bias);
+            LayerNorm1_Forward(B, y: S_a1, mean: S_mean1, rstd: S_rstd1, x: S_a0, gamma: P_norm_weight, beta: P_norm_bias);
+            Activate2_Forward(B, a: S_a2, x: S_a1);
+            Dense3_Forward(B, a: S_a3, x: S_a2, w: P_1_weight, b: P_1_bias);
+        }
+
+        public T Loss(global::System.ReadOnlySpan<T> targets, int B, bool withGradient)
+        {
+            // the loss of output (B, 2); with withGradient, d loss / d output into its gradient buffer
+            global::System.Span<T> dOutput = withGradient ? Rows(S_da3, B * Outputs) : default;
+            global::System.ReadOnlySpan<T> output = Rows(S_a3, B * Outputs);
+            return global::GradGen.Kernels.Losses.BinaryCrossEntropyWithLogits<T>(dOutput, output, targets, B, Outputs);
+        }
+
+        public void Backward(int B)
+        {
+            Dense3_Backward(B, dx: S_da2, da: S_da3, x: S_a2, w: P_1_weight, b: P_1_bias);
+            Activate2_Backward(B, dx: S_da1, da: S_da2, x: S_a1, a: S_a2);
+            LayerNorm1_Backward(B, dx: S_da0, dy: S_da1, x: S_a0, mean: S_mean1, rstd: S_rstd1, gamma: P_norm_weight, beta: P_norm_bias);
+            Dense0_Backward(B, da: S_da0, x: S_input, w: P_0_weight, b: P_0_bias);
         }
 
         // ---- Dense0: [Dense(8, WeightInit = Init.Uniform, WeightLow = -0.25, WeightHigh = 0.25, BiasInit = Init.Constant, BiasValue = -0.5)] → "0.weight", "0.bias"
         // x (B, 5), w (8, 5), b (8) → a = x·wᵀ + b (B, 8)
-        private void Dense0_Forward(int B)
+        public void Dense0_Forward(int B, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Identity>(
-                a: Arena.AsSpan(_a0, B * 8), lda: 8,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
+                a: Rows(a, B * 8), lda: 8,
                 z: default,
-                x: Arena.AsSpan(_input, B * 5), ldx: 5,
-                w: Arena.AsSpan(P_0_weight, 8 * 5),
-                b: Arena.AsSpan(P_0_bias, 8),
+                x: Rows(x, B * 5), ldx: 5,
+                w: Weights(w, 8 * 5),
+                b: Weights(b, 8),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 5, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
         }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        private void Dense0_Backward(int B)
+        public void Dense0_Backward(int B, int da, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Identity>(
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
                 dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-                dw: Arena.AsSpan(ParameterTotal + P_0_weight, 8 * 5),
-                db: Arena.AsSpan(ParameterTotal + P_0_bias, 8),
-                dz: Arena.AsSpan(_scratch, B * 8),
-                da: Arena.AsSpan(_da0, B * 8), ldda: 8,
+                dw: WeightGradients(w, 8 * 5),
+                db: WeightGradients(b, 8),
+                dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8,
                 z: default,
                 a: default, lda: 8,
-                x: Arena.AsSpan(_input, B * 5), ldx: 5,
-                w: Arena.AsSpan(P_0_weight, 8 * 5),
+                x: Rows(x, B * 5), ldx: 5,
+                w: Weights(w, 8 * 5),
                 batch: B, inFeatures: 5, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
         }
 
         // ---- LayerNorm1: [LayerNorm(Name = "norm", Epsilon = 1e-5)] → "norm.weight", "norm.bias"
         // x (B, 8) → y = (x − mean)·rstd·γ + β (B, 8), keeping mean and rstd (B)
-        private void LayerNorm1_Forward(int B)
+        public void LayerNorm1_Forward(int B, int y, int mean, int rstd, int x, int gamma, int beta)
         {
-            global::GradGen.Kernels.LayerNorm.Forward<double>(
-                y: Arena.AsSpan(_a1, B * 8), ldy: 8,
-                mean: Arena.AsSpan(_mean1, B), rstd: Arena.AsSpan(_rstd1, B),
-                x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-                gamma: Arena.AsSpan(P_norm_weight, 8), beta: Arena.AsSpan(P_norm_bias, 8),
-                batch: B, width: 8, epsilon: 1E-05);
+            global::GradGen.Kernels.LayerNorm.Forward<T>(
+                y: Rows(y, B * 8), ldy: 8,
+                mean: Rows(mean, B * 1), rstd: Rows(rstd, B * 1),
+                x: Rows(x, B * 8), ldx: 8,
+                gamma: Weights(gamma, 8), beta: Weights(beta, 8),
+                batch: B, width: 8, epsilon: T.CreateTruncating(1E-05));
         }
 
         // in the forward pass this was: y = (x − mean)·rstd·γ + β
-        private void LayerNorm1_Backward(int B)
+        public void LayerNorm1_Backward(int B, int dx, int dy, int x, int mean, int rstd, int gamma, int beta)
         {
-            global::GradGen.Kernels.LayerNorm.Backward<double>(
-                dx: Arena.AsSpan(_da0, B * 8), lddx: 8, accumulateDx: false,
-                dgamma: Arena.AsSpan(ParameterTotal + P_norm_weight, 8), dbeta: Arena.AsSpan(ParameterTotal + P_norm_bias, 8),
-                dy: Arena.AsSpan(_da1, B * 8), lddy: 8,
-                x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-                mean: Arena.AsSpan(_mean1, B), rstd: Arena.AsSpan(_rstd1, B),
-                gamma: Arena.AsSpan(P_norm_weight, 8),
+            global::GradGen.Kernels.LayerNorm.Backward<T>(
+                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
+                dgamma: WeightGradients(gamma, 8), dbeta: WeightGradients(beta, 8),
+                dy: Rows(dy, B * 8), lddy: 8,
+                x: Rows(x, B * 8), ldx: 8,
+                mean: Rows(mean, B * 1), rstd: Rows(rstd, B * 1),
+                gamma: Weights(gamma, 8),
                 batch: B, width: 8);
         }
 
         // ---- Activate2: [Activate(Activation.ELU, Alpha = 0.5)]
         // x (B, 8) → a = elu(x) (B, 8)
-        private void Activate2_Forward(int B)
+        public void Activate2_Forward(int B, int a, int x)
         {
-            global::GradGen.Kernels.Elementwise.Activate<double, global::GradGen.Kernels.ELU>(
-                a: Arena.AsSpan(_a2, B * 8), lda: 8,
+            global::GradGen.Kernels.Elementwise.Activate<T, global::GradGen.Kernels.ELU>(
+                a: Rows(a, B * 8), lda: 8,
                 z: default,
-                x: Arena.AsSpan(_a1, B * 8), ldx: 8,
+                x: Rows(x, B * 8), ldx: 8,
                 r: default, ldr: 0,
                 batch: B, width: 8, act: new global::GradGen.Kernels.ELU(0.5));
         }
 
         // in the forward pass this was: a = elu(x)
-        private void Activate2_Backward(int B)
+        public void Activate2_Backward(int B, int dx, int da, int x, int a)
         {
-            global::GradGen.Kernels.Elementwise.ActivateBackward<double, global::GradGen.Kernels.ELU>(
-                dz: Arena.AsSpan(_scratch, B * 8),
-                da: Arena.AsSpan(_da2, B * 8), ldda: 8,
-                z: Arena.AsSpan(_a1, B * 8), ldz: 8,
-                a: Arena.AsSpan(_a2, B * 8), lda: 8,
+            global::GradGen.Kernels.Elementwise.ActivateBackward<T, global::GradGen.Kernels.ELU>(
+                dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8,
+                z: Rows(x, B * 8), ldz: 8,
+                a: Rows(a, B * 8), lda: 8,
                 batch: B, width: 8, act: new global::GradGen.Kernels.ELU(0.5));
-            global::GradGen.Kernels.Elementwise.Copy<double>(Arena.AsSpan(_da1, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false); // dx = dz
+            global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dx, B * 8), 8, Scratch(B * 8), 8, B, 8, accumulate: false); // dx = dz
         }
 
         // ---- Dense3: [Dense(2, WeightInit = Init.Normal, WeightMean = -0.125, WeightStd = 0.15)] → "1.weight", "1.bias"
         // x (B, 8), w (2, 8), b (2) → a = x·wᵀ + b (B, 2)
-        private void Dense3_Forward(int B)
+        public void Dense3_Forward(int B, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Identity>(
-                a: Arena.AsSpan(_a3, B * 2), lda: 2,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
+                a: Rows(a, B * 2), lda: 2,
                 z: default,
-                x: Arena.AsSpan(_a2, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_1_weight, 2 * 8),
-                b: Arena.AsSpan(P_1_bias, 2),
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 2 * 8),
+                b: Weights(b, 2),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
         }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        private void Dense3_Backward(int B)
+        public void Dense3_Backward(int B, int dx, int da, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Identity>(
-                dx: Arena.AsSpan(_da2, B * 8), lddx: 8, accumulateDx: false,
-                dw: Arena.AsSpan(ParameterTotal + P_1_weight, 2 * 8),
-                db: Arena.AsSpan(ParameterTotal + P_1_bias, 2),
-                dz: Arena.AsSpan(_scratch, B * 2),
-                da: Arena.AsSpan(_da3, B * 2), ldda: 2,
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
+                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
+                dw: WeightGradients(w, 2 * 8),
+                db: WeightGradients(b, 2),
+                dz: Scratch(B * 2),
+                da: Rows(da, B * 2), ldda: 2,
                 z: default,
                 a: default, lda: 2,
-                x: Arena.AsSpan(_a2, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_1_weight, 2 * 8),
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 2 * 8),
                 batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
         }
     }

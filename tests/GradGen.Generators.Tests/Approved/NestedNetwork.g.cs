@@ -19,50 +19,36 @@ partial class Models
         public const int Outputs = 2;
         /// <summary>Scalars in all parameters together.</summary>
         public const int ParameterTotal = 26;
+        /// <summary>Parameter tensors.</summary>
+        public const int ParameterTensors = 4;
 
-        // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients.
+        // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients. Inside a
+        // [Repeat], the first repetition's; the others follow at a fixed stride (see the loops below).
         private const int P_0_weight = 0; // "0.weight" (4, 3)
         private const int P_0_bias = 12; // "0.bias" (4)
         private const int P_1_weight = 16; // "1.weight" (2, 4)
         private const int P_1_bias = 24; // "1.bias" (2)
 
-        // ---- The arena: parameters, gradients, then each buffer below with MaxBatch rows of its width, then the
-        // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset).
+        // ---- The arena: parameters, gradients, then each buffer with MaxBatch rows of its width, then the
+        // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset, below).
         private const int ActivationsStart = 2 * ParameterTotal;
         private const int S_input = 0; // the input (B, 3)
         private const int S_a0 = 3; // a layer's output (B, 4)
         private const int S_z0 = 7; // a pre-activation, kept for the backward (B, 4)
         private const int S_a1 = 11; // a layer's output (B, 2)
-        private const int S_da0 = 13; // gradient of a0 (B, 4)
-        private const int S_da1 = 17; // gradient of a1 (B, 2)
         private const int PerSampleActivations = 19;
         private const int ScratchWidth = 4; // the widest dz of the backward pass
 
         private static long ArenaLength(int maxBatch) =>
             ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
-        private static readonly global::GradGen.ParameterInfo[] s_parameters =
-        {
-            new("0.weight", new[] { 4, 3 }, P_0_weight, 12),
-            new("0.bias", new[] { 4 }, P_0_bias, 4),
-            new("1.weight", new[] { 2, 4 }, P_1_weight, 8),
-            new("1.bias", new[] { 2 }, P_1_bias, 2),
-        };
-
-        // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-        private readonly int _input, _a0, _z0, _a1, _da0, _da1, _scratch;
+        private readonly Layers<float> _layers;
 
         /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
         /// initialises its parameters from <paramref name="seed"/>.</summary>
         public Encoder(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
         {
-            _input = ActivationsStart + maxBatch * S_input;
-            _a0 = ActivationsStart + maxBatch * S_a0;
-            _z0 = ActivationsStart + maxBatch * S_z0;
-            _a1 = ActivationsStart + maxBatch * S_a1;
-            _da0 = ActivationsStart + maxBatch * S_da0;
-            _da1 = ActivationsStart + maxBatch * S_da1;
-            _scratch = ActivationsStart + maxBatch * PerSampleActivations;
+            _layers = new Layers<float>(Arena, maxBatch);
             Initialize(seed);
         }
 
@@ -71,73 +57,24 @@ partial class Models
         /// <inheritdoc />
         public override int OutputSize => Outputs;
         /// <inheritdoc />
-        protected override int InputStart => _input;
+        protected override int InputStart => ActivationsStart + MaxBatch * S_input;
         /// <inheritdoc />
-        protected override int OutputStart => _a1;
-
+        protected override int OutputStart => ActivationsStart + MaxBatch * S_a1;
         /// <inheritdoc />
-        public override void Initialize(ulong seed)
-        {
-            var rng = new global::GradGen.Rng(seed);
-            global::System.Span<float> p = Parameters;
-            global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 12), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 4, ref rng); // "0.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 4), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 4, ref rng); // "0.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 8), global::GradGen.Init.KaimingNormal, 1.0, 0.0, fanIn: 4, fanOut: 2, ref rng); // "1.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 2, ref rng); // "1.bias"
-        }
-
+        public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
         /// <inheritdoc />
-        protected override void ForwardCore(int B)
-        {
-            Dense0_Forward(B);
-            Dense1_Forward(B);
-        }
-
-        // ---- Dense0: [Dense(4, Activation.GELU)] → "0.weight", "0.bias"
-        // x (B, 3), w (4, 3), b (4) → a = gelu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-        private void Dense0_Forward(int B)
-        {
-            global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.GELU>(
-                a: Arena.AsSpan(_a0, B * 4), lda: 4,
-                z: Arena.AsSpan(_z0, B * 4),
-                x: Arena.AsSpan(_input, B * 3), ldx: 3,
-                w: Arena.AsSpan(P_0_weight, 4 * 3),
-                b: Arena.AsSpan(P_0_bias, 4),
-                r: default, ldr: 0,
-                batch: B, inFeatures: 3, outFeatures: 4, act: default(global::GradGen.Kernels.GELU));
-        }
-
-        // ---- Dense1: [Dense(2, WeightInit = Init.KaimingNormal)] → "1.weight", "1.bias"
-        // x (B, 4), w (2, 4), b (2) → a = x·wᵀ + b (B, 2)
-        private void Dense1_Forward(int B)
-        {
-            global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Identity>(
-                a: Arena.AsSpan(_a1, B * 2), lda: 2,
-                z: default,
-                x: Arena.AsSpan(_a0, B * 4), ldx: 4,
-                w: Arena.AsSpan(P_1_weight, 2 * 4),
-                b: Arena.AsSpan(P_1_bias, 2),
-                r: default, ldr: 0,
-                batch: B, inFeatures: 4, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
-        }
+        protected override void ForwardCore(int B) => _layers.Forward(B);
 
         /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
         public sealed partial class Float64 : global::GradGen.Network<double>
         {
-            // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-            private readonly int _input, _a0, _z0, _a1, _da0, _da1, _scratch;
+            private readonly Layers<double> _layers;
 
             /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
             /// initialises its parameters from <paramref name="seed"/>.</summary>
             public Float64(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
             {
-                _input = ActivationsStart + maxBatch * S_input;
-                _a0 = ActivationsStart + maxBatch * S_a0;
-                _z0 = ActivationsStart + maxBatch * S_z0;
-                _a1 = ActivationsStart + maxBatch * S_a1;
-                _da0 = ActivationsStart + maxBatch * S_da0;
-                _da1 = ActivationsStart + maxBatch * S_da1;
-                _scratch = ActivationsStart + maxBatch * PerSampleActivations;
+                _layers = new Layers<double>(Arena, maxBatch);
                 Initialize(seed);
             }
 
@@ -146,52 +83,89 @@ partial class Models
             /// <inheritdoc />
             public override int OutputSize => Outputs;
             /// <inheritdoc />
-            protected override int InputStart => _input;
+            protected override int InputStart => ActivationsStart + MaxBatch * S_input;
             /// <inheritdoc />
-            protected override int OutputStart => _a1;
+            protected override int OutputStart => ActivationsStart + MaxBatch * S_a1;
+            /// <inheritdoc />
+            public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
+            /// <inheritdoc />
+            protected override void ForwardCore(int B) => _layers.Forward(B);
+        }
 
-            /// <inheritdoc />
-            public override void Initialize(ulong seed)
+        // ---- Parameters: their table and their initialisation, in PyTorch's order, for both precisions.
+
+        private static readonly global::GradGen.ParameterInfo[] s_parameters = CreateParameterTable();
+
+        private static global::GradGen.ParameterInfo[] CreateParameterTable()
+        {
+            var t = new global::GradGen.ParameterInfo[ParameterTensors];
+            int i = 0;
+            t[i++] = new("0.weight", new[] { 4, 3 }, P_0_weight, 12);
+            t[i++] = new("0.bias", new[] { 4 }, P_0_bias, 4);
+            t[i++] = new("1.weight", new[] { 2, 4 }, P_1_weight, 8);
+            t[i++] = new("1.bias", new[] { 2 }, P_1_bias, 2);
+            return t;
+        }
+
+        private static void InitializeParameters<T>(global::System.Span<T> p, ulong seed) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            var rng = new global::GradGen.Rng(seed);
+            global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 12), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 4, ref rng); // "0.weight"
+            global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 4), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 4, ref rng); // "0.bias"
+            global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 8), global::GradGen.Init.KaimingNormal, 1.0, 0.0, fanIn: 4, fanOut: 2, ref rng); // "1.weight"
+            global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 2, ref rng); // "1.bias"
+        }
+
+        /// <summary>The network's code, written once for float (T = float) and its Float64 twin (T = double): the
+        /// passes, then a forward and a backward method for each distinct layer. Every offset a method takes is
+        /// a per-sample buffer offset (S_…) or a parameter offset (P_…); every shape is a constant.</summary>
+        private readonly struct Layers<T> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            private readonly T[] _arena;
+            private readonly int _maxBatch;
+
+            public Layers(T[] arena, int maxBatch)
             {
-                var rng = new global::GradGen.Rng(seed);
-                global::System.Span<double> p = Parameters;
-                global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 12), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 4, ref rng); // "0.weight"
-                global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 4), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 4, ref rng); // "0.bias"
-                global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 8), global::GradGen.Init.KaimingNormal, 1.0, 0.0, fanIn: 4, fanOut: 2, ref rng); // "1.weight"
-                global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 2, ref rng); // "1.bias"
+                _arena = arena;
+                _maxBatch = maxBatch;
             }
 
-            /// <inheritdoc />
-            protected override void ForwardCore(int B)
+            /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row).</summary>
+            private global::System.Span<T> Rows(int s, int length, int column = 0) => _arena.AsSpan(ActivationsStart + _maxBatch * s + column, length);
+            private global::System.Span<T> Weights(int offset, int length) => _arena.AsSpan(offset, length);
+            private global::System.Span<T> WeightGradients(int offset, int length) => _arena.AsSpan(ParameterTotal + offset, length);
+            private global::System.Span<T> Scratch(int length) => _arena.AsSpan(ActivationsStart + _maxBatch * PerSampleActivations, length);
+
+            public void Forward(int B)
             {
-                Dense0_Forward(B);
-                Dense1_Forward(B);
+                Dense0_Forward(B, a: S_a0, z: S_z0, x: S_input, w: P_0_weight, b: P_0_bias);
+                Dense1_Forward(B, a: S_a1, x: S_a0, w: P_1_weight, b: P_1_bias);
             }
 
             // ---- Dense0: [Dense(4, Activation.GELU)] → "0.weight", "0.bias"
             // x (B, 3), w (4, 3), b (4) → a = gelu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-            private void Dense0_Forward(int B)
+            public void Dense0_Forward(int B, int a, int z, int x, int w, int b)
             {
-                global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.GELU>(
-                    a: Arena.AsSpan(_a0, B * 4), lda: 4,
-                    z: Arena.AsSpan(_z0, B * 4),
-                    x: Arena.AsSpan(_input, B * 3), ldx: 3,
-                    w: Arena.AsSpan(P_0_weight, 4 * 3),
-                    b: Arena.AsSpan(P_0_bias, 4),
+                global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.GELU>(
+                    a: Rows(a, B * 4), lda: 4,
+                    z: Rows(z, B * 4),
+                    x: Rows(x, B * 3), ldx: 3,
+                    w: Weights(w, 4 * 3),
+                    b: Weights(b, 4),
                     r: default, ldr: 0,
                     batch: B, inFeatures: 3, outFeatures: 4, act: default(global::GradGen.Kernels.GELU));
             }
 
             // ---- Dense1: [Dense(2, WeightInit = Init.KaimingNormal)] → "1.weight", "1.bias"
             // x (B, 4), w (2, 4), b (2) → a = x·wᵀ + b (B, 2)
-            private void Dense1_Forward(int B)
+            public void Dense1_Forward(int B, int a, int x, int w, int b)
             {
-                global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Identity>(
-                    a: Arena.AsSpan(_a1, B * 2), lda: 2,
+                global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
+                    a: Rows(a, B * 2), lda: 2,
                     z: default,
-                    x: Arena.AsSpan(_a0, B * 4), ldx: 4,
-                    w: Arena.AsSpan(P_1_weight, 2 * 4),
-                    b: Arena.AsSpan(P_1_bias, 2),
+                    x: Rows(x, B * 4), ldx: 4,
+                    w: Weights(w, 2 * 4),
+                    b: Weights(b, 2),
                     r: default, ldr: 0,
                     batch: B, inFeatures: 4, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
             }

@@ -15,19 +15,20 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
     public const int Outputs = 1;
     /// <summary>Scalars in all parameters together.</summary>
     public const int ParameterTotal = 86;
+    /// <summary>Parameter tensors.</summary>
+    public const int ParameterTensors = 8;
 
-    // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients.
+    // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients. Inside a
+    // [Repeat], the first repetition's; the others follow at a fixed stride (see the loops below).
     private const int P_0_weight = 0; // "0.weight" (5, 3)
     private const int P_0_bias = 15; // "0.bias" (5)
     private const int P_1_weight = 20; // "1.weight" (5, 5)
     private const int P_1_bias = 45; // "1.bias" (5)
-    private const int P_2_weight = 50; // "2.weight" (5, 5)
-    private const int P_2_bias = 75; // "2.bias" (5)
     private const int P_3_weight = 80; // "3.weight" (1, 5)
     private const int P_3_bias = 85; // "3.bias" (1)
 
-    // ---- The arena: parameters, gradients, then each buffer below with MaxBatch rows of its width, then the
-    // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset).
+    // ---- The arena: parameters, gradients, then each buffer with MaxBatch rows of its width, then the
+    // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset, below).
     private const int ActivationsStart = 2 * ParameterTotal;
     private const int S_input = 0; // the input (B, 3)
     private const int S_a0 = 3; // a layer's output (B, 5)
@@ -35,7 +36,6 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
     private const int S_a1 = 13; // a layer's output (B, 5)
     private const int S_z1 = 18; // a pre-activation, kept for the backward (B, 5)
     private const int S_a2 = 23; // a layer's output (B, 5)
-    private const int S_z2 = 28; // a pre-activation, kept for the backward (B, 5)
     private const int S_a3 = 33; // a layer's output (B, 1)
     private const int S_da0 = 34; // gradient of a0 (B, 5)
     private const int S_da1 = 39; // gradient of a1 (B, 5)
@@ -47,38 +47,13 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
     private static long ArenaLength(int maxBatch) =>
         ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
-    private static readonly global::GradGen.ParameterInfo[] s_parameters =
-    {
-        new("0.weight", new[] { 5, 3 }, P_0_weight, 15),
-        new("0.bias", new[] { 5 }, P_0_bias, 5),
-        new("1.weight", new[] { 5, 5 }, P_1_weight, 25),
-        new("1.bias", new[] { 5 }, P_1_bias, 5),
-        new("2.weight", new[] { 5, 5 }, P_2_weight, 25),
-        new("2.bias", new[] { 5 }, P_2_bias, 5),
-        new("3.weight", new[] { 1, 5 }, P_3_weight, 5),
-        new("3.bias", new[] { 1 }, P_3_bias, 1),
-    };
-
-    // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-    private readonly int _input, _a0, _z0, _a1, _z1, _a2, _z2, _a3, _da0, _da1, _da2, _da3, _scratch;
+    private readonly Layers<float> _layers;
 
     /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
     /// initialises its parameters from <paramref name="seed"/>.</summary>
     public RepeatSigmoidMse(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
     {
-        _input = ActivationsStart + maxBatch * S_input;
-        _a0 = ActivationsStart + maxBatch * S_a0;
-        _z0 = ActivationsStart + maxBatch * S_z0;
-        _a1 = ActivationsStart + maxBatch * S_a1;
-        _z1 = ActivationsStart + maxBatch * S_z1;
-        _a2 = ActivationsStart + maxBatch * S_a2;
-        _z2 = ActivationsStart + maxBatch * S_z2;
-        _a3 = ActivationsStart + maxBatch * S_a3;
-        _da0 = ActivationsStart + maxBatch * S_da0;
-        _da1 = ActivationsStart + maxBatch * S_da1;
-        _da2 = ActivationsStart + maxBatch * S_da2;
-        _da3 = ActivationsStart + maxBatch * S_da3;
-        _scratch = ActivationsStart + maxBatch * PerSampleActivations;
+        _layers = new Layers<float>(Arena, maxBatch);
         Initialize(seed);
     }
 
@@ -87,202 +62,30 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
     /// <inheritdoc />
     public override int OutputSize => Outputs;
     /// <inheritdoc />
-    protected override int InputStart => _input;
+    protected override int InputStart => ActivationsStart + MaxBatch * S_input;
     /// <inheritdoc />
-    protected override int OutputStart => _a3;
-
+    protected override int OutputStart => ActivationsStart + MaxBatch * S_a3;
     /// <inheritdoc />
-    public override void Initialize(ulong seed)
-    {
-        var rng = new global::GradGen.Rng(seed);
-        global::System.Span<float> p = Parameters;
-        global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 15), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 5, ref rng); // "0.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 5), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 5, ref rng); // "0.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 25), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 5, ref rng); // "1.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 5), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 5, ref rng); // "1.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_2_weight, 25), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 5, ref rng); // "2.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_2_bias, 5), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 5, ref rng); // "2.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_3_weight, 5), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 1, ref rng); // "3.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_3_bias, 1), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 1, ref rng); // "3.bias"
-    }
-
+    public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
     /// <inheritdoc />
-    protected override void ForwardCore(int B)
-    {
-        Dense0_Forward(B);
-        Dense1_Forward(B);
-        Dense2_Forward(B);
-        Dense3_Forward(B);
-    }
-
+    protected override void ForwardCore(int B) => _layers.Forward(B);
     /// <inheritdoc />
     protected override int TargetsPerSample => Outputs;
-
     /// <inheritdoc />
-    protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient)
-    {
-        // the loss of output (B, 1); with withGradient, d loss / d output into its gradient buffer
-        global::System.Span<float> dOutput = withGradient ? Arena.AsSpan(_da3, B * Outputs) : default;
-        global::System.ReadOnlySpan<float> output = Arena.AsSpan(_a3, B * Outputs);
-        return global::GradGen.Kernels.Losses.MeanSquaredError<float>(dOutput, output, targets, B, Outputs);
-    }
-
+    protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
     /// <inheritdoc />
-    protected override void BackwardCore(int B)
-    {
-        Dense3_Backward(B);
-        Dense2_Backward(B);
-        Dense1_Backward(B);
-        Dense0_Backward(B);
-    }
-
-    // ---- Dense0: [Dense(5, Activation.Sigmoid)] → "0.weight", "0.bias"
-    // x (B, 3), w (5, 3), b (5) → a = sigmoid(x·wᵀ + b) (B, 5), keeping the pre-activation z
-    private void Dense0_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Sigmoid>(
-            a: Arena.AsSpan(_a0, B * 5), lda: 5,
-            z: Arena.AsSpan(_z0, B * 5),
-            x: Arena.AsSpan(_input, B * 3), ldx: 3,
-            w: Arena.AsSpan(P_0_weight, 5 * 3),
-            b: Arena.AsSpan(P_0_bias, 5),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 3, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-    }
-
-    // in the forward pass this was: a = sigmoid(x·wᵀ + b)
-    // dz = da ⊙ sigmoid′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w
-    private void Dense0_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Sigmoid>(
-            dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-            dw: Arena.AsSpan(ParameterTotal + P_0_weight, 5 * 3),
-            db: Arena.AsSpan(ParameterTotal + P_0_bias, 5),
-            dz: Arena.AsSpan(_scratch, B * 5),
-            da: Arena.AsSpan(_da0, B * 5), ldda: 5,
-            z: Arena.AsSpan(_z0, B * 5),
-            a: Arena.AsSpan(_a0, B * 5), lda: 5,
-            x: Arena.AsSpan(_input, B * 3), ldx: 3,
-            w: Arena.AsSpan(P_0_weight, 5 * 3),
-            batch: B, inFeatures: 3, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-    }
-
-    // ---- Dense1: [Dense(5, Activation.Sigmoid)] → "1.weight", "1.bias"
-    // x (B, 5), w (5, 5), b (5) → a = sigmoid(x·wᵀ + b) (B, 5), keeping the pre-activation z
-    private void Dense1_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Sigmoid>(
-            a: Arena.AsSpan(_a1, B * 5), lda: 5,
-            z: Arena.AsSpan(_z1, B * 5),
-            x: Arena.AsSpan(_a0, B * 5), ldx: 5,
-            w: Arena.AsSpan(P_1_weight, 5 * 5),
-            b: Arena.AsSpan(P_1_bias, 5),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 5, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-    }
-
-    // in the forward pass this was: a = sigmoid(x·wᵀ + b)
-    // dz = da ⊙ sigmoid′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w
-    private void Dense1_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Sigmoid>(
-            dx: Arena.AsSpan(_da0, B * 5), lddx: 5, accumulateDx: false,
-            dw: Arena.AsSpan(ParameterTotal + P_1_weight, 5 * 5),
-            db: Arena.AsSpan(ParameterTotal + P_1_bias, 5),
-            dz: Arena.AsSpan(_scratch, B * 5),
-            da: Arena.AsSpan(_da1, B * 5), ldda: 5,
-            z: Arena.AsSpan(_z1, B * 5),
-            a: Arena.AsSpan(_a1, B * 5), lda: 5,
-            x: Arena.AsSpan(_a0, B * 5), ldx: 5,
-            w: Arena.AsSpan(P_1_weight, 5 * 5),
-            batch: B, inFeatures: 5, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-    }
-
-    // ---- Dense2: [Dense(5, Activation.Sigmoid)] → "2.weight", "2.bias"
-    // x (B, 5), w (5, 5), b (5) → a = sigmoid(x·wᵀ + b) (B, 5), keeping the pre-activation z
-    private void Dense2_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Sigmoid>(
-            a: Arena.AsSpan(_a2, B * 5), lda: 5,
-            z: Arena.AsSpan(_z2, B * 5),
-            x: Arena.AsSpan(_a1, B * 5), ldx: 5,
-            w: Arena.AsSpan(P_2_weight, 5 * 5),
-            b: Arena.AsSpan(P_2_bias, 5),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 5, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-    }
-
-    // in the forward pass this was: a = sigmoid(x·wᵀ + b)
-    // dz = da ⊙ sigmoid′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w
-    private void Dense2_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Sigmoid>(
-            dx: Arena.AsSpan(_da1, B * 5), lddx: 5, accumulateDx: false,
-            dw: Arena.AsSpan(ParameterTotal + P_2_weight, 5 * 5),
-            db: Arena.AsSpan(ParameterTotal + P_2_bias, 5),
-            dz: Arena.AsSpan(_scratch, B * 5),
-            da: Arena.AsSpan(_da2, B * 5), ldda: 5,
-            z: Arena.AsSpan(_z2, B * 5),
-            a: Arena.AsSpan(_a2, B * 5), lda: 5,
-            x: Arena.AsSpan(_a1, B * 5), ldx: 5,
-            w: Arena.AsSpan(P_2_weight, 5 * 5),
-            batch: B, inFeatures: 5, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-    }
-
-    // ---- Dense3: [Dense(1)] → "3.weight", "3.bias"
-    // x (B, 5), w (1, 5), b (1) → a = x·wᵀ + b (B, 1)
-    private void Dense3_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Identity>(
-            a: Arena.AsSpan(_a3, B * 1), lda: 1,
-            z: default,
-            x: Arena.AsSpan(_a2, B * 5), ldx: 5,
-            w: Arena.AsSpan(P_3_weight, 1 * 5),
-            b: Arena.AsSpan(P_3_bias, 1),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 5, outFeatures: 1, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    // in the forward pass this was: a = x·wᵀ + b
-    // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-    private void Dense3_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Identity>(
-            dx: Arena.AsSpan(_da2, B * 5), lddx: 5, accumulateDx: false,
-            dw: Arena.AsSpan(ParameterTotal + P_3_weight, 1 * 5),
-            db: Arena.AsSpan(ParameterTotal + P_3_bias, 1),
-            dz: Arena.AsSpan(_scratch, B * 1),
-            da: Arena.AsSpan(_da3, B * 1), ldda: 1,
-            z: default,
-            a: default, lda: 1,
-            x: Arena.AsSpan(_a2, B * 5), ldx: 5,
-            w: Arena.AsSpan(P_3_weight, 1 * 5),
-            batch: B, inFeatures: 5, outFeatures: 1, act: default(global::GradGen.Kernels.Identity));
-    }
+    protected override void BackwardCore(int B) => _layers.Backward(B);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, double>
     {
-        // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-        private readonly int _input, _a0, _z0, _a1, _z1, _a2, _z2, _a3, _da0, _da1, _da2, _da3, _scratch;
+        private readonly Layers<double> _layers;
 
         /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
         /// initialises its parameters from <paramref name="seed"/>.</summary>
         public Float64(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
         {
-            _input = ActivationsStart + maxBatch * S_input;
-            _a0 = ActivationsStart + maxBatch * S_a0;
-            _z0 = ActivationsStart + maxBatch * S_z0;
-            _a1 = ActivationsStart + maxBatch * S_a1;
-            _z1 = ActivationsStart + maxBatch * S_z1;
-            _a2 = ActivationsStart + maxBatch * S_a2;
-            _z2 = ActivationsStart + maxBatch * S_z2;
-            _a3 = ActivationsStart + maxBatch * S_a3;
-            _da0 = ActivationsStart + maxBatch * S_da0;
-            _da1 = ActivationsStart + maxBatch * S_da1;
-            _da2 = ActivationsStart + maxBatch * S_da2;
-            _da3 = ActivationsStart + maxBatch * S_da3;
-            _scratch = ActivationsStart + maxBatch * PerSampleActivations;
+            _layers = new Layers<double>(Arena, maxBatch);
             Initialize(seed);
         }
 
@@ -291,176 +94,199 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
         /// <inheritdoc />
         public override int OutputSize => Outputs;
         /// <inheritdoc />
-        protected override int InputStart => _input;
+        protected override int InputStart => ActivationsStart + MaxBatch * S_input;
         /// <inheritdoc />
-        protected override int OutputStart => _a3;
-
+        protected override int OutputStart => ActivationsStart + MaxBatch * S_a3;
         /// <inheritdoc />
-        public override void Initialize(ulong seed)
-        {
-            var rng = new global::GradGen.Rng(seed);
-            global::System.Span<double> p = Parameters;
-            global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 15), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 5, ref rng); // "0.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 5), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 5, ref rng); // "0.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 25), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 5, ref rng); // "1.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 5), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 5, ref rng); // "1.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_2_weight, 25), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 5, ref rng); // "2.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_2_bias, 5), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 5, ref rng); // "2.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_3_weight, 5), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 1, ref rng); // "3.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_3_bias, 1), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 1, ref rng); // "3.bias"
-        }
-
+        public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
         /// <inheritdoc />
-        protected override void ForwardCore(int B)
-        {
-            Dense0_Forward(B);
-            Dense1_Forward(B);
-            Dense2_Forward(B);
-            Dense3_Forward(B);
-        }
-
+        protected override void ForwardCore(int B) => _layers.Forward(B);
         /// <inheritdoc />
         protected override int TargetsPerSample => Outputs;
-
         /// <inheritdoc />
-        protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient)
+        protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
+        /// <inheritdoc />
+        protected override void BackwardCore(int B) => _layers.Backward(B);
+    }
+
+    // ---- Parameters: their table and their initialisation, in PyTorch's order, for both precisions.
+
+    private static readonly global::GradGen.ParameterInfo[] s_parameters = CreateParameterTable();
+
+    private static global::GradGen.ParameterInfo[] CreateParameterTable()
+    {
+        var t = new global::GradGen.ParameterInfo[ParameterTensors];
+        int i = 0;
+        t[i++] = new("0.weight", new[] { 5, 3 }, P_0_weight, 15);
+        t[i++] = new("0.bias", new[] { 5 }, P_0_bias, 5);
+        // [Repeat(3)]: repetitions 2 to 3 of 3, r = 0 … 1 for repetition r + 2
+        for (int r = 0; r < 2; r++)
         {
-            // the loss of output (B, 1); with withGradient, d loss / d output into its gradient buffer
-            global::System.Span<double> dOutput = withGradient ? Arena.AsSpan(_da3, B * Outputs) : default;
-            global::System.ReadOnlySpan<double> output = Arena.AsSpan(_a3, B * Outputs);
-            return global::GradGen.Kernels.Losses.MeanSquaredError<double>(dOutput, output, targets, B, Outputs);
+            t[i++] = new($"{1 + r}.weight", new[] { 5, 5 }, P_1_weight + r * 30, 25);
+            t[i++] = new($"{1 + r}.bias", new[] { 5 }, P_1_bias + r * 30, 5);
+        }
+        t[i++] = new("3.weight", new[] { 1, 5 }, P_3_weight, 5);
+        t[i++] = new("3.bias", new[] { 1 }, P_3_bias, 1);
+        return t;
+    }
+
+    private static void InitializeParameters<T>(global::System.Span<T> p, ulong seed) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new global::GradGen.Rng(seed);
+        global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 15), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 5, ref rng); // "0.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 5), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 3, fanOut: 5, ref rng); // "0.bias"
+        // [Repeat(3)]: repetitions 2 to 3 of 3, r = 0 … 1 for repetition r + 2
+        for (int r = 0; r < 2; r++)
+        {
+            global::GradGen.Initializers.Fill(p.Slice(P_1_weight + r * 30, 25), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 5, ref rng); // $"{1 + r}.weight"
+            global::GradGen.Initializers.Fill(p.Slice(P_1_bias + r * 30, 5), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 5, ref rng); // $"{1 + r}.bias"
+        }
+        global::GradGen.Initializers.Fill(p.Slice(P_3_weight, 5), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 1, ref rng); // "3.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_3_bias, 1), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 5, fanOut: 1, ref rng); // "3.bias"
+    }
+
+    /// <summary>The network's code, written once for float (T = float) and its Float64 twin (T = double): the
+    /// passes, then a forward and a backward method for each distinct layer. Every offset a method takes is
+    /// a per-sample buffer offset (S_…) or a parameter offset (P_…); every shape is a constant.</summary>
+    private readonly struct Layers<T> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    {
+        private readonly T[] _arena;
+        private readonly int _maxBatch;
+
+        public Layers(T[] arena, int maxBatch)
+        {
+            _arena = arena;
+            _maxBatch = maxBatch;
         }
 
-        /// <inheritdoc />
-        protected override void BackwardCore(int B)
+        /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row).</summary>
+        private global::System.Span<T> Rows(int s, int length, int column = 0) => _arena.AsSpan(ActivationsStart + _maxBatch * s + column, length);
+        private global::System.Span<T> Weights(int offset, int length) => _arena.AsSpan(offset, length);
+        private global::System.Span<T> WeightGradients(int offset, int length) => _arena.AsSpan(ParameterTotal + offset, length);
+        private global::System.Span<T> Scratch(int length) => _arena.AsSpan(ActivationsStart + _maxBatch * PerSampleActivations, length);
+
+        public void Forward(int B)
         {
-            Dense3_Backward(B);
-            Dense2_Backward(B);
-            Dense1_Backward(B);
-            Dense0_Backward(B);
+            Dense0_Forward(B, a: S_a0, z: S_z0, x: S_input, w: P_0_weight, b: P_0_bias);
+            // [Repeat(3)]: repetitions 2 to 3 of 3, r = 0 … 1 for repetition r + 2
+            for (int r = 0; r < 2; r++)
+            {
+                Dense1_Forward(B, a: S_a1 + r * 10, z: S_z1 + r * 10, x: S_a0 + r * 10, w: P_1_weight + r * 30, b: P_1_bias + r * 30);
+            }
+            Dense3_Forward(B, a: S_a3, x: S_a2, w: P_3_weight, b: P_3_bias);
+        }
+
+        public T Loss(global::System.ReadOnlySpan<T> targets, int B, bool withGradient)
+        {
+            // the loss of output (B, 1); with withGradient, d loss / d output into its gradient buffer
+            global::System.Span<T> dOutput = withGradient ? Rows(S_da3, B * Outputs) : default;
+            global::System.ReadOnlySpan<T> output = Rows(S_a3, B * Outputs);
+            return global::GradGen.Kernels.Losses.MeanSquaredError<T>(dOutput, output, targets, B, Outputs);
+        }
+
+        public void Backward(int B)
+        {
+            Dense3_Backward(B, dx: S_da2, da: S_da3, x: S_a2, w: P_3_weight, b: P_3_bias);
+            // [Repeat(3)]: repetitions 2 to 3 of 3, r = 0 … 1 for repetition r + 2, last first
+            for (int r = 1; r >= 0; r--)
+            {
+                Dense1_Backward(B, dx: S_da0 + r * 5, da: S_da1 + r * 5, a: S_a1 + r * 10, z: S_z1 + r * 10, x: S_a0 + r * 10, w: P_1_weight + r * 30, b: P_1_bias + r * 30);
+            }
+            Dense0_Backward(B, da: S_da0, a: S_a0, z: S_z0, x: S_input, w: P_0_weight, b: P_0_bias);
         }
 
         // ---- Dense0: [Dense(5, Activation.Sigmoid)] → "0.weight", "0.bias"
         // x (B, 3), w (5, 3), b (5) → a = sigmoid(x·wᵀ + b) (B, 5), keeping the pre-activation z
-        private void Dense0_Forward(int B)
+        public void Dense0_Forward(int B, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Sigmoid>(
-                a: Arena.AsSpan(_a0, B * 5), lda: 5,
-                z: Arena.AsSpan(_z0, B * 5),
-                x: Arena.AsSpan(_input, B * 3), ldx: 3,
-                w: Arena.AsSpan(P_0_weight, 5 * 3),
-                b: Arena.AsSpan(P_0_bias, 5),
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Sigmoid>(
+                a: Rows(a, B * 5), lda: 5,
+                z: Rows(z, B * 5),
+                x: Rows(x, B * 3), ldx: 3,
+                w: Weights(w, 5 * 3),
+                b: Weights(b, 5),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 3, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
         }
 
         // in the forward pass this was: a = sigmoid(x·wᵀ + b)
         // dz = da ⊙ sigmoid′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        private void Dense0_Backward(int B)
+        public void Dense0_Backward(int B, int da, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Sigmoid>(
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Sigmoid>(
                 dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-                dw: Arena.AsSpan(ParameterTotal + P_0_weight, 5 * 3),
-                db: Arena.AsSpan(ParameterTotal + P_0_bias, 5),
-                dz: Arena.AsSpan(_scratch, B * 5),
-                da: Arena.AsSpan(_da0, B * 5), ldda: 5,
-                z: Arena.AsSpan(_z0, B * 5),
-                a: Arena.AsSpan(_a0, B * 5), lda: 5,
-                x: Arena.AsSpan(_input, B * 3), ldx: 3,
-                w: Arena.AsSpan(P_0_weight, 5 * 3),
+                dw: WeightGradients(w, 5 * 3),
+                db: WeightGradients(b, 5),
+                dz: Scratch(B * 5),
+                da: Rows(da, B * 5), ldda: 5,
+                z: Rows(z, B * 5),
+                a: Rows(a, B * 5), lda: 5,
+                x: Rows(x, B * 3), ldx: 3,
+                w: Weights(w, 5 * 3),
                 batch: B, inFeatures: 3, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
         }
 
         // ---- Dense1: [Dense(5, Activation.Sigmoid)] → "1.weight", "1.bias"
         // x (B, 5), w (5, 5), b (5) → a = sigmoid(x·wᵀ + b) (B, 5), keeping the pre-activation z
-        private void Dense1_Forward(int B)
+        // runs for 2 layers, Dense1 to Dense2 ("1.weight" … "2.weight")
+        public void Dense1_Forward(int B, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Sigmoid>(
-                a: Arena.AsSpan(_a1, B * 5), lda: 5,
-                z: Arena.AsSpan(_z1, B * 5),
-                x: Arena.AsSpan(_a0, B * 5), ldx: 5,
-                w: Arena.AsSpan(P_1_weight, 5 * 5),
-                b: Arena.AsSpan(P_1_bias, 5),
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Sigmoid>(
+                a: Rows(a, B * 5), lda: 5,
+                z: Rows(z, B * 5),
+                x: Rows(x, B * 5), ldx: 5,
+                w: Weights(w, 5 * 5),
+                b: Weights(b, 5),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 5, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
         }
 
         // in the forward pass this was: a = sigmoid(x·wᵀ + b)
         // dz = da ⊙ sigmoid′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        private void Dense1_Backward(int B)
+        // runs for 2 layers, Dense1 to Dense2 ("1.weight" … "2.weight")
+        public void Dense1_Backward(int B, int dx, int da, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Sigmoid>(
-                dx: Arena.AsSpan(_da0, B * 5), lddx: 5, accumulateDx: false,
-                dw: Arena.AsSpan(ParameterTotal + P_1_weight, 5 * 5),
-                db: Arena.AsSpan(ParameterTotal + P_1_bias, 5),
-                dz: Arena.AsSpan(_scratch, B * 5),
-                da: Arena.AsSpan(_da1, B * 5), ldda: 5,
-                z: Arena.AsSpan(_z1, B * 5),
-                a: Arena.AsSpan(_a1, B * 5), lda: 5,
-                x: Arena.AsSpan(_a0, B * 5), ldx: 5,
-                w: Arena.AsSpan(P_1_weight, 5 * 5),
-                batch: B, inFeatures: 5, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-        }
-
-        // ---- Dense2: [Dense(5, Activation.Sigmoid)] → "2.weight", "2.bias"
-        // x (B, 5), w (5, 5), b (5) → a = sigmoid(x·wᵀ + b) (B, 5), keeping the pre-activation z
-        private void Dense2_Forward(int B)
-        {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Sigmoid>(
-                a: Arena.AsSpan(_a2, B * 5), lda: 5,
-                z: Arena.AsSpan(_z2, B * 5),
-                x: Arena.AsSpan(_a1, B * 5), ldx: 5,
-                w: Arena.AsSpan(P_2_weight, 5 * 5),
-                b: Arena.AsSpan(P_2_bias, 5),
-                r: default, ldr: 0,
-                batch: B, inFeatures: 5, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-        }
-
-        // in the forward pass this was: a = sigmoid(x·wᵀ + b)
-        // dz = da ⊙ sigmoid′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        private void Dense2_Backward(int B)
-        {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Sigmoid>(
-                dx: Arena.AsSpan(_da1, B * 5), lddx: 5, accumulateDx: false,
-                dw: Arena.AsSpan(ParameterTotal + P_2_weight, 5 * 5),
-                db: Arena.AsSpan(ParameterTotal + P_2_bias, 5),
-                dz: Arena.AsSpan(_scratch, B * 5),
-                da: Arena.AsSpan(_da2, B * 5), ldda: 5,
-                z: Arena.AsSpan(_z2, B * 5),
-                a: Arena.AsSpan(_a2, B * 5), lda: 5,
-                x: Arena.AsSpan(_a1, B * 5), ldx: 5,
-                w: Arena.AsSpan(P_2_weight, 5 * 5),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Sigmoid>(
+                dx: Rows(dx, B * 5), lddx: 5, accumulateDx: false,
+                dw: WeightGradients(w, 5 * 5),
+                db: WeightGradients(b, 5),
+                dz: Scratch(B * 5),
+                da: Rows(da, B * 5), ldda: 5,
+                z: Rows(z, B * 5),
+                a: Rows(a, B * 5), lda: 5,
+                x: Rows(x, B * 5), ldx: 5,
+                w: Weights(w, 5 * 5),
                 batch: B, inFeatures: 5, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
         }
 
         // ---- Dense3: [Dense(1)] → "3.weight", "3.bias"
         // x (B, 5), w (1, 5), b (1) → a = x·wᵀ + b (B, 1)
-        private void Dense3_Forward(int B)
+        public void Dense3_Forward(int B, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Identity>(
-                a: Arena.AsSpan(_a3, B * 1), lda: 1,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
+                a: Rows(a, B * 1), lda: 1,
                 z: default,
-                x: Arena.AsSpan(_a2, B * 5), ldx: 5,
-                w: Arena.AsSpan(P_3_weight, 1 * 5),
-                b: Arena.AsSpan(P_3_bias, 1),
+                x: Rows(x, B * 5), ldx: 5,
+                w: Weights(w, 1 * 5),
+                b: Weights(b, 1),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 5, outFeatures: 1, act: default(global::GradGen.Kernels.Identity));
         }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        private void Dense3_Backward(int B)
+        public void Dense3_Backward(int B, int dx, int da, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Identity>(
-                dx: Arena.AsSpan(_da2, B * 5), lddx: 5, accumulateDx: false,
-                dw: Arena.AsSpan(ParameterTotal + P_3_weight, 1 * 5),
-                db: Arena.AsSpan(ParameterTotal + P_3_bias, 1),
-                dz: Arena.AsSpan(_scratch, B * 1),
-                da: Arena.AsSpan(_da3, B * 1), ldda: 1,
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
+                dx: Rows(dx, B * 5), lddx: 5, accumulateDx: false,
+                dw: WeightGradients(w, 1 * 5),
+                db: WeightGradients(b, 1),
+                dz: Scratch(B * 1),
+                da: Rows(da, B * 1), ldda: 1,
                 z: default,
                 a: default, lda: 1,
-                x: Arena.AsSpan(_a2, B * 5), ldx: 5,
-                w: Arena.AsSpan(P_3_weight, 1 * 5),
+                x: Rows(x, B * 5), ldx: 5,
+                w: Weights(w, 1 * 5),
                 batch: B, inFeatures: 5, outFeatures: 1, act: default(global::GradGen.Kernels.Identity));
         }
     }

@@ -15,31 +15,29 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     public const int Outputs = 2;
     /// <summary>Scalars in all parameters together.</summary>
     public const int ParameterTotal = 434;
+    /// <summary>Parameter tensors.</summary>
+    public const int ParameterTensors = 14;
 
-    // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients.
+    // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients. Inside a
+    // [Repeat], the first repetition's; the others follow at a fixed stride (see the loops below).
     private const int P_stem_weight = 0; // "stem.weight" (8, 6)
     private const int P_stem_bias = 48; // "stem.bias" (8)
     private const int P_0_fc1_weight = 56; // "0.fc1.weight" (8, 8)
     private const int P_0_fc1_bias = 120; // "0.fc1.bias" (8)
     private const int P_0_fc2_weight = 128; // "0.fc2.weight" (8, 8)
     private const int P_0_fc2_bias = 192; // "0.fc2.bias" (8)
-    private const int P_1_fc1_weight = 200; // "1.fc1.weight" (8, 8)
-    private const int P_1_fc1_bias = 264; // "1.fc1.bias" (8)
-    private const int P_1_fc2_weight = 272; // "1.fc2.weight" (8, 8)
-    private const int P_1_fc2_bias = 336; // "1.fc2.bias" (8)
     private const int P_2_weight = 344; // "2.weight" (8, 8)
     private const int P_2_bias = 408; // "2.bias" (8)
     private const int P_3_weight = 416; // "3.weight" (2, 8)
     private const int P_3_bias = 432; // "3.bias" (2)
 
-    // ---- The arena: parameters, gradients, then each buffer below with MaxBatch rows of its width, then the
-    // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset).
+    // ---- The arena: parameters, gradients, then each buffer with MaxBatch rows of its width, then the
+    // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset, below).
     private const int ActivationsStart = 2 * ParameterTotal;
     private const int S_input = 0; // the input (B, 6)
     private const int S_a0 = 6; // a layer's output (B, 8)
     private const int S_a1 = 14; // a layer's output (B, 8)
     private const int S_a2 = 22; // a layer's output (B, 8)
-    private const int S_a3 = 30; // a layer's output (B, 8)
     private const int S_a4 = 38; // a layer's output (B, 8)
     private const int S_a5 = 46; // a layer's output (B, 8)
     private const int S_z5 = 54; // a pre-activation, kept for the backward (B, 8)
@@ -49,7 +47,6 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     private const int S_da0 = 80; // gradient of a0 (B, 8)
     private const int S_da1 = 88; // gradient of a1 (B, 8)
     private const int S_da2 = 96; // gradient of a2 (B, 8)
-    private const int S_da3 = 104; // gradient of a3 (B, 8)
     private const int S_da4 = 112; // gradient of a4 (B, 8)
     private const int S_da5 = 120; // gradient of a5 (B, 8)
     private const int S_da6 = 128; // gradient of a6 (B, 8)
@@ -60,51 +57,13 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     private static long ArenaLength(int maxBatch) =>
         ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
-    private static readonly global::GradGen.ParameterInfo[] s_parameters =
-    {
-        new("stem.weight", new[] { 8, 6 }, P_stem_weight, 48),
-        new("stem.bias", new[] { 8 }, P_stem_bias, 8),
-        new("0.fc1.weight", new[] { 8, 8 }, P_0_fc1_weight, 64),
-        new("0.fc1.bias", new[] { 8 }, P_0_fc1_bias, 8),
-        new("0.fc2.weight", new[] { 8, 8 }, P_0_fc2_weight, 64),
-        new("0.fc2.bias", new[] { 8 }, P_0_fc2_bias, 8),
-        new("1.fc1.weight", new[] { 8, 8 }, P_1_fc1_weight, 64),
-        new("1.fc1.bias", new[] { 8 }, P_1_fc1_bias, 8),
-        new("1.fc2.weight", new[] { 8, 8 }, P_1_fc2_weight, 64),
-        new("1.fc2.bias", new[] { 8 }, P_1_fc2_bias, 8),
-        new("2.weight", new[] { 8, 8 }, P_2_weight, 64),
-        new("2.bias", new[] { 8 }, P_2_bias, 8),
-        new("3.weight", new[] { 2, 8 }, P_3_weight, 16),
-        new("3.bias", new[] { 2 }, P_3_bias, 2),
-    };
-
-    // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-    private readonly int _input, _a0, _a1, _a2, _a3, _a4, _a5, _z5, _a6, _z6, _a7, _da0, _da1, _da2, _da3, _da4, _da5, _da6, _da7, _scratch;
+    private readonly Layers<float> _layers;
 
     /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
     /// initialises its parameters from <paramref name="seed"/>.</summary>
     public ResidualRepeat(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
     {
-        _input = ActivationsStart + maxBatch * S_input;
-        _a0 = ActivationsStart + maxBatch * S_a0;
-        _a1 = ActivationsStart + maxBatch * S_a1;
-        _a2 = ActivationsStart + maxBatch * S_a2;
-        _a3 = ActivationsStart + maxBatch * S_a3;
-        _a4 = ActivationsStart + maxBatch * S_a4;
-        _a5 = ActivationsStart + maxBatch * S_a5;
-        _z5 = ActivationsStart + maxBatch * S_z5;
-        _a6 = ActivationsStart + maxBatch * S_a6;
-        _z6 = ActivationsStart + maxBatch * S_z6;
-        _a7 = ActivationsStart + maxBatch * S_a7;
-        _da0 = ActivationsStart + maxBatch * S_da0;
-        _da1 = ActivationsStart + maxBatch * S_da1;
-        _da2 = ActivationsStart + maxBatch * S_da2;
-        _da3 = ActivationsStart + maxBatch * S_da3;
-        _da4 = ActivationsStart + maxBatch * S_da4;
-        _da5 = ActivationsStart + maxBatch * S_da5;
-        _da6 = ActivationsStart + maxBatch * S_da6;
-        _da7 = ActivationsStart + maxBatch * S_da7;
-        _scratch = ActivationsStart + maxBatch * PerSampleActivations;
+        _layers = new Layers<float>(Arena, maxBatch);
         Initialize(seed);
     }
 
@@ -113,345 +72,30 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     /// <inheritdoc />
     public override int OutputSize => Outputs;
     /// <inheritdoc />
-    protected override int InputStart => _input;
+    protected override int InputStart => ActivationsStart + MaxBatch * S_input;
     /// <inheritdoc />
-    protected override int OutputStart => _a7;
-
+    protected override int OutputStart => ActivationsStart + MaxBatch * S_a7;
     /// <inheritdoc />
-    public override void Initialize(ulong seed)
-    {
-        var rng = new global::GradGen.Rng(seed);
-        global::System.Span<float> p = Parameters;
-        global::GradGen.Initializers.Fill(p.Slice(P_stem_weight, 48), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 6, fanOut: 8, ref rng); // "stem.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_stem_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 6, fanOut: 8, ref rng); // "stem.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_0_fc1_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.fc1.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_0_fc1_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.fc1.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_0_fc2_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.fc2.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_0_fc2_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.fc2.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_fc1_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc1.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_fc1_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc1.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_fc2_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc2.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_fc2_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc2.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_2_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "2.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_2_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "2.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_3_weight, 16), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "3.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_3_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "3.bias"
-    }
-
+    public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
     /// <inheritdoc />
-    protected override void ForwardCore(int B)
-    {
-        Dense0_Forward(B);
-        Dense1_Forward(B);
-        Dense2_Forward(B);
-        Dense3_Forward(B);
-        Dense4_Forward(B);
-        Dense5_Forward(B);
-        ResidualAdd6_Forward(B);
-        Dense7_Forward(B);
-    }
-
+    protected override void ForwardCore(int B) => _layers.Forward(B);
     /// <inheritdoc />
     protected override int TargetsPerSample => Outputs;
-
     /// <inheritdoc />
-    protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient)
-    {
-        // the loss of output (B, 2); with withGradient, d loss / d output into its gradient buffer
-        global::System.Span<float> dOutput = withGradient ? Arena.AsSpan(_da7, B * Outputs) : default;
-        global::System.ReadOnlySpan<float> output = Arena.AsSpan(_a7, B * Outputs);
-        return global::GradGen.Kernels.Losses.MeanSquaredError<float>(dOutput, output, targets, B, Outputs);
-    }
-
+    protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
     /// <inheritdoc />
-    protected override void BackwardCore(int B)
-    {
-        Dense7_Backward(B);
-        ResidualAdd6_Backward(B);
-        Dense5_Backward(B);
-        Dense4_Backward(B);
-        Dense3_Backward(B);
-        Dense2_Backward(B);
-        Dense1_Backward(B);
-        Dense0_Backward(B);
-    }
-
-    // ---- Dense0: [Dense(8, Name = "stem")] → "stem.weight", "stem.bias"
-    // x (B, 6), w (8, 6), b (8) → a = x·wᵀ + b (B, 8)
-    private void Dense0_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Identity>(
-            a: Arena.AsSpan(_a0, B * 8), lda: 8,
-            z: default,
-            x: Arena.AsSpan(_input, B * 6), ldx: 6,
-            w: Arena.AsSpan(P_stem_weight, 8 * 6),
-            b: Arena.AsSpan(P_stem_bias, 8),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 6, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    // in the forward pass this was: a = x·wᵀ + b
-    // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-    private void Dense0_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Identity>(
-            dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-            dw: Arena.AsSpan(ParameterTotal + P_stem_weight, 8 * 6),
-            db: Arena.AsSpan(ParameterTotal + P_stem_bias, 8),
-            dz: Arena.AsSpan(_scratch, B * 8),
-            da: Arena.AsSpan(_da0, B * 8), ldda: 8,
-            z: default,
-            a: default, lda: 8,
-            x: Arena.AsSpan(_input, B * 6), ldx: 6,
-            w: Arena.AsSpan(P_stem_weight, 8 * 6),
-            batch: B, inFeatures: 6, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    // ---- Dense1: [Dense(8, Activation.ReLU, Name = "fc1")] → "0.fc1.weight", "0.fc1.bias"
-    // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8)
-    private void Dense1_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
-            a: Arena.AsSpan(_a1, B * 8), lda: 8,
-            z: default,
-            x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_0_fc1_weight, 8 * 8),
-            b: Arena.AsSpan(P_0_fc1_bias, 8),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // in the forward pass this was: a = relu(x·wᵀ + b)
-    // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-    private void Dense1_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
-            dx: Arena.AsSpan(_da0, B * 8), lddx: 8, accumulateDx: true,
-            dw: Arena.AsSpan(ParameterTotal + P_0_fc1_weight, 8 * 8),
-            db: Arena.AsSpan(ParameterTotal + P_0_fc1_bias, 8),
-            dz: Arena.AsSpan(_scratch, B * 8),
-            da: Arena.AsSpan(_da1, B * 8), ldda: 8,
-            z: Arena.AsSpan(_a1, B * 8),
-            a: Arena.AsSpan(_a1, B * 8), lda: 8,
-            x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_0_fc1_weight, 8 * 8),
-            batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // ---- Dense2: [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)] → "0.fc2.weight", "0.fc2.bias"
-    // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8)
-    private void Dense2_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
-            a: Arena.AsSpan(_a2, B * 8), lda: 8,
-            z: default,
-            x: Arena.AsSpan(_a1, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_0_fc2_weight, 8 * 8),
-            b: Arena.AsSpan(P_0_fc2_bias, 8),
-            r: Arena.AsSpan(_a0, B * 8), ldr: 8,
-            batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // in the forward pass this was: a = relu(x·wᵀ + b + skip)
-    // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
-    private void Dense2_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
-            dx: Arena.AsSpan(_da1, B * 8), lddx: 8, accumulateDx: false,
-            dw: Arena.AsSpan(ParameterTotal + P_0_fc2_weight, 8 * 8),
-            db: Arena.AsSpan(ParameterTotal + P_0_fc2_bias, 8),
-            dz: Arena.AsSpan(_scratch, B * 8),
-            da: Arena.AsSpan(_da2, B * 8), ldda: 8,
-            z: Arena.AsSpan(_a2, B * 8),
-            a: Arena.AsSpan(_a2, B * 8), lda: 8,
-            x: Arena.AsSpan(_a1, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_0_fc2_weight, 8 * 8),
-            batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-        // the skip carries dz past the block unchanged
-        global::GradGen.Kernels.Elementwise.Copy<float>(Arena.AsSpan(_da0, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false);
-    }
-
-    // ---- Dense3: [Dense(8, Activation.ReLU, Name = "fc1")] → "1.fc1.weight", "1.fc1.bias"
-    // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8)
-    private void Dense3_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
-            a: Arena.AsSpan(_a3, B * 8), lda: 8,
-            z: default,
-            x: Arena.AsSpan(_a2, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_1_fc1_weight, 8 * 8),
-            b: Arena.AsSpan(P_1_fc1_bias, 8),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // in the forward pass this was: a = relu(x·wᵀ + b)
-    // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-    private void Dense3_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
-            dx: Arena.AsSpan(_da2, B * 8), lddx: 8, accumulateDx: true,
-            dw: Arena.AsSpan(ParameterTotal + P_1_fc1_weight, 8 * 8),
-            db: Arena.AsSpan(ParameterTotal + P_1_fc1_bias, 8),
-            dz: Arena.AsSpan(_scratch, B * 8),
-            da: Arena.AsSpan(_da3, B * 8), ldda: 8,
-            z: Arena.AsSpan(_a3, B * 8),
-            a: Arena.AsSpan(_a3, B * 8), lda: 8,
-            x: Arena.AsSpan(_a2, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_1_fc1_weight, 8 * 8),
-            batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // ---- Dense4: [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)] → "1.fc2.weight", "1.fc2.bias"
-    // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8)
-    private void Dense4_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
-            a: Arena.AsSpan(_a4, B * 8), lda: 8,
-            z: default,
-            x: Arena.AsSpan(_a3, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_1_fc2_weight, 8 * 8),
-            b: Arena.AsSpan(P_1_fc2_bias, 8),
-            r: Arena.AsSpan(_a2, B * 8), ldr: 8,
-            batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // in the forward pass this was: a = relu(x·wᵀ + b + skip)
-    // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
-    private void Dense4_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
-            dx: Arena.AsSpan(_da3, B * 8), lddx: 8, accumulateDx: false,
-            dw: Arena.AsSpan(ParameterTotal + P_1_fc2_weight, 8 * 8),
-            db: Arena.AsSpan(ParameterTotal + P_1_fc2_bias, 8),
-            dz: Arena.AsSpan(_scratch, B * 8),
-            da: Arena.AsSpan(_da4, B * 8), ldda: 8,
-            z: Arena.AsSpan(_a4, B * 8),
-            a: Arena.AsSpan(_a4, B * 8), lda: 8,
-            x: Arena.AsSpan(_a3, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_1_fc2_weight, 8 * 8),
-            batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-        // the skip carries dz past the block unchanged
-        global::GradGen.Kernels.Elementwise.Copy<float>(Arena.AsSpan(_da2, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false);
-    }
-
-    // ---- Dense5: [Dense(8, Activation.Tanh)] → "2.weight", "2.bias"
-    // x (B, 8), w (8, 8), b (8) → a = tanh(x·wᵀ + b) (B, 8), keeping the pre-activation z
-    private void Dense5_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Tanh>(
-            a: Arena.AsSpan(_a5, B * 8), lda: 8,
-            z: Arena.AsSpan(_z5, B * 8),
-            x: Arena.AsSpan(_a4, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_2_weight, 8 * 8),
-            b: Arena.AsSpan(P_2_bias, 8),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
-    }
-
-    // in the forward pass this was: a = tanh(x·wᵀ + b)
-    // dz = da ⊙ tanh′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-    private void Dense5_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Tanh>(
-            dx: Arena.AsSpan(_da4, B * 8), lddx: 8, accumulateDx: true,
-            dw: Arena.AsSpan(ParameterTotal + P_2_weight, 8 * 8),
-            db: Arena.AsSpan(ParameterTotal + P_2_bias, 8),
-            dz: Arena.AsSpan(_scratch, B * 8),
-            da: Arena.AsSpan(_da5, B * 8), ldda: 8,
-            z: Arena.AsSpan(_z5, B * 8),
-            a: Arena.AsSpan(_a5, B * 8), lda: 8,
-            x: Arena.AsSpan(_a4, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_2_weight, 8 * 8),
-            batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
-    }
-
-    // ---- ResidualAdd6: [Residual(Activation.LeakyReLU, Slope = 0.2)]
-    // x (B, 8), skip (B, 8) → a = leaky_relu(x + skip) (B, 8)
-    private void ResidualAdd6_Forward(int B)
-    {
-        global::GradGen.Kernels.Elementwise.Activate<float, global::GradGen.Kernels.LeakyReLU>(
-            a: Arena.AsSpan(_a6, B * 8), lda: 8,
-            z: Arena.AsSpan(_z6, B * 8),
-            x: Arena.AsSpan(_a5, B * 8), ldx: 8,
-            r: Arena.AsSpan(_a4, B * 8), ldr: 8,
-            batch: B, width: 8, act: new global::GradGen.Kernels.LeakyReLU(0.2));
-    }
-
-    // in the forward pass this was: a = leaky_relu(x + skip)
-    private void ResidualAdd6_Backward(int B)
-    {
-        global::GradGen.Kernels.Elementwise.ActivateBackward<float, global::GradGen.Kernels.LeakyReLU>(
-            dz: Arena.AsSpan(_scratch, B * 8),
-            da: Arena.AsSpan(_da6, B * 8), ldda: 8,
-            z: Arena.AsSpan(_z6, B * 8), ldz: 8,
-            a: Arena.AsSpan(_a6, B * 8), lda: 8,
-            batch: B, width: 8, act: new global::GradGen.Kernels.LeakyReLU(0.2));
-        global::GradGen.Kernels.Elementwise.Copy<float>(Arena.AsSpan(_da5, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false); // dx = dz
-        global::GradGen.Kernels.Elementwise.Copy<float>(Arena.AsSpan(_da4, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false); // dskip = dz
-    }
-
-    // ---- Dense7: [Dense(2)] → "3.weight", "3.bias"
-    // x (B, 8), w (2, 8), b (2) → a = x·wᵀ + b (B, 2)
-    private void Dense7_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Identity>(
-            a: Arena.AsSpan(_a7, B * 2), lda: 2,
-            z: default,
-            x: Arena.AsSpan(_a6, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_3_weight, 2 * 8),
-            b: Arena.AsSpan(P_3_bias, 2),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    // in the forward pass this was: a = x·wᵀ + b
-    // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-    private void Dense7_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Identity>(
-            dx: Arena.AsSpan(_da6, B * 8), lddx: 8, accumulateDx: false,
-            dw: Arena.AsSpan(ParameterTotal + P_3_weight, 2 * 8),
-            db: Arena.AsSpan(ParameterTotal + P_3_bias, 2),
-            dz: Arena.AsSpan(_scratch, B * 2),
-            da: Arena.AsSpan(_da7, B * 2), ldda: 2,
-            z: default,
-            a: default, lda: 2,
-            x: Arena.AsSpan(_a6, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_3_weight, 2 * 8),
-            batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
-    }
+    protected override void BackwardCore(int B) => _layers.Backward(B);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, double>
     {
-        // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-        private readonly int _input, _a0, _a1, _a2, _a3, _a4, _a5, _z5, _a6, _z6, _a7, _da0, _da1, _da2, _da3, _da4, _da5, _da6, _da7, _scratch;
+        private readonly Layers<double> _layers;
 
         /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
         /// initialises its parameters from <paramref name="seed"/>.</summary>
         public Float64(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
         {
-            _input = ActivationsStart + maxBatch * S_input;
-            _a0 = ActivationsStart + maxBatch * S_a0;
-            _a1 = ActivationsStart + maxBatch * S_a1;
-            _a2 = ActivationsStart + maxBatch * S_a2;
-            _a3 = ActivationsStart + maxBatch * S_a3;
-            _a4 = ActivationsStart + maxBatch * S_a4;
-            _a5 = ActivationsStart + maxBatch * S_a5;
-            _z5 = ActivationsStart + maxBatch * S_z5;
-            _a6 = ActivationsStart + maxBatch * S_a6;
-            _z6 = ActivationsStart + maxBatch * S_z6;
-            _a7 = ActivationsStart + maxBatch * S_a7;
-            _da0 = ActivationsStart + maxBatch * S_da0;
-            _da1 = ActivationsStart + maxBatch * S_da1;
-            _da2 = ActivationsStart + maxBatch * S_da2;
-            _da3 = ActivationsStart + maxBatch * S_da3;
-            _da4 = ActivationsStart + maxBatch * S_da4;
-            _da5 = ActivationsStart + maxBatch * S_da5;
-            _da6 = ActivationsStart + maxBatch * S_da6;
-            _da7 = ActivationsStart + maxBatch * S_da7;
-            _scratch = ActivationsStart + maxBatch * PerSampleActivations;
+            _layers = new Layers<double>(Arena, maxBatch);
             Initialize(seed);
         }
 
@@ -460,312 +104,304 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         /// <inheritdoc />
         public override int OutputSize => Outputs;
         /// <inheritdoc />
-        protected override int InputStart => _input;
+        protected override int InputStart => ActivationsStart + MaxBatch * S_input;
         /// <inheritdoc />
-        protected override int OutputStart => _a7;
-
+        protected override int OutputStart => ActivationsStart + MaxBatch * S_a7;
         /// <inheritdoc />
-        public override void Initialize(ulong seed)
-        {
-            var rng = new global::GradGen.Rng(seed);
-            global::System.Span<double> p = Parameters;
-            global::GradGen.Initializers.Fill(p.Slice(P_stem_weight, 48), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 6, fanOut: 8, ref rng); // "stem.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_stem_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 6, fanOut: 8, ref rng); // "stem.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_0_fc1_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.fc1.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_0_fc1_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.fc1.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_0_fc2_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.fc2.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_0_fc2_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "0.fc2.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_fc1_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc1.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_fc1_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc1.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_fc2_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc2.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_fc2_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "1.fc2.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_2_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "2.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_2_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "2.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_3_weight, 16), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "3.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_3_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "3.bias"
-        }
-
+        public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
         /// <inheritdoc />
-        protected override void ForwardCore(int B)
-        {
-            Dense0_Forward(B);
-            Dense1_Forward(B);
-            Dense2_Forward(B);
-            Dense3_Forward(B);
-            Dense4_Forward(B);
-            Dense5_Forward(B);
-            ResidualAdd6_Forward(B);
-            Dense7_Forward(B);
-        }
-
+        protected override void ForwardCore(int B) => _layers.Forward(B);
         /// <inheritdoc />
         protected override int TargetsPerSample => Outputs;
-
         /// <inheritdoc />
-        protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient)
+        protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
+        /// <inheritdoc />
+        protected override void BackwardCore(int B) => _layers.Backward(B);
+    }
+
+    // ---- Parameters: their table and their initialisation, in PyTorch's order, for both precisions.
+
+    private static readonly global::GradGen.ParameterInfo[] s_parameters = CreateParameterTable();
+
+    private static global::GradGen.ParameterInfo[] CreateParameterTable()
+    {
+        var t = new global::GradGen.ParameterInfo[ParameterTensors];
+        int i = 0;
+        t[i++] = new("stem.weight", new[] { 8, 6 }, P_stem_weight, 48);
+        t[i++] = new("stem.bias", new[] { 8 }, P_stem_bias, 8);
+        // [Repeat(2)]: all 2 repetitions, r = 0 … 1
+        for (int r = 0; r < 2; r++)
         {
-            // the loss of output (B, 2); with withGradient, d loss / d output into its gradient buffer
-            global::System.Span<double> dOutput = withGradient ? Arena.AsSpan(_da7, B * Outputs) : default;
-            global::System.ReadOnlySpan<double> output = Arena.AsSpan(_a7, B * Outputs);
-            return global::GradGen.Kernels.Losses.MeanSquaredError<double>(dOutput, output, targets, B, Outputs);
+            t[i++] = new($"{r}.fc1.weight", new[] { 8, 8 }, P_0_fc1_weight + r * 144, 64);
+            t[i++] = new($"{r}.fc1.bias", new[] { 8 }, P_0_fc1_bias + r * 144, 8);
+            t[i++] = new($"{r}.fc2.weight", new[] { 8, 8 }, P_0_fc2_weight + r * 144, 64);
+            t[i++] = new($"{r}.fc2.bias", new[] { 8 }, P_0_fc2_bias + r * 144, 8);
+        }
+        t[i++] = new("2.weight", new[] { 8, 8 }, P_2_weight, 64);
+        t[i++] = new("2.bias", new[] { 8 }, P_2_bias, 8);
+        t[i++] = new("3.weight", new[] { 2, 8 }, P_3_weight, 16);
+        t[i++] = new("3.bias", new[] { 2 }, P_3_bias, 2);
+        return t;
+    }
+
+    private static void InitializeParameters<T>(global::System.Span<T> p, ulong seed) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new global::GradGen.Rng(seed);
+        global::GradGen.Initializers.Fill(p.Slice(P_stem_weight, 48), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 6, fanOut: 8, ref rng); // "stem.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_stem_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 6, fanOut: 8, ref rng); // "stem.bias"
+        // [Repeat(2)]: all 2 repetitions, r = 0 … 1
+        for (int r = 0; r < 2; r++)
+        {
+            global::GradGen.Initializers.Fill(p.Slice(P_0_fc1_weight + r * 144, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // $"{r}.fc1.weight"
+            global::GradGen.Initializers.Fill(p.Slice(P_0_fc1_bias + r * 144, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // $"{r}.fc1.bias"
+            global::GradGen.Initializers.Fill(p.Slice(P_0_fc2_weight + r * 144, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // $"{r}.fc2.weight"
+            global::GradGen.Initializers.Fill(p.Slice(P_0_fc2_bias + r * 144, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // $"{r}.fc2.bias"
+        }
+        global::GradGen.Initializers.Fill(p.Slice(P_2_weight, 64), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "2.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_2_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 8, ref rng); // "2.bias"
+        global::GradGen.Initializers.Fill(p.Slice(P_3_weight, 16), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "3.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_3_bias, 2), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 2, ref rng); // "3.bias"
+    }
+
+    /// <summary>The network's code, written once for float (T = float) and its Float64 twin (T = double): the
+    /// passes, then a forward and a backward method for each distinct layer. Every offset a method takes is
+    /// a per-sample buffer offset (S_…) or a parameter offset (P_…); every shape is a constant.</summary>
+    private readonly struct Layers<T> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    {
+        private readonly T[] _arena;
+        private readonly int _maxBatch;
+
+        public Layers(T[] arena, int maxBatch)
+        {
+            _arena = arena;
+            _maxBatch = maxBatch;
         }
 
-        /// <inheritdoc />
-        protected override void BackwardCore(int B)
+        /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row).</summary>
+        private global::System.Span<T> Rows(int s, int length, int column = 0) => _arena.AsSpan(ActivationsStart + _maxBatch * s + column, length);
+        private global::System.Span<T> Weights(int offset, int length) => _arena.AsSpan(offset, length);
+        private global::System.Span<T> WeightGradients(int offset, int length) => _arena.AsSpan(ParameterTotal + offset, length);
+        private global::System.Span<T> Scratch(int length) => _arena.AsSpan(ActivationsStart + _maxBatch * PerSampleActivations, length);
+
+        public void Forward(int B)
         {
-            Dense7_Backward(B);
-            ResidualAdd6_Backward(B);
-            Dense5_Backward(B);
-            Dense4_Backward(B);
-            Dense3_Backward(B);
-            Dense2_Backward(B);
-            Dense1_Backward(B);
-            Dense0_Backward(B);
+            Dense0_Forward(B, a: S_a0, x: S_input, w: P_stem_weight, b: P_stem_bias);
+            // [Repeat(2)]: all 2 repetitions, r = 0 … 1
+            for (int r = 0; r < 2; r++)
+            {
+                Dense1_Forward(B, a: S_a1 + r * 16, x: S_a0 + r * 16, w: P_0_fc1_weight + r * 144, b: P_0_fc1_bias + r * 144);
+                Dense2_Forward(B, a: S_a2 + r * 16, x: S_a1 + r * 16, w: P_0_fc2_weight + r * 144, b: P_0_fc2_bias + r * 144, skip: S_a0 + r * 16);
+            }
+            Dense5_Forward(B, a: S_a5, z: S_z5, x: S_a4, w: P_2_weight, b: P_2_bias);
+            ResidualAdd6_Forward(B, a: S_a6, z: S_z6, x: S_a5, skip: S_a4);
+            Dense7_Forward(B, a: S_a7, x: S_a6, w: P_3_weight, b: P_3_bias);
+        }
+
+        public T Loss(global::System.ReadOnlySpan<T> targets, int B, bool withGradient)
+        {
+            // the loss of output (B, 2); with withGradient, d loss / d output into its gradient buffer
+            global::System.Span<T> dOutput = withGradient ? Rows(S_da7, B * Outputs) : default;
+            global::System.ReadOnlySpan<T> output = Rows(S_a7, B * Outputs);
+            return global::GradGen.Kernels.Losses.MeanSquaredError<T>(dOutput, output, targets, B, Outputs);
+        }
+
+        public void Backward(int B)
+        {
+            Dense7_Backward(B, dx: S_da6, da: S_da7, x: S_a6, w: P_3_weight, b: P_3_bias);
+            ResidualAdd6_Backward(B, dx: S_da5, dskip: S_da4, da: S_da6, z: S_z6, a: S_a6);
+            Dense5_Backward(B, dx: S_da4, da: S_da5, a: S_a5, z: S_z5, x: S_a4, w: P_2_weight, b: P_2_bias);
+            // [Repeat(2)]: all 2 repetitions, r = 0 … 1, last first
+            for (int r = 1; r >= 0; r--)
+            {
+                Dense2_Backward(B, dx: S_da1 + r * 16, dskip: S_da0 + r * 16, da: S_da2 + r * 16, a: S_a2 + r * 16, x: S_a1 + r * 16, w: P_0_fc2_weight + r * 144, b: P_0_fc2_bias + r * 144);
+                Dense1_Backward(B, dx: S_da0 + r * 16, da: S_da1 + r * 16, a: S_a1 + r * 16, x: S_a0 + r * 16, w: P_0_fc1_weight + r * 144, b: P_0_fc1_bias + r * 144);
+            }
+            Dense0_Backward(B, da: S_da0, x: S_input, w: P_stem_weight, b: P_stem_bias);
         }
 
         // ---- Dense0: [Dense(8, Name = "stem")] → "stem.weight", "stem.bias"
         // x (B, 6), w (8, 6), b (8) → a = x·wᵀ + b (B, 8)
-        private void Dense0_Forward(int B)
+        public void Dense0_Forward(int B, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Identity>(
-                a: Arena.AsSpan(_a0, B * 8), lda: 8,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
+                a: Rows(a, B * 8), lda: 8,
                 z: default,
-                x: Arena.AsSpan(_input, B * 6), ldx: 6,
-                w: Arena.AsSpan(P_stem_weight, 8 * 6),
-                b: Arena.AsSpan(P_stem_bias, 8),
+                x: Rows(x, B * 6), ldx: 6,
+                w: Weights(w, 8 * 6),
+                b: Weights(b, 8),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 6, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
         }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        private void Dense0_Backward(int B)
+        public void Dense0_Backward(int B, int da, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Identity>(
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
                 dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-                dw: Arena.AsSpan(ParameterTotal + P_stem_weight, 8 * 6),
-                db: Arena.AsSpan(ParameterTotal + P_stem_bias, 8),
-                dz: Arena.AsSpan(_scratch, B * 8),
-                da: Arena.AsSpan(_da0, B * 8), ldda: 8,
+                dw: WeightGradients(w, 8 * 6),
+                db: WeightGradients(b, 8),
+                dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8,
                 z: default,
                 a: default, lda: 8,
-                x: Arena.AsSpan(_input, B * 6), ldx: 6,
-                w: Arena.AsSpan(P_stem_weight, 8 * 6),
+                x: Rows(x, B * 6), ldx: 6,
+                w: Weights(w, 8 * 6),
                 batch: B, inFeatures: 6, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
         }
 
         // ---- Dense1: [Dense(8, Activation.ReLU, Name = "fc1")] → "0.fc1.weight", "0.fc1.bias"
         // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8)
-        private void Dense1_Forward(int B)
+        // runs for 2 layers, Dense1 to Dense3 ("0.fc1.weight" … "1.fc1.weight")
+        public void Dense1_Forward(int B, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
-                a: Arena.AsSpan(_a1, B * 8), lda: 8,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
+                a: Rows(a, B * 8), lda: 8,
                 z: default,
-                x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_0_fc1_weight, 8 * 8),
-                b: Arena.AsSpan(P_0_fc1_bias, 8),
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 8 * 8),
+                b: Weights(b, 8),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
         // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        private void Dense1_Backward(int B)
+        // runs for 2 layers, Dense1 to Dense3 ("0.fc1.weight" … "1.fc1.weight")
+        public void Dense1_Backward(int B, int dx, int da, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
-                dx: Arena.AsSpan(_da0, B * 8), lddx: 8, accumulateDx: true,
-                dw: Arena.AsSpan(ParameterTotal + P_0_fc1_weight, 8 * 8),
-                db: Arena.AsSpan(ParameterTotal + P_0_fc1_bias, 8),
-                dz: Arena.AsSpan(_scratch, B * 8),
-                da: Arena.AsSpan(_da1, B * 8), ldda: 8,
-                z: Arena.AsSpan(_a1, B * 8),
-                a: Arena.AsSpan(_a1, B * 8), lda: 8,
-                x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_0_fc1_weight, 8 * 8),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
+                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: true,
+                dw: WeightGradients(w, 8 * 8),
+                db: WeightGradients(b, 8),
+                dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8,
+                z: Rows(a, B * 8),
+                a: Rows(a, B * 8), lda: 8,
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 8 * 8),
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // ---- Dense2: [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)] → "0.fc2.weight", "0.fc2.bias"
         // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8)
-        private void Dense2_Forward(int B)
+        // runs for 2 layers, Dense2 to Dense4 ("0.fc2.weight" … "1.fc2.weight")
+        public void Dense2_Forward(int B, int a, int x, int w, int b, int skip)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
-                a: Arena.AsSpan(_a2, B * 8), lda: 8,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
+                a: Rows(a, B * 8), lda: 8,
                 z: default,
-                x: Arena.AsSpan(_a1, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_0_fc2_weight, 8 * 8),
-                b: Arena.AsSpan(P_0_fc2_bias, 8),
-                r: Arena.AsSpan(_a0, B * 8), ldr: 8,
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 8 * 8),
+                b: Weights(b, 8),
+                r: Rows(skip, B * 8), ldr: 8,
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // in the forward pass this was: a = relu(x·wᵀ + b + skip)
         // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
-        private void Dense2_Backward(int B)
+        // runs for 2 layers, Dense2 to Dense4 ("0.fc2.weight" … "1.fc2.weight")
+        public void Dense2_Backward(int B, int dx, int dskip, int da, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
-                dx: Arena.AsSpan(_da1, B * 8), lddx: 8, accumulateDx: false,
-                dw: Arena.AsSpan(ParameterTotal + P_0_fc2_weight, 8 * 8),
-                db: Arena.AsSpan(ParameterTotal + P_0_fc2_bias, 8),
-                dz: Arena.AsSpan(_scratch, B * 8),
-                da: Arena.AsSpan(_da2, B * 8), ldda: 8,
-                z: Arena.AsSpan(_a2, B * 8),
-                a: Arena.AsSpan(_a2, B * 8), lda: 8,
-                x: Arena.AsSpan(_a1, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_0_fc2_weight, 8 * 8),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
+                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
+                dw: WeightGradients(w, 8 * 8),
+                db: WeightGradients(b, 8),
+                dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8,
+                z: Rows(a, B * 8),
+                a: Rows(a, B * 8), lda: 8,
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 8 * 8),
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
             // the skip carries dz past the block unchanged
-            global::GradGen.Kernels.Elementwise.Copy<double>(Arena.AsSpan(_da0, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false);
-        }
-
-        // ---- Dense3: [Dense(8, Activation.ReLU, Name = "fc1")] → "1.fc1.weight", "1.fc1.bias"
-        // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8)
-        private void Dense3_Forward(int B)
-        {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
-                a: Arena.AsSpan(_a3, B * 8), lda: 8,
-                z: default,
-                x: Arena.AsSpan(_a2, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_1_fc1_weight, 8 * 8),
-                b: Arena.AsSpan(P_1_fc1_bias, 8),
-                r: default, ldr: 0,
-                batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-        }
-
-        // in the forward pass this was: a = relu(x·wᵀ + b)
-        // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        private void Dense3_Backward(int B)
-        {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
-                dx: Arena.AsSpan(_da2, B * 8), lddx: 8, accumulateDx: true,
-                dw: Arena.AsSpan(ParameterTotal + P_1_fc1_weight, 8 * 8),
-                db: Arena.AsSpan(ParameterTotal + P_1_fc1_bias, 8),
-                dz: Arena.AsSpan(_scratch, B * 8),
-                da: Arena.AsSpan(_da3, B * 8), ldda: 8,
-                z: Arena.AsSpan(_a3, B * 8),
-                a: Arena.AsSpan(_a3, B * 8), lda: 8,
-                x: Arena.AsSpan(_a2, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_1_fc1_weight, 8 * 8),
-                batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-        }
-
-        // ---- Dense4: [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)] → "1.fc2.weight", "1.fc2.bias"
-        // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8)
-        private void Dense4_Forward(int B)
-        {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
-                a: Arena.AsSpan(_a4, B * 8), lda: 8,
-                z: default,
-                x: Arena.AsSpan(_a3, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_1_fc2_weight, 8 * 8),
-                b: Arena.AsSpan(P_1_fc2_bias, 8),
-                r: Arena.AsSpan(_a2, B * 8), ldr: 8,
-                batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-        }
-
-        // in the forward pass this was: a = relu(x·wᵀ + b + skip)
-        // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
-        private void Dense4_Backward(int B)
-        {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
-                dx: Arena.AsSpan(_da3, B * 8), lddx: 8, accumulateDx: false,
-                dw: Arena.AsSpan(ParameterTotal + P_1_fc2_weight, 8 * 8),
-                db: Arena.AsSpan(ParameterTotal + P_1_fc2_bias, 8),
-                dz: Arena.AsSpan(_scratch, B * 8),
-                da: Arena.AsSpan(_da4, B * 8), ldda: 8,
-                z: Arena.AsSpan(_a4, B * 8),
-                a: Arena.AsSpan(_a4, B * 8), lda: 8,
-                x: Arena.AsSpan(_a3, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_1_fc2_weight, 8 * 8),
-                batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-            // the skip carries dz past the block unchanged
-            global::GradGen.Kernels.Elementwise.Copy<double>(Arena.AsSpan(_da2, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false);
+            global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dskip, B * 8), 8, Scratch(B * 8), 8, B, 8, accumulate: false);
         }
 
         // ---- Dense5: [Dense(8, Activation.Tanh)] → "2.weight", "2.bias"
         // x (B, 8), w (8, 8), b (8) → a = tanh(x·wᵀ + b) (B, 8), keeping the pre-activation z
-        private void Dense5_Forward(int B)
+        public void Dense5_Forward(int B, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Tanh>(
-                a: Arena.AsSpan(_a5, B * 8), lda: 8,
-                z: Arena.AsSpan(_z5, B * 8),
-                x: Arena.AsSpan(_a4, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_2_weight, 8 * 8),
-                b: Arena.AsSpan(P_2_bias, 8),
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Tanh>(
+                a: Rows(a, B * 8), lda: 8,
+                z: Rows(z, B * 8),
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 8 * 8),
+                b: Weights(b, 8),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
         }
 
         // in the forward pass this was: a = tanh(x·wᵀ + b)
         // dz = da ⊙ tanh′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        private void Dense5_Backward(int B)
+        public void Dense5_Backward(int B, int dx, int da, int a, int z, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Tanh>(
-                dx: Arena.AsSpan(_da4, B * 8), lddx: 8, accumulateDx: true,
-                dw: Arena.AsSpan(ParameterTotal + P_2_weight, 8 * 8),
-                db: Arena.AsSpan(ParameterTotal + P_2_bias, 8),
-                dz: Arena.AsSpan(_scratch, B * 8),
-                da: Arena.AsSpan(_da5, B * 8), ldda: 8,
-                z: Arena.AsSpan(_z5, B * 8),
-                a: Arena.AsSpan(_a5, B * 8), lda: 8,
-                x: Arena.AsSpan(_a4, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_2_weight, 8 * 8),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Tanh>(
+                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: true,
+                dw: WeightGradients(w, 8 * 8),
+                db: WeightGradients(b, 8),
+                dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8,
+                z: Rows(z, B * 8),
+                a: Rows(a, B * 8), lda: 8,
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 8 * 8),
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
         }
 
         // ---- ResidualAdd6: [Residual(Activation.LeakyReLU, Slope = 0.2)]
         // x (B, 8), skip (B, 8) → a = leaky_relu(x + skip) (B, 8)
-        private void ResidualAdd6_Forward(int B)
+        public void ResidualAdd6_Forward(int B, int a, int z, int x, int skip)
         {
-            global::GradGen.Kernels.Elementwise.Activate<double, global::GradGen.Kernels.LeakyReLU>(
-                a: Arena.AsSpan(_a6, B * 8), lda: 8,
-                z: Arena.AsSpan(_z6, B * 8),
-                x: Arena.AsSpan(_a5, B * 8), ldx: 8,
-                r: Arena.AsSpan(_a4, B * 8), ldr: 8,
+            global::GradGen.Kernels.Elementwise.Activate<T, global::GradGen.Kernels.LeakyReLU>(
+                a: Rows(a, B * 8), lda: 8,
+                z: Rows(z, B * 8),
+                x: Rows(x, B * 8), ldx: 8,
+                r: Rows(skip, B * 8), ldr: 8,
                 batch: B, width: 8, act: new global::GradGen.Kernels.LeakyReLU(0.2));
         }
 
         // in the forward pass this was: a = leaky_relu(x + skip)
-        private void ResidualAdd6_Backward(int B)
+        public void ResidualAdd6_Backward(int B, int dx, int dskip, int da, int z, int a)
         {
-            global::GradGen.Kernels.Elementwise.ActivateBackward<double, global::GradGen.Kernels.LeakyReLU>(
-                dz: Arena.AsSpan(_scratch, B * 8),
-                da: Arena.AsSpan(_da6, B * 8), ldda: 8,
-                z: Arena.AsSpan(_z6, B * 8), ldz: 8,
-                a: Arena.AsSpan(_a6, B * 8), lda: 8,
+            global::GradGen.Kernels.Elementwise.ActivateBackward<T, global::GradGen.Kernels.LeakyReLU>(
+                dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8,
+                z: Rows(z, B * 8), ldz: 8,
+                a: Rows(a, B * 8), lda: 8,
                 batch: B, width: 8, act: new global::GradGen.Kernels.LeakyReLU(0.2));
-            global::GradGen.Kernels.Elementwise.Copy<double>(Arena.AsSpan(_da5, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false); // dx = dz
-            global::GradGen.Kernels.Elementwise.Copy<double>(Arena.AsSpan(_da4, B * 8), 8, Arena.AsSpan(_scratch, B * 8), 8, B, 8, accumulate: false); // dskip = dz
+            global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dx, B * 8), 8, Scratch(B * 8), 8, B, 8, accumulate: false); // dx = dz
+            global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dskip, B * 8), 8, Scratch(B * 8), 8, B, 8, accumulate: false); // dskip = dz
         }
 
         // ---- Dense7: [Dense(2)] → "3.weight", "3.bias"
         // x (B, 8), w (2, 8), b (2) → a = x·wᵀ + b (B, 2)
-        private void Dense7_Forward(int B)
+        public void Dense7_Forward(int B, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Identity>(
-                a: Arena.AsSpan(_a7, B * 2), lda: 2,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
+                a: Rows(a, B * 2), lda: 2,
                 z: default,
-                x: Arena.AsSpan(_a6, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_3_weight, 2 * 8),
-                b: Arena.AsSpan(P_3_bias, 2),
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 2 * 8),
+                b: Weights(b, 2),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
         }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        private void Dense7_Backward(int B)
+        public void Dense7_Backward(int B, int dx, int da, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Identity>(
-                dx: Arena.AsSpan(_da6, B * 8), lddx: 8, accumulateDx: false,
-                dw: Arena.AsSpan(ParameterTotal + P_3_weight, 2 * 8),
-                db: Arena.AsSpan(ParameterTotal + P_3_bias, 2),
-                dz: Arena.AsSpan(_scratch, B * 2),
-                da: Arena.AsSpan(_da7, B * 2), ldda: 2,
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
+                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
+                dw: WeightGradients(w, 2 * 8),
+                db: WeightGradients(b, 2),
+                dz: Scratch(B * 2),
+                da: Rows(da, B * 2), ldda: 2,
                 z: default,
                 a: default, lda: 2,
-                x: Arena.AsSpan(_a6, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_3_weight, 2 * 8),
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 2 * 8),
                 batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
         }
     }

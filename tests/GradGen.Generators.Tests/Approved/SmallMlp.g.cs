@@ -15,15 +15,18 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     public const int Outputs = 3;
     /// <summary>Scalars in all parameters together.</summary>
     public const int ParameterTotal = 67;
+    /// <summary>Parameter tensors.</summary>
+    public const int ParameterTensors = 4;
 
-    // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients.
+    // ---- Parameters, in PyTorch's model.parameters() order: offsets into Parameters and Gradients. Inside a
+    // [Repeat], the first repetition's; the others follow at a fixed stride (see the loops below).
     private const int P_0_weight = 0; // "0.weight" (8, 4)
     private const int P_0_bias = 32; // "0.bias" (8)
     private const int P_1_weight = 40; // "1.weight" (3, 8)
     private const int P_1_bias = 64; // "1.bias" (3)
 
-    // ---- The arena: parameters, gradients, then each buffer below with MaxBatch rows of its width, then the
-    // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset).
+    // ---- The arena: parameters, gradients, then each buffer with MaxBatch rows of its width, then the
+    // backward's scratch. A buffer starts at ActivationsStart + maxBatch · (its per-sample offset, below).
     private const int ActivationsStart = 2 * ParameterTotal;
     private const int S_input = 0; // the input (B, 4)
     private const int S_a0 = 4; // a layer's output (B, 8)
@@ -36,27 +39,13 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     private static long ArenaLength(int maxBatch) =>
         ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
-    private static readonly global::GradGen.ParameterInfo[] s_parameters =
-    {
-        new("0.weight", new[] { 8, 4 }, P_0_weight, 32),
-        new("0.bias", new[] { 8 }, P_0_bias, 8),
-        new("1.weight", new[] { 3, 8 }, P_1_weight, 24),
-        new("1.bias", new[] { 3 }, P_1_bias, 3),
-    };
-
-    // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-    private readonly int _input, _a0, _a1, _da0, _da1, _scratch;
+    private readonly Layers<float> _layers;
 
     /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
     /// initialises its parameters from <paramref name="seed"/>.</summary>
     public SmallMlp(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
     {
-        _input = ActivationsStart + maxBatch * S_input;
-        _a0 = ActivationsStart + maxBatch * S_a0;
-        _a1 = ActivationsStart + maxBatch * S_a1;
-        _da0 = ActivationsStart + maxBatch * S_da0;
-        _da1 = ActivationsStart + maxBatch * S_da1;
-        _scratch = ActivationsStart + maxBatch * PerSampleActivations;
+        _layers = new Layers<float>(Arena, maxBatch);
         Initialize(seed);
     }
 
@@ -65,125 +54,30 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     /// <inheritdoc />
     public override int OutputSize => Outputs;
     /// <inheritdoc />
-    protected override int InputStart => _input;
+    protected override int InputStart => ActivationsStart + MaxBatch * S_input;
     /// <inheritdoc />
-    protected override int OutputStart => _a1;
-
+    protected override int OutputStart => ActivationsStart + MaxBatch * S_a1;
     /// <inheritdoc />
-    public override void Initialize(ulong seed)
-    {
-        var rng = new global::GradGen.Rng(seed);
-        global::System.Span<float> p = Parameters;
-        global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 32), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 8, ref rng); // "0.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 8, ref rng); // "0.bias"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 24), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 3, ref rng); // "1.weight"
-        global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 3), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 3, ref rng); // "1.bias"
-    }
-
+    public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
     /// <inheritdoc />
-    protected override void ForwardCore(int B)
-    {
-        Dense0_Forward(B);
-        Dense1_Forward(B);
-    }
-
+    protected override void ForwardCore(int B) => _layers.Forward(B);
     /// <inheritdoc />
     protected override int TargetsPerSample => 1;
-
     /// <inheritdoc />
-    protected override float LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient)
-    {
-        // the loss of output (B, 3); with withGradient, d loss / d output into its gradient buffer
-        global::System.Span<float> dOutput = withGradient ? Arena.AsSpan(_da1, B * Outputs) : default;
-        global::System.ReadOnlySpan<float> output = Arena.AsSpan(_a1, B * Outputs);
-        return global::GradGen.Kernels.Losses.SoftmaxCrossEntropy<float>(dOutput, output, targets, B, Outputs);
-    }
-
+    protected override float LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
     /// <inheritdoc />
-    protected override void BackwardCore(int B)
-    {
-        Dense1_Backward(B);
-        Dense0_Backward(B);
-    }
-
-    // ---- Dense0: [Dense(8, Activation.ReLU)] → "0.weight", "0.bias"
-    // x (B, 4), w (8, 4), b (8) → a = relu(x·wᵀ + b) (B, 8)
-    private void Dense0_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.ReLU>(
-            a: Arena.AsSpan(_a0, B * 8), lda: 8,
-            z: default,
-            x: Arena.AsSpan(_input, B * 4), ldx: 4,
-            w: Arena.AsSpan(P_0_weight, 8 * 4),
-            b: Arena.AsSpan(P_0_bias, 8),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 4, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // in the forward pass this was: a = relu(x·wᵀ + b)
-    // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w
-    private void Dense0_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.ReLU>(
-            dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-            dw: Arena.AsSpan(ParameterTotal + P_0_weight, 8 * 4),
-            db: Arena.AsSpan(ParameterTotal + P_0_bias, 8),
-            dz: Arena.AsSpan(_scratch, B * 8),
-            da: Arena.AsSpan(_da0, B * 8), ldda: 8,
-            z: Arena.AsSpan(_a0, B * 8),
-            a: Arena.AsSpan(_a0, B * 8), lda: 8,
-            x: Arena.AsSpan(_input, B * 4), ldx: 4,
-            w: Arena.AsSpan(P_0_weight, 8 * 4),
-            batch: B, inFeatures: 4, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-    }
-
-    // ---- Dense1: [Dense(3)] → "1.weight", "1.bias"
-    // x (B, 8), w (3, 8), b (3) → a = x·wᵀ + b (B, 3)
-    private void Dense1_Forward(int B)
-    {
-        global::GradGen.Kernels.Dense.Forward<float, global::GradGen.Kernels.Identity>(
-            a: Arena.AsSpan(_a1, B * 3), lda: 3,
-            z: default,
-            x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_1_weight, 3 * 8),
-            b: Arena.AsSpan(P_1_bias, 3),
-            r: default, ldr: 0,
-            batch: B, inFeatures: 8, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
-    }
-
-    // in the forward pass this was: a = x·wᵀ + b
-    // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-    private void Dense1_Backward(int B)
-    {
-        global::GradGen.Kernels.Dense.Backward<float, global::GradGen.Kernels.Identity>(
-            dx: Arena.AsSpan(_da0, B * 8), lddx: 8, accumulateDx: false,
-            dw: Arena.AsSpan(ParameterTotal + P_1_weight, 3 * 8),
-            db: Arena.AsSpan(ParameterTotal + P_1_bias, 3),
-            dz: Arena.AsSpan(_scratch, B * 3),
-            da: Arena.AsSpan(_da1, B * 3), ldda: 3,
-            z: default,
-            a: default, lda: 3,
-            x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-            w: Arena.AsSpan(P_1_weight, 3 * 8),
-            batch: B, inFeatures: 8, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
-    }
+    protected override void BackwardCore(int B) => _layers.Backward(B);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, int>
     {
-        // Offsets of the buffers in the arena, fixed when the network is made for its MaxBatch.
-        private readonly int _input, _a0, _a1, _da0, _da1, _scratch;
+        private readonly Layers<double> _layers;
 
         /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and
         /// initialises its parameters from <paramref name="seed"/>.</summary>
         public Float64(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
         {
-            _input = ActivationsStart + maxBatch * S_input;
-            _a0 = ActivationsStart + maxBatch * S_a0;
-            _a1 = ActivationsStart + maxBatch * S_a1;
-            _da0 = ActivationsStart + maxBatch * S_da0;
-            _da1 = ActivationsStart + maxBatch * S_da1;
-            _scratch = ActivationsStart + maxBatch * PerSampleActivations;
+            _layers = new Layers<double>(Arena, maxBatch);
             Initialize(seed);
         }
 
@@ -192,106 +86,144 @@ partial class SmallMlp : global::GradGen.Network<float, int>
         /// <inheritdoc />
         public override int OutputSize => Outputs;
         /// <inheritdoc />
-        protected override int InputStart => _input;
+        protected override int InputStart => ActivationsStart + MaxBatch * S_input;
         /// <inheritdoc />
-        protected override int OutputStart => _a1;
-
+        protected override int OutputStart => ActivationsStart + MaxBatch * S_a1;
         /// <inheritdoc />
-        public override void Initialize(ulong seed)
-        {
-            var rng = new global::GradGen.Rng(seed);
-            global::System.Span<double> p = Parameters;
-            global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 32), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 8, ref rng); // "0.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 8, ref rng); // "0.bias"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 24), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 3, ref rng); // "1.weight"
-            global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 3), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 3, ref rng); // "1.bias"
-        }
-
+        public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
         /// <inheritdoc />
-        protected override void ForwardCore(int B)
-        {
-            Dense0_Forward(B);
-            Dense1_Forward(B);
-        }
-
+        protected override void ForwardCore(int B) => _layers.Forward(B);
         /// <inheritdoc />
         protected override int TargetsPerSample => 1;
-
         /// <inheritdoc />
-        protected override double LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient)
+        protected override double LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
+        /// <inheritdoc />
+        protected override void BackwardCore(int B) => _layers.Backward(B);
+    }
+
+    // ---- Parameters: their table and their initialisation, in PyTorch's order, for both precisions.
+
+    private static readonly global::GradGen.ParameterInfo[] s_parameters = CreateParameterTable();
+
+    private static global::GradGen.ParameterInfo[] CreateParameterTable()
+    {
+        var t = new global::GradGen.ParameterInfo[ParameterTensors];
+        int i = 0;
+        t[i++] = new("0.weight", new[] { 8, 4 }, P_0_weight, 32);
+        t[i++] = new("0.bias", new[] { 8 }, P_0_bias, 8);
+        t[i++] = new("1.weight", new[] { 3, 8 }, P_1_weight, 24);
+        t[i++] = new("1.bias", new[] { 3 }, P_1_bias, 3);
+        return t;
+    }
+
+    private static void InitializeParameters<T>(global::System.Span<T> p, ulong seed) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new global::GradGen.Rng(seed);
+        global::GradGen.Initializers.Fill(p.Slice(P_0_weight, 32), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 8, ref rng); // "0.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_0_bias, 8), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 4, fanOut: 8, ref rng); // "0.bias"
+        global::GradGen.Initializers.Fill(p.Slice(P_1_weight, 24), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 3, ref rng); // "1.weight"
+        global::GradGen.Initializers.Fill(p.Slice(P_1_bias, 3), global::GradGen.Init.Default, 0.0, 0.0, fanIn: 8, fanOut: 3, ref rng); // "1.bias"
+    }
+
+    /// <summary>The network's code, written once for float (T = float) and its Float64 twin (T = double): the
+    /// passes, then a forward and a backward method for each distinct layer. Every offset a method takes is
+    /// a per-sample buffer offset (S_…) or a parameter offset (P_…); every shape is a constant.</summary>
+    private readonly struct Layers<T> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    {
+        private readonly T[] _arena;
+        private readonly int _maxBatch;
+
+        public Layers(T[] arena, int maxBatch)
         {
-            // the loss of output (B, 3); with withGradient, d loss / d output into its gradient buffer
-            global::System.Span<double> dOutput = withGradient ? Arena.AsSpan(_da1, B * Outputs) : default;
-            global::System.ReadOnlySpan<double> output = Arena.AsSpan(_a1, B * Outputs);
-            return global::GradGen.Kernels.Losses.SoftmaxCrossEntropy<double>(dOutput, output, targets, B, Outputs);
+            _arena = arena;
+            _maxBatch = maxBatch;
         }
 
-        /// <inheritdoc />
-        protected override void BackwardCore(int B)
+        /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row).</summary>
+        private global::System.Span<T> Rows(int s, int length, int column = 0) => _arena.AsSpan(ActivationsStart + _maxBatch * s + column, length);
+        private global::System.Span<T> Weights(int offset, int length) => _arena.AsSpan(offset, length);
+        private global::System.Span<T> WeightGradients(int offset, int length) => _arena.AsSpan(ParameterTotal + offset, length);
+        private global::System.Span<T> Scratch(int length) => _arena.AsSpan(ActivationsStart + _maxBatch * PerSampleActivations, length);
+
+        public void Forward(int B)
         {
-            Dense1_Backward(B);
-            Dense0_Backward(B);
+            Dense0_Forward(B, a: S_a0, x: S_input, w: P_0_weight, b: P_0_bias);
+            Dense1_Forward(B, a: S_a1, x: S_a0, w: P_1_weight, b: P_1_bias);
+        }
+
+        public T Loss(global::System.ReadOnlySpan<int> targets, int B, bool withGradient)
+        {
+            // the loss of output (B, 3); with withGradient, d loss / d output into its gradient buffer
+            global::System.Span<T> dOutput = withGradient ? Rows(S_da1, B * Outputs) : default;
+            global::System.ReadOnlySpan<T> output = Rows(S_a1, B * Outputs);
+            return global::GradGen.Kernels.Losses.SoftmaxCrossEntropy<T>(dOutput, output, targets, B, Outputs);
+        }
+
+        public void Backward(int B)
+        {
+            Dense1_Backward(B, dx: S_da0, da: S_da1, x: S_a0, w: P_1_weight, b: P_1_bias);
+            Dense0_Backward(B, da: S_da0, a: S_a0, x: S_input, w: P_0_weight, b: P_0_bias);
         }
 
         // ---- Dense0: [Dense(8, Activation.ReLU)] → "0.weight", "0.bias"
         // x (B, 4), w (8, 4), b (8) → a = relu(x·wᵀ + b) (B, 8)
-        private void Dense0_Forward(int B)
+        public void Dense0_Forward(int B, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.ReLU>(
-                a: Arena.AsSpan(_a0, B * 8), lda: 8,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
+                a: Rows(a, B * 8), lda: 8,
                 z: default,
-                x: Arena.AsSpan(_input, B * 4), ldx: 4,
-                w: Arena.AsSpan(P_0_weight, 8 * 4),
-                b: Arena.AsSpan(P_0_bias, 8),
+                x: Rows(x, B * 4), ldx: 4,
+                w: Weights(w, 8 * 4),
+                b: Weights(b, 8),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 4, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
         // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        private void Dense0_Backward(int B)
+        public void Dense0_Backward(int B, int da, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.ReLU>(
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
                 dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-                dw: Arena.AsSpan(ParameterTotal + P_0_weight, 8 * 4),
-                db: Arena.AsSpan(ParameterTotal + P_0_bias, 8),
-                dz: Arena.AsSpan(_scratch, B * 8),
-                da: Arena.AsSpan(_da0, B * 8), ldda: 8,
-                z: Arena.AsSpan(_a0, B * 8),
-                a: Arena.AsSpan(_a0, B * 8), lda: 8,
-                x: Arena.AsSpan(_input, B * 4), ldx: 4,
-                w: Arena.AsSpan(P_0_weight, 8 * 4),
+                dw: WeightGradients(w, 8 * 4),
+                db: WeightGradients(b, 8),
+                dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8,
+                z: Rows(a, B * 8),
+                a: Rows(a, B * 8), lda: 8,
+                x: Rows(x, B * 4), ldx: 4,
+                w: Weights(w, 8 * 4),
                 batch: B, inFeatures: 4, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // ---- Dense1: [Dense(3)] → "1.weight", "1.bias"
         // x (B, 8), w (3, 8), b (3) → a = x·wᵀ + b (B, 3)
-        private void Dense1_Forward(int B)
+        public void Dense1_Forward(int B, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Forward<double, global::GradGen.Kernels.Identity>(
-                a: Arena.AsSpan(_a1, B * 3), lda: 3,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
+                a: Rows(a, B * 3), lda: 3,
                 z: default,
-                x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_1_weight, 3 * 8),
-                b: Arena.AsSpan(P_1_bias, 3),
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 3 * 8),
+                b: Weights(b, 3),
                 r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
         }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        private void Dense1_Backward(int B)
+        public void Dense1_Backward(int B, int dx, int da, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<double, global::GradGen.Kernels.Identity>(
-                dx: Arena.AsSpan(_da0, B * 8), lddx: 8, accumulateDx: false,
-                dw: Arena.AsSpan(ParameterTotal + P_1_weight, 3 * 8),
-                db: Arena.AsSpan(ParameterTotal + P_1_bias, 3),
-                dz: Arena.AsSpan(_scratch, B * 3),
-                da: Arena.AsSpan(_da1, B * 3), ldda: 3,
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
+                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
+                dw: WeightGradients(w, 3 * 8),
+                db: WeightGradients(b, 3),
+                dz: Scratch(B * 3),
+                da: Rows(da, B * 3), ldda: 3,
                 z: default,
                 a: default, lda: 3,
-                x: Arena.AsSpan(_a0, B * 8), ldx: 8,
-                w: Arena.AsSpan(P_1_weight, 3 * 8),
+                x: Rows(x, B * 8), ldx: 8,
+                w: Weights(w, 3 * 8),
                 batch: B, inFeatures: 8, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
         }
     }
