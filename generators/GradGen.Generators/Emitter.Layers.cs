@@ -75,6 +75,9 @@ internal static partial class Emitter
             return $"Rows({name}, B * {b.Width})";
         }
 
+        /// <summary>The op's index, which the monitor files its statistics under.</summary>
+        public void LayerIndex(OpPlan op) => Parameters.Add(("layer", Expr.Of(SlotKind.Number, op.Index)));
+
         public string Parameter(string name, ParameterPlan p)
         {
             Parameters.Add((name, Expr.Of(SlotKind.Parameter, p.Offset)));
@@ -86,7 +89,7 @@ internal static partial class Emitter
             : $"Rows({name}, (B - 1) * {v.Stride} + {v.Width}, column: {v.Column})"; // (B, width) columns of a (B, stride) buffer
     }
 
-    private sealed class LayerWriter(NetworkPlan plan, bool trainable)
+    private sealed class LayerWriter(NetworkPlan plan, bool trainable, bool statistics)
     {
         public MethodTable Forward { get; } = new();
         public MethodTable Backward { get; } = new();
@@ -138,6 +141,7 @@ internal static partial class Emitter
             m.Line($"    b: {(d.Bias is null ? "default" : $"Weights({b}, {outF})")},");
             m.Line($"    r: {skip}, ldr: {d.Residual?.Stride ?? 0},");
             m.Line($"    batch: B, inFeatures: {inF}, outFeatures: {outF}, act: {ActivationValue(d.Activation)});");
+            RecordActivations(m, d);
             return Forward.Call(d, "_Forward", DenseHeader(d), m);
         }
 
@@ -180,6 +184,7 @@ internal static partial class Emitter
                 m.Line("// the skip carries dz past the block unchanged");
                 m.Line($"{Kernels}.Elementwise.Copy<T>({dskip}, {d.Residual!.Stride}, Scratch(B * {outF}), {outF}, B, {outF}, accumulate: {Bool(d.AccumulateDskip)});");
             }
+            RecordGradients(m, d);
             return Backward.Call(d, "_Backward", header, m);
         }
 
@@ -204,6 +209,7 @@ internal static partial class Emitter
             m.Line($"    x: {x}, ldx: {n.Input.Stride},");
             m.Line($"    gamma: Weights({gamma}, {width}), beta: Weights({beta}, {width}),");
             m.Line($"    batch: B, width: {width}, epsilon: T.CreateTruncating({Literal(n.Epsilon)}));");
+            RecordActivations(m, n);
             return Forward.Call(n, "_Forward", header, m);
         }
 
@@ -227,6 +233,7 @@ internal static partial class Emitter
             m.Line($"    mean: {mean}, rstd: {rstd},");
             m.Line($"    gamma: Weights({gamma}, {width}),");
             m.Line($"    batch: B, width: {width});");
+            RecordGradients(m, n);
             return Backward.Call(n, "_Backward", header, m);
         }
 
@@ -252,6 +259,7 @@ internal static partial class Emitter
             m.Line($"    x: {x}, ldx: {op.Input.Stride},");
             m.Line($"    r: {skip}, ldr: {op.Residual?.Stride ?? 0},");
             m.Line($"    batch: B, width: {width}, act: {ActivationValue(op.Activation)});");
+            RecordActivations(m, op);
             return Forward.Call(op, "_Forward", header, m);
         }
 
@@ -277,6 +285,7 @@ internal static partial class Emitter
                 m.Line($"{Kernels}.Elementwise.Copy<T>({dx}, {op.Input.Stride}, {scratch}, {width}, B, {width}, accumulate: {Bool(op.AccumulateDx)}); // dx {Assign(op.AccumulateDx)} dz");
             if (dskip.Length > 0)
                 m.Line($"{Kernels}.Elementwise.Copy<T>({dskip}, {op.Residual!.Stride}, {scratch}, {width}, B, {width}, accumulate: {Bool(op.AccumulateDskip)}); // dskip {Assign(op.AccumulateDskip)} dz");
+            RecordGradients(m, op);
             return Backward.Call(op, "_Backward", header, m);
         }
 
@@ -290,6 +299,7 @@ internal static partial class Emitter
             string a = m.View("a", c.Output);
             string x = m.View("x", c.Input);
             m.Line($"{Kernels}.Elementwise.Copy<T>({a}, {c.Output.Stride}, {x}, {c.Input.Stride}, B, {width}, accumulate: false);");
+            RecordActivations(m, c);
             return Forward.Call(c, "_Forward", header, m);
         }
 
@@ -308,6 +318,7 @@ internal static partial class Emitter
             {
                 m.Line("// the input is the network's: no gradient needed");
             }
+            RecordGradients(m, c);
             return Backward.Call(c, "_Backward", header, m);
         }
 
@@ -322,6 +333,43 @@ internal static partial class Emitter
         }
 
         public bool Trainable => trainable;
+
+        /// <summary>With statistics compiled in: the layer's output, recorded right after the kernel wrote it, while it
+        /// is in cache, on sampled steps only.</summary>
+        private void RecordActivations(MethodBody m, OpPlan op)
+        {
+            if (!statistics) return;
+            m.LayerIndex(op);
+            var v = op.Output;
+            string rows = v.Stride == v.Width ? $"B * {v.Width}" : $"(B - 1) * {v.Stride} + {v.Width}, column: {v.Column}";
+            string view = ViewParameterName(m, v, gradient: false);
+            m.Line($"if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows({view}, {rows}), B, {v.Width}, {v.Stride});");
+        }
+
+        /// <summary>With statistics compiled in: the gradient at the layer's output, complete when its backward starts.</summary>
+        private void RecordGradients(MethodBody m, OpPlan op)
+        {
+            if (!statistics) return;
+            m.LayerIndex(op);
+            var v = op.Output;
+            string rows = v.Stride == v.Width ? $"B * {v.Width}" : $"(B - 1) * {v.Stride} + {v.Width}, column: {v.Column}";
+            string view = ViewParameterName(m, v, gradient: true);
+            m.Lines.Insert(0, $"if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows({view}, {rows}), B, {v.Width}, {v.Stride});");
+        }
+
+        /// <summary>The name of the method parameter that already holds the output's offset.</summary>
+        private static string ViewParameterName(MethodBody m, ViewPlan v, bool gradient)
+        {
+            // A dense block's input and output views share a buffer: the output's is the first view of it that a forward
+            // takes ("a") and the last gradient view that a backward takes ("da").
+            int offset = gradient ? v.Buffer.Gradient!.Offset : v.Buffer.Offset;
+            var matches = m.Parameters.Where(p => p.Value.Kind == SlotKind.Buffer && p.Value.Value == offset).Select(p => p.Name).ToList();
+            if (matches.Count > 0) return gradient ? matches[matches.Count - 1] : matches[0];
+            // (only a backward that propagates nothing, a dense block's copy of the network's input, lacks it)
+            string added = gradient ? "da" : "a";
+            m.Parameters.Add((added, Expr.Of(SlotKind.Buffer, offset)));
+            return added;
+        }
     }
 
     // ---------------------------------------------------------------- names and literals

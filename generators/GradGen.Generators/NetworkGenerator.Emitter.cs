@@ -29,6 +29,8 @@ internal static partial class Emitter
     private sealed class NetworkWriter(NetworkModel model, NetworkPlan plan)
     {
         private readonly bool _trainable = model.Loss != LossKind.None;
+        private readonly InstrumentationFlags _instrumentation = model.InstrumentationFlags;
+        private bool Statistics => (_instrumentation & InstrumentationFlags.Statistics) != 0;
         private readonly Dictionary<int, BufferPlan> _buffersByOffset = plan.Buffers.ToDictionary(b => b.Offset);
         private readonly Dictionary<int, ParameterPlan> _parametersByOffset = plan.Parameters.ToDictionary(p => p.Offset);
         private readonly SortedDictionary<int, BufferPlan> _usedBuffers = new();
@@ -140,13 +142,14 @@ internal static partial class Emitter
 
         private void WriteClassBody(CodeWriter w)
         {
-            var layers = new LayerWriter(plan, _trainable);
+            var layers = new LayerWriter(plan, _trainable, Statistics);
             // Compile the passes first: the methods they call are registered on the way.
             var forward = Compile(plan.Schedule, op => new[] { layers.ForwardCall(plan.Ops[op]) }, reverse: false);
             var clears = _trainable ? Compile(plan.Schedule, op => layers.ClearConcatenationGradient(plan.Ops[op]), reverse: false) : new List<Stmt>();
             var backward = _trainable ? Compile(plan.Schedule, op => new[] { layers.BackwardCall(plan.Ops[op]) }, reverse: true) : new List<Stmt>();
             var table = Compile(plan.Schedule, op => TableRows(plan.Ops[op]), reverse: false);
             var init = Compile(plan.Schedule, op => InitializerLines(plan.Ops[op]), reverse: false);
+            var layerTable = _instrumentation != InstrumentationFlags.None ? Compile(plan.Schedule, op => LayerTableRows(plan.Ops[op]), reverse: false) : null;
 
             WritePrecision(w, model.Name, "float", isNested: false);
             w.Line();
@@ -174,6 +177,21 @@ internal static partial class Emitter
                 WriteStatements(w, init, Symbol);
             }
             w.Line();
+            if (layerTable is not null)
+            {
+                w.Line($"// ---- Instrumentation ({_instrumentation}): the layers as the monitor and the anomaly detector see them.");
+                w.Line();
+                w.Line("private static readonly global::GradGen.Monitoring.LayerInfo[] s_layerTable = CreateLayerTable();");
+                w.Line();
+                using (w.Block("private static global::GradGen.Monitoring.LayerInfo[] CreateLayerTable()"))
+                {
+                    w.Line($"var t = new global::GradGen.Monitoring.LayerInfo[{plan.Ops.Count}];");
+                    w.Line("int i = 0;");
+                    WriteStatements(w, layerTable, Symbol);
+                    w.Line("return t;");
+                }
+                w.Line();
+            }
             WriteLayers(w, layers, forward, clears, backward);
         }
 
@@ -199,6 +217,43 @@ internal static partial class Emitter
             }
         }
 
+        /// <summary>One row of the layer table: LayerInfo.Of(index, module, kind, source, file, line, width, output offset,
+        /// column, stride, gradient offset, saturation, parameter suffixes).</summary>
+        private IEnumerable<LineStmt> LayerTableRows(OpPlan op)
+        {
+            var args = new List<Expr> { Expr.Of(SlotKind.Number, op.Index), Expr.Of(SlotKind.Buffer, op.Output.Buffer.Offset) };
+            string gradient = "-1";
+            if (op.Output.Buffer.Gradient is { } g)
+            {
+                args.Add(Expr.Of(SlotKind.Buffer, g.Offset));
+                gradient = Hole(2);
+            }
+            var parameters = ParametersOf(op).ToList();
+            NamePattern? module = null;
+            if (parameters.Count > 0)
+            {
+                string name = parameters[0].Name;
+                module = NameWithHoles(name.Substring(0, name.LastIndexOf('.')), args);
+            }
+            string kind = op switch
+            {
+                DenseOp => "Dense",
+                LayerNormOp => "LayerNorm",
+                ActivateOp a => a.Residual is null ? "Activate" : "ResidualAdd",
+                _ => "Copy",
+            };
+            var activation = op switch { DenseOp d => d.Activation.Kind, ActivateOp a => a.Activation.Kind, _ => ActivationKind.Identity };
+            string saturation = activation switch { ActivationKind.Sigmoid => "Sigmoid", ActivationKind.Tanh => "Tanh", _ => "None" };
+            var layer = model.Layers[op.LayerIndex];
+            string suffixes = string.Concat(parameters.Select(p => ", \"" + p.Name.Substring(p.Name.LastIndexOf('.') + 1) + "\""));
+            yield return new LineStmt(
+                $"t[i++] = global::GradGen.Monitoring.LayerInfo.Of({Hole(0)}, {(module is null ? "null" : "⟦name⟧")}, \"{kind}\", {StringLiteral(op.Source)}, {StringLiteral(model.FileName)}, {layer.Line}, " +
+                $"{op.Output.Width}, {Hole(1)}, {op.Output.Column}, {op.Output.Stride}, {gradient}, global::GradGen.Monitoring.Saturation.{saturation}{suffixes});",
+                args, module);
+        }
+
+        private static string StringLiteral(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
         private static IEnumerable<ParameterPlan> ParametersOf(OpPlan op) => op switch
         {
             DenseOp d => d.Bias is null ? new[] { d.Weight } : new[] { d.Weight, d.Bias },
@@ -215,7 +270,17 @@ internal static partial class Emitter
             w.Line("/// initialises its parameters from <paramref name=\"seed\"/>.</summary>");
             using (w.Block($"public {className}(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)"))
             {
-                w.Line($"_layers = new Layers<{real}>(Arena, maxBatch);");
+                string flags = string.Join(" | ", _instrumentation.ToString().Split(new[] { ", " }, StringSplitOptions.None).Select(f => "global::GradGen.Instrumentation." + f));
+                if (Statistics)
+                {
+                    w.Line($"var monitor = EnableInstrumentation({flags}, s_layerTable)!;");
+                    w.Line($"_layers = new Layers<{real}>(Arena, maxBatch, monitor);");
+                }
+                else
+                {
+                    if (_instrumentation != InstrumentationFlags.None) w.Line($"EnableInstrumentation({flags}, s_layerTable);");
+                    w.Line($"_layers = new Layers<{real}>(Arena, maxBatch);");
+                }
                 w.Line("Initialize(seed);");
             }
             w.Line();
@@ -252,11 +317,13 @@ internal static partial class Emitter
             {
                 w.Line("private readonly T[] _arena;");
                 w.Line("private readonly int _maxBatch;");
+                if (Statistics) w.Line("private readonly global::GradGen.Monitoring.NetworkMonitor _monitor;");
                 w.Line();
-                using (w.Block("public Layers(T[] arena, int maxBatch)"))
+                using (w.Block(Statistics ? "public Layers(T[] arena, int maxBatch, global::GradGen.Monitoring.NetworkMonitor monitor)" : "public Layers(T[] arena, int maxBatch)"))
                 {
                     w.Line("_arena = arena;");
                     w.Line("_maxBatch = maxBatch;");
+                    if (Statistics) w.Line("_monitor = monitor;");
                 }
                 w.Line();
                 w.Line("/// <summary>B rows of the buffer at per-sample offset s (from column <paramref name=\"column\"/> of its first row).</summary>");

@@ -45,6 +45,19 @@ internal static class Parser
     public static IReadOnlyList<Problem> AllProblems(NetworkModel model) =>
         model.Problems.Count > 0 ? model.Problems.ToList() : Planner.Plan(model).Problems;
 
+    /// <summary>The GradGenInstrumentation MSBuild property ("All", "Statistics", "AnomalyDetection",
+    /// "Statistics, AnomalyDetection", "None"; any case), as flags; empty or unknown words count as none.</summary>
+    public static int ParseInstrumentation(string? value)
+    {
+        var flags = InstrumentationFlags.None;
+        foreach (var word in (value ?? "").Split(new[] { ',', ';', '|', ' ' }, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (Enum.TryParse<InstrumentationFlags>(word.Trim(), ignoreCase: true, out var flag)) flags |= flag;
+            else if (word.Trim().Equals("true", StringComparison.OrdinalIgnoreCase)) flags |= InstrumentationFlags.All;
+        }
+        return (int)flags;
+    }
+
     public static NetworkModel Parse(INamedTypeSymbol type, AttributeData networkAttribute, CancellationToken cancellationToken)
     {
         try
@@ -107,7 +120,8 @@ internal static class Parser
             loss,
             inferenceOnly,
             layers.ToEquatableArray(),
-            problems.ToEquatableArray());
+            problems.ToEquatableArray(),
+            networkAttribute.NamedArguments.Any(n => n.Key == "Instrumentation") ? NamedInt(networkAttribute, "Instrumentation", 0) : NetworkModel.InstrumentationUnset);
 
         // Structural problems (blocks, widths, names) are the planner's to find: see AllProblems.
         return model;
@@ -220,7 +234,8 @@ internal static class Parser
                 name ??= "block";
                 break;
         }
-        return new LayerModel(kind, source, units, activation, slope, alpha, name, bias, weightInit, biasInit, epsilon, count, growth);
+        int line = a.ApplicationSyntaxReference is { } reference ? reference.SyntaxTree.GetLineSpan(reference.Span).StartLinePosition.Line + 1 : 0;
+        return new LayerModel(kind, source, units, activation, slope, alpha, name, bias, weightInit, biasInit, epsilon, count, growth, line);
     }
 
     /// <summary>The attribute's text on one line and without comments: it is quoted in // comments of the generated

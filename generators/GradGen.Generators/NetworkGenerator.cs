@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Text;
 using GradGen.Generators.Model;
 using Microsoft.CodeAnalysis;
@@ -15,6 +16,23 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     {
         public const string Models = "GradGen.Models";
         public const string ValidModels = "GradGen.ValidModels";
+        public const string ProjectInstrumentation = "GradGen.ProjectInstrumentation";
+        public const string ModelsWithInstrumentation = "GradGen.ModelsWithInstrumentation";
+    }
+
+    /// <summary>A class whose partial declarations carry [Network] twice (the compiler reports CS0579) is modelled
+    /// once, from the first: two models would add the same file twice and crash the generator.</summary>
+    private static bool FirstNetworkAttribute(GeneratorAttributeSyntaxContext ctx)
+    {
+        var here = ctx.Attributes[0].ApplicationSyntaxReference;
+        var first = ctx.TargetSymbol.GetAttributes()
+            .Where(a => a.AttributeClass?.ToDisplayString() == Parser.NetworkAttributeName)
+            .Select(a => a.ApplicationSyntaxReference)
+            .Where(r => r is not null)
+            .OrderBy(r => r!.SyntaxTree.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(r => r!.Span.Start)
+            .FirstOrDefault();
+        return first is null || here is null || (first.SyntaxTree == here.SyntaxTree && first.Span == here.Span);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -23,7 +41,11 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 Parser.NetworkAttributeName,
                 predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
-                transform: static (ctx, ct) => Parser.Parse((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct))
+                transform: static (ctx, ct) => FirstNetworkAttribute(ctx)
+                    ? Parser.Parse((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct)
+                    : null)
+            .Where(static m => m is not null)
+            .Select(static (m, _) => m!)
             .WithTrackingName(TrackingNames.Models);
 
         // A declaration with problems gets no code; the analyzer reports the problems as GG diagnostics. The parser's
@@ -33,7 +55,20 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Where(static m => m.Problems.Count == 0)
             .WithTrackingName(TrackingNames.ValidModels);
 
-        context.RegisterSourceOutput(valid, static (spc, model) =>
+        // The project's default instrumentation (MSBuild property GradGenInstrumentation), for declarations that set none.
+        var projectInstrumentation = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => Parser.ParseInstrumentation(
+                options.GlobalOptions.TryGetValue("build_property.GradGenInstrumentation", out var value) ? value : null))
+            .WithTrackingName(TrackingNames.ProjectInstrumentation);
+
+        var resolved = valid
+            .Combine(projectInstrumentation)
+            .Select(static (pair, _) => pair.Left.Instrumentation == NetworkModel.InstrumentationUnset
+                ? pair.Left with { Instrumentation = pair.Right }
+                : pair.Left)
+            .WithTrackingName(TrackingNames.ModelsWithInstrumentation);
+
+        context.RegisterSourceOutput(resolved, static (spc, model) =>
         {
             if (Emitter.Emit(model) is { } source)
                 spc.AddSource(model.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));

@@ -21,6 +21,24 @@ internal static class GoldenDeclarations
             public partial class SmallMlp;
             """),
 
+        // Everything instrumentation compiles in: the layer table, the monitor's hooks in each layer's methods
+        // (inside a repeat's loop too), and a dense block's strided views.
+        new("InstrumentedNet", "InstrumentedNet.g.cs", """
+            using GradGen;
+
+            [Network(6, Loss = Loss.MeanSquaredError, Instrumentation = Instrumentation.All)]
+            [Dense(8, Activation.Tanh)]
+            [Repeat(2)]
+                [Residual(Activation.ReLU)]
+                    [Dense(8, Activation.Sigmoid, Name = "fc1")]
+                    [Dense(8, Name = "fc2")]
+                [EndResidual]
+            [EndRepeat]
+            [DenseBlock(2, 4, Activation.ReLU)]
+            [Dense(2)]
+            public partial class InstrumentedNet;
+            """),
+
         new("RepeatSigmoidMse", "RepeatSigmoidMse.g.cs", """
             using GradGen;
 

@@ -19,6 +19,7 @@ public sealed class NetworkModelEnumTests
     [InlineData(typeof(ActivationKind), typeof(Activation))]
     [InlineData(typeof(LossKind), typeof(Loss))]
     [InlineData(typeof(InitKind), typeof(Init))]
+    [InlineData(typeof(InstrumentationFlags), typeof(Instrumentation))]
     public void Mirrored_enum_has_the_runtime_enums_names_and_values_in_order(Type mirror, Type runtime)
     {
         var expected = Members(runtime);

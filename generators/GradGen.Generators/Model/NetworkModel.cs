@@ -18,8 +18,15 @@ internal sealed record NetworkModel(
     LossKind Loss,
     bool InferenceOnly,
     EquatableArray<LayerModel> Layers,
-    EquatableArray<Problem> Problems)
+    EquatableArray<Problem> Problems,
+    int Instrumentation = NetworkModel.InstrumentationUnset)
 {
+    /// <summary><see cref="Instrumentation"/> when the declaration does not set it: the project's default applies.</summary>
+    public const int InstrumentationUnset = -1;
+
+    /// <summary>What is compiled in, as GradGen.Instrumentation flags, once the project's default is applied.</summary>
+    public InstrumentationFlags InstrumentationFlags => Instrumentation < 0 ? InstrumentationFlags.None : (InstrumentationFlags)Instrumentation;
+
     /// <summary>The fully qualified metadata name, used for the hint name of the generated file.</summary>
     public string FullName =>
         (Namespace is null ? "" : Namespace + ".")
@@ -41,7 +48,8 @@ internal sealed record LayerModel(
     InitModel BiasInit,
     double Epsilon,
     int Count,
-    int Growth);
+    int Growth,
+    int Line = 0);
 
 /// <summary>An initialiser as <c>GradGen.Initializers.Fill</c> takes it: kind and two numbers whose meaning depends
 /// on the kind (Normal: mean, std; Uniform: low, high; Constant: value; Xavier/Kaiming/Orthogonal: gain).</summary>
@@ -85,6 +93,16 @@ internal enum LossKind
     MeanSquaredError,
     SoftmaxCrossEntropy,
     BinaryCrossEntropyWithLogits,
+}
+
+/// <summary>Mirrors <c>GradGen.Instrumentation</c>.</summary>
+[System.Flags]
+internal enum InstrumentationFlags
+{
+    None = 0,
+    Statistics = 1,
+    AnomalyDetection = 2,
+    All = Statistics | AnomalyDetection,
 }
 
 /// <summary>Mirrors <c>GradGen.Init</c>.</summary>

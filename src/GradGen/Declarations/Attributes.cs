@@ -24,6 +24,10 @@ public sealed class NetworkAttribute(int inputs) : Attribute
 
     /// <summary>Declares a network that is only run forward, so that it needs no loss.</summary>
     public bool InferenceOnly { get; set; }
+
+    /// <summary>What to compile into the passes for watching training. When not set here, the project's
+    /// <c>GradGenInstrumentation</c> MSBuild property decides (default: none).</summary>
+    public Instrumentation Instrumentation { get; set; }
 }
 
 /// <summary>What layers with a weight matrix and a bias share: how those are initialised. The defaults reproduce

@@ -62,3 +62,22 @@ public enum Init
     /// <summary>A (semi-)orthogonal matrix scaled by gain, as <c>nn.init.orthogonal_</c>.</summary>
     Orthogonal,
 }
+
+/// <summary>What the generator compiles into a network's passes for watching it train (see docs/instrumentation.md).
+/// Set it on <see cref="NetworkAttribute.Instrumentation"/>, or for a whole project with the MSBuild property
+/// <c>&lt;GradGenInstrumentation&gt;All&lt;/GradGenInstrumentation&gt;</c>. With <see cref="None"/> the generated
+/// code has nothing extra in it.</summary>
+[Flags]
+public enum Instrumentation
+{
+    /// <summary>Nothing: the passes compute the network and nothing else.</summary>
+    None = 0,
+    /// <summary>Per-layer activation and gradient statistics, computed in each layer's own method while its values
+    /// are in cache, on the steps the <see cref="Monitoring.NetworkMonitor"/> samples; per-parameter norms.</summary>
+    Statistics = 1,
+    /// <summary>A NaN or ±∞ in a forward or backward pass is traced to the first layer that produced it, named with its
+    /// parameters and the attribute (file and line) that declared it, before any weight changes.</summary>
+    AnomalyDetection = 2,
+    /// <summary>Both.</summary>
+    All = Statistics | AnomalyDetection,
+}

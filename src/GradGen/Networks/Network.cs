@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using GradGen.IO;
+using GradGen.Monitoring;
 
 namespace GradGen;
 
@@ -98,10 +99,110 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         BatchSize = batch;
         OnForward();
         ForwardCore(batch);
+        if ((Instrumentation & Instrumentation.AnomalyDetection) != 0) CheckForwardPass();
     }
 
     /// <summary>Called by <see cref="Forward"/> before the layers run.</summary>
     private protected virtual void OnForward() { }
+
+    // ---------------------------------------------------------------- instrumentation
+
+    /// <summary>What the generator compiled into this network's passes (its declaration's
+    /// <see cref="NetworkAttribute.Instrumentation"/>, or the project's default).</summary>
+    public Instrumentation Instrumentation { get; private set; }
+
+    /// <summary>The per-layer statistics, when compiled with <see cref="Instrumentation.Statistics"/>; otherwise null.</summary>
+    public NetworkMonitor? Monitor { get; private set; }
+
+    /// <summary>The layers in forward order, when compiled with any instrumentation; otherwise empty.</summary>
+    public IReadOnlyList<LayerInfo> LayerTable { get; private set; } = Array.Empty<LayerInfo>();
+
+    /// <summary>Parameters as they were before the last update on a sampled step, for ‖Δw‖ / ‖w‖.</summary>
+    private protected T[]? ParametersBeforeUpdate { get; private set; }
+
+    /// <summary>Called by generated constructors of instrumented networks, before anything runs.</summary>
+    protected NetworkMonitor? EnableInstrumentation(Instrumentation instrumentation, LayerInfo[] layers)
+    {
+        Instrumentation = instrumentation;
+        LayerTable = layers;
+        if ((instrumentation & Instrumentation.Statistics) != 0)
+        {
+            Monitor = new NetworkMonitor(layers, _parameters);
+            ParametersBeforeUpdate = new T[ParameterCount];
+        }
+        return Monitor;
+    }
+
+    /// <summary>A copy of <paramref name="layer"/>'s output in the last forward pass, (BatchSize, Width) row-major.
+    /// Allocates: for inspection and tests, not for every step.</summary>
+    public T[] CopyLayerOutput(LayerInfo layer) => CopyRows(layer.OutputOffset, layer);
+
+    /// <summary>A copy of the gradient at <paramref name="layer"/>'s output in the last backward pass.</summary>
+    public T[] CopyLayerOutputGradient(LayerInfo layer) =>
+        layer.GradientOffset >= 0 ? CopyRows(layer.GradientOffset, layer) : throw new InvalidOperationException($"layer {layer.Name} has no output gradient");
+
+    private T[] CopyRows(int perSampleOffset, LayerInfo layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (!LayerTable.Contains(layer)) throw new ArgumentException($"layer {layer.Name} is not a layer of {GetType().Name}", nameof(layer));
+        var copy = new T[BatchSize * layer.Width];
+        int start = 2 * ParameterCount + MaxBatch * perSampleOffset + layer.OutputColumn;
+        for (int i = 0; i < BatchSize; i++)
+            Arena.AsSpan(start + i * layer.OutputStride, layer.Width).CopyTo(copy.AsSpan(i * layer.Width, layer.Width));
+        return copy;
+    }
+
+    /// <summary>The first non-finite value of a layer's output (forward) or output gradient, or null.</summary>
+    private protected (int Row, int Column, double Value)? FirstNonFinite(int perSampleOffset, int column, int stride, int width)
+    {
+        if (perSampleOffset < 0) return null;
+        int start = 2 * ParameterCount + MaxBatch * perSampleOffset + column;
+        for (int i = 0; i < BatchSize; i++)
+        {
+            var row = Arena.AsSpan(start + i * stride, width);
+            int j = FirstNonFinite(row);
+            if (j >= 0) return (i, j, double.CreateTruncating(row[j]));
+        }
+        return null;
+    }
+
+    /// <summary>The index of the first NaN or ±∞ in <paramref name="values"/>, or −1.</summary>
+    private protected static int FirstNonFinite(ReadOnlySpan<T> values)
+    {
+        // x − x is 0 for finite x and NaN for NaN or ±∞: one subtraction and compare per element, vectorised.
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i + Vector<T>.Count <= values.Length; i += Vector<T>.Count)
+            {
+                var v = new Vector<T>(values.Slice(i, Vector<T>.Count));
+                if (!Vector.EqualsAll(v - v, Vector<T>.Zero)) break;
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            if (!T.IsFinite(values[i])) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>With <see cref="Instrumentation.AnomalyDetection"/>: if the output is not finite, the first layer that
+    /// made it so, found by checking the input and then each layer's output in forward order.</summary>
+    private void CheckForwardPass()
+    {
+        if (FirstNonFinite(Arena.AsSpan(OutputStart, BatchSize * OutputSize)) < 0) return;
+        Monitor?.CancelStep();
+        int inputBad = FirstNonFinite(Arena.AsSpan(InputStart, BatchSize * InputSize));
+        if (inputBad >= 0)
+            throw new AnomalyException(new AnomalyReport("forward", null, "input", inputBad / InputSize, inputBad % InputSize,
+                double.CreateTruncating(Arena[InputStart + inputBad])));
+        foreach (var layer in LayerTable)
+        {
+            if (FirstNonFinite(layer.OutputOffset, layer.OutputColumn, layer.OutputStride, layer.Width) is { } bad)
+                throw new AnomalyException(new AnomalyReport("forward", layer, "output", bad.Row, bad.Column, bad.Value));
+        }
+        throw new AnomalyException(new AnomalyReport("forward", null, "output", -1, 0, double.NaN)); // unreachable: the output is a layer's
+    }
 
     /// <summary>The generated layers, run in forward order on the first <paramref name="B"/> rows.</summary>
     protected abstract void ForwardCore(int B);

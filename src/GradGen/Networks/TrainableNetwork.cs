@@ -1,4 +1,5 @@
 using System.Numerics;
+using GradGen.Monitoring;
 using GradGen.Optim;
 
 namespace GradGen;
@@ -46,8 +47,10 @@ public abstract class Network<T, TTarget> : Network<T>
     /// <see cref="Network{T}.Gradients"/>. Returns the loss.</summary>
     public T ComputeGradients(ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets)
     {
+        Monitor?.BeginStep();
         Forward(input);
         T loss = ComputeLoss(targets);
+        if (Monitor is { IsSampling: true } monitor) monitor.RecordLoss(double.CreateTruncating(loss));
         Backward();
         return loss;
     }
@@ -77,34 +80,67 @@ public abstract class Network<T, TTarget> : Network<T>
         ArgumentNullException.ThrowIfNull(optimizer);
         ReadOnlySpan<T> gradients = Gradients;
         int bad = FirstNonFinite(gradients);
-        if (bad >= 0) ThrowNonFinite(bad, double.CreateTruncating(gradients[bad]));
+        if (bad >= 0)
+        {
+            Monitor?.CancelStep();
+            ThrowNonFinite(bad, double.CreateTruncating(gradients[bad]));
+        }
+        if (Monitor is { IsSampling: true } monitor)
+        {
+            Parameters.CopyTo(ParametersBeforeUpdate);
+            optimizer.Step(Parameters, gradients);
+            RecordParameterStatistics(monitor);
+            monitor.EndStep();
+            return;
+        }
         optimizer.Step(Parameters, gradients);
+    }
+
+    /// <summary>‖∇w‖, ‖w‖ and ‖Δw‖ / ‖w‖ (w before the update) of every parameter tensor, after a sampled update.</summary>
+    private void RecordParameterStatistics(NetworkMonitor monitor)
+    {
+        ReadOnlySpan<T> before = ParametersBeforeUpdate, after = Parameters, gradients = Gradients;
+        for (int p = 0; p < ParameterTable.Count; p++)
+        {
+            var info = ParameterTable[p];
+            var w = before.Slice(info.Offset, info.Length);
+            double weightNorm = StatisticsKernels.L2Norm(w);
+            double update = StatisticsKernels.DistanceL2(after.Slice(info.Offset, info.Length), w);
+            monitor.RecordParameter(p, StatisticsKernels.L2Norm(gradients.Slice(info.Offset, info.Length)), weightNorm, update / weightNorm);
+        }
     }
 
     // Kept out of ApplyUpdate: a lambda capturing a local there would allocate its closure on every call.
     private void ThrowNonFinite(int index, double value)
     {
         var p = ParameterTable.First(q => index >= q.Offset && index < q.Offset + q.Length);
-        throw new NonFiniteGradientException(p.Name, index - p.Offset, value);
+        var report = (Instrumentation & Instrumentation.AnomalyDetection) != 0 ? LocateBackwardAnomaly() : null;
+        throw new NonFiniteGradientException(p.Name, index - p.Offset, value, report);
     }
 
-    private static int FirstNonFinite(ReadOnlySpan<T> values)
+    /// <summary>The first layer whose backward produced a non-finite value: going backwards from the loss, the gradient
+    /// at each layer's output, then the gradients of that layer's parameters. A gradient at a layer's output is written
+    /// by the backward of the layer after it (in a plain stack; in a branch, by one of the layers that read it).</summary>
+    private AnomalyReport? LocateBackwardAnomaly()
     {
-        // x − x is 0 for finite x and NaN for NaN or ±∞: one subtraction and compare per element, vectorised.
-        int i = 0;
-        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector512<T>.IsSupported)
+        var layers = LayerTable;
+        for (int k = layers.Count - 1; k >= 0; k--)
         {
-            for (; i + System.Runtime.Intrinsics.Vector512<T>.Count <= values.Length; i += System.Runtime.Intrinsics.Vector512<T>.Count)
+            var layer = layers[k];
+            if (FirstNonFinite(layer.GradientOffset, layer.OutputColumn, layer.OutputStride, layer.Width) is { } bad)
             {
-                var v = System.Runtime.Intrinsics.Vector512.Create(values.Slice(i, System.Runtime.Intrinsics.Vector512<T>.Count));
-                if (!System.Runtime.Intrinsics.Vector512.EqualsAll(v - v, System.Runtime.Intrinsics.Vector512<T>.Zero)) break;
+                return k == layers.Count - 1
+                    ? new AnomalyReport("backward", null, "loss gradient", bad.Row, bad.Column, bad.Value)
+                    : new AnomalyReport("backward", layers[k + 1], $"gradient passed back to {layer.Name}", bad.Row, bad.Column, bad.Value);
+            }
+            foreach (string name in layer.Parameters)
+            {
+                var gradient = Gradient(name);
+                int i = FirstNonFinite(gradient);
+                if (i >= 0) return new AnomalyReport("backward", layer, "gradient of " + name, -1, i, double.CreateTruncating(gradient[i]));
             }
         }
-        for (; i < values.Length; i++)
-        {
-            if (!T.IsFinite(values[i])) return i;
-        }
-        return -1;
+        return null;
     }
 
     private ReadOnlySpan<TTarget> CheckTargets(ReadOnlySpan<TTarget> targets)
@@ -126,10 +162,14 @@ public abstract class Network<T, TTarget> : Network<T>
     protected abstract void BackwardCore(int B);
 }
 
-/// <summary>A gradient was NaN or infinite, so the update was refused and the parameters were left as they were.</summary>
-public sealed class NonFiniteGradientException(string parameter, int index, double value)
-    : Exception($"The gradient of '{parameter}' is {value} at element {index}; the update was not applied, so the parameters are unchanged. Lower the learning rate, clip the gradients, or check the input for NaN.")
+/// <summary>A gradient was NaN or infinite, so the update was refused and the parameters were left as they were.
+/// With <see cref="Instrumentation.AnomalyDetection"/>, <see cref="Anomaly"/> names the layer whose backward produced it.</summary>
+public sealed class NonFiniteGradientException(string parameter, int index, double value, AnomalyReport? anomaly = null)
+    : Exception($"The gradient of '{parameter}' is {value} at element {index}; the update was not applied, so the parameters are unchanged.{(anomaly is null ? "" : $" It was {anomaly}.")} Lower the learning rate, clip the gradients, or check the input for NaN.")
 {
+    /// <summary>Where the backward pass first produced a non-finite value, when the network detects anomalies.</summary>
+    public AnomalyReport? Anomaly { get; } = anomaly;
+
     /// <summary>The parameter whose gradient is not finite.</summary>
     public string Parameter { get; } = parameter;
     /// <summary>The element (row-major) within that parameter.</summary>

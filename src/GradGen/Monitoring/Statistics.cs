@@ -1,0 +1,218 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace GradGen.Monitoring;
+
+/// <summary>A layer's output on one sampled step, over every sample and feature of the batch.</summary>
+/// <param name="ZeroFraction">Share of outputs exactly 0: dead units, for ReLU.</param>
+/// <param name="SaturatedFraction">Share of outputs where the layer's sigmoid or tanh saturates (see <see cref="Saturation"/>); 0 for other activations.</param>
+public readonly record struct ActivationStatistics(double Mean, double Std, double Min, double Max, double ZeroFraction, double SaturatedFraction);
+
+/// <summary>The gradient of the loss with respect to a layer's output, on one sampled step.</summary>
+public readonly record struct GradientStatistics(double Mean, double Std, double L2Norm, double MaxAbs);
+
+/// <summary>One parameter tensor on one sampled step: its gradient's and its own L2 norm, and ‖Δw‖ / ‖w‖ of the
+/// optimizer's update (NaN until an update has been applied on a sampled step).</summary>
+public readonly record struct ParameterStatistics(double GradientNorm, double WeightNorm, double UpdateRatio);
+
+/// <summary>The statistics of a (rows, cols) matrix with row stride ld, in one pass per row. Sums run in vectors of T
+/// within a row and in double across rows, so that float rounding cannot build up over a large batch. The plain loops
+/// in <see cref="StatisticsReference"/> compute the same numbers; the tests compare the two.</summary>
+public static class StatisticsKernels
+{
+    /// <summary>Mean, population std, min, max, zero and saturated fractions of the matrix.</summary>
+    public static ActivationStatistics Activations<T>(ReadOnlySpan<T> values, int rows, int cols, int ld, Saturation saturation)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Check(values.Length, rows, cols, ld);
+        double sum = 0, sumSq = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
+        long zeros = 0, saturated = 0;
+        (T low, T high) = SaturationBounds<T>(saturation);
+        for (int i = 0; i < rows; i++)
+        {
+            var row = values.Slice(i * ld, cols);
+            var v = MemoryMarshal.Cast<T, Vector<T>>(row);
+            var vs = Vector<T>.Zero; var vq = Vector<T>.Zero;
+            var vmin = new Vector<T>(T.PositiveInfinity); var vmax = new Vector<T>(T.NegativeInfinity);
+            var vzero = Vector<T>.Zero; var vsat = Vector<T>.Zero;
+            var lowV = new Vector<T>(low); var highV = new Vector<T>(high);
+            foreach (var x in v)
+            {
+                vs += x; vq += x * x;
+                vmin = Vector.Min(vmin, x); vmax = Vector.Max(vmax, x);
+                vzero += Vector.ConditionalSelect(Vector.Equals(x, Vector<T>.Zero), Vector<T>.One, Vector<T>.Zero);
+                if (saturation != Saturation.None)
+                    vsat += Vector.ConditionalSelect(Vector.LessThan(x, lowV) | Vector.GreaterThan(x, highV), Vector<T>.One, Vector<T>.Zero);
+            }
+            sum += double.CreateTruncating(Vector.Sum(vs));
+            sumSq += double.CreateTruncating(Vector.Sum(vq));
+            for (int k = 0; k < Vector<T>.Count && v.Length > 0; k++)
+            {
+                min = Math.Min(min, double.CreateTruncating(vmin[k]));
+                max = Math.Max(max, double.CreateTruncating(vmax[k]));
+            }
+            zeros += LaneCount(vzero);
+            saturated += LaneCount(vsat);
+            for (int j = v.Length * Vector<T>.Count; j < cols; j++)
+            {
+                double x = double.CreateTruncating(row[j]);
+                sum += x; sumSq += x * x;
+                min = Math.Min(min, x); max = Math.Max(max, x);
+                if (x == 0) zeros++;
+                if (saturation != Saturation.None && (row[j] < low || row[j] > high)) saturated++;
+            }
+        }
+        double n = (double)rows * cols;
+        double mean = sum / n;
+        return new ActivationStatistics(mean, Math.Sqrt(Math.Max(0, sumSq / n - mean * mean)), min, max, zeros / n,
+            saturation == Saturation.None ? 0 : saturated / n);
+    }
+
+    /// <summary>Mean, population std, L2 norm and max |g| of the matrix.</summary>
+    public static GradientStatistics Gradients<T>(ReadOnlySpan<T> values, int rows, int cols, int ld)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Check(values.Length, rows, cols, ld);
+        double sum = 0, sumSq = 0, maxAbs = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            var row = values.Slice(i * ld, cols);
+            var v = MemoryMarshal.Cast<T, Vector<T>>(row);
+            var vs = Vector<T>.Zero; var vq = Vector<T>.Zero; var vmax = Vector<T>.Zero;
+            foreach (var x in v)
+            {
+                vs += x; vq += x * x;
+                vmax = Vector.Max(vmax, Vector.Abs(x));
+            }
+            sum += double.CreateTruncating(Vector.Sum(vs));
+            sumSq += double.CreateTruncating(Vector.Sum(vq));
+            for (int k = 0; k < Vector<T>.Count && v.Length > 0; k++) maxAbs = Math.Max(maxAbs, double.CreateTruncating(vmax[k]));
+            for (int j = v.Length * Vector<T>.Count; j < cols; j++)
+            {
+                double x = double.CreateTruncating(row[j]);
+                sum += x; sumSq += x * x;
+                maxAbs = Math.Max(maxAbs, Math.Abs(x));
+            }
+        }
+        double n = (double)rows * cols;
+        double mean = sum / n;
+        return new GradientStatistics(mean, Math.Sqrt(Math.Max(0, sumSq / n - mean * mean)), Math.Sqrt(sumSq), maxAbs);
+    }
+
+    /// <summary>‖x‖₂, accumulated in double.</summary>
+    public static double L2Norm<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+        => Math.Sqrt(SumOfSquares(values));
+
+    /// <summary>Σ x², in vectors of T over blocks of 4096 and in double across blocks.</summary>
+    public static double SumOfSquares<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double total = 0;
+        for (int start = 0; start < values.Length; start += 4096)
+        {
+            var block = values.Slice(start, Math.Min(4096, values.Length - start));
+            var v = MemoryMarshal.Cast<T, Vector<T>>(block);
+            var acc = Vector<T>.Zero;
+            foreach (var x in v) acc += x * x;
+            total += double.CreateTruncating(Vector.Sum(acc));
+            for (int j = v.Length * Vector<T>.Count; j < block.Length; j++)
+            {
+                double x = double.CreateTruncating(block[j]);
+                total += x * x;
+            }
+        }
+        return total;
+    }
+
+    /// <summary>‖a − b‖₂, accumulated in double.</summary>
+    public static double DistanceL2<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Length != b.Length) throw new ArgumentException($"a has {a.Length} values and b {b.Length}", nameof(b));
+        double total = 0;
+        for (int start = 0; start < a.Length; start += 4096)
+        {
+            int length = Math.Min(4096, a.Length - start);
+            var va = MemoryMarshal.Cast<T, Vector<T>>(a.Slice(start, length));
+            var vb = MemoryMarshal.Cast<T, Vector<T>>(b.Slice(start, length));
+            var acc = Vector<T>.Zero;
+            for (int k = 0; k < va.Length; k++)
+            {
+                var d = va[k] - vb[k];
+                acc += d * d;
+            }
+            total += double.CreateTruncating(Vector.Sum(acc));
+            for (int j = start + va.Length * Vector<T>.Count; j < start + length; j++)
+            {
+                double d = double.CreateTruncating(a[j] - b[j]);
+                total += d * d;
+            }
+        }
+        return Math.Sqrt(total);
+    }
+
+    /// <summary>Outputs below low or above high are saturated.</summary>
+    internal static (T Low, T High) SaturationBounds<T>(Saturation saturation) where T : IFloatingPointIeee754<T> => saturation switch
+    {
+        Saturation.Sigmoid => (T.CreateTruncating(0.01), T.CreateTruncating(0.99)),
+        Saturation.Tanh => (T.CreateTruncating(-0.99), T.CreateTruncating(0.99)),
+        _ => (T.NegativeInfinity, T.PositiveInfinity),
+    };
+
+    // Counters hold one count per lane, as T: exact in float up to 2^24 per lane per row, far more than a row holds.
+    private static long LaneCount<T>(Vector<T> counts) where T : unmanaged, IFloatingPointIeee754<T>
+        => (long)double.CreateTruncating(Vector.Sum(counts));
+
+    private static void Check(int length, int rows, int cols, int ld)
+    {
+        if (rows <= 0 || cols <= 0) throw new ArgumentOutOfRangeException(nameof(rows), $"a ({rows}, {cols}) matrix has no values");
+        if (ld < cols) throw new ArgumentOutOfRangeException(nameof(ld), $"row stride {ld} is smaller than the width {cols}");
+        if (length < (long)(rows - 1) * ld + cols) throw new ArgumentException($"{length} values cannot hold ({rows}, {cols}) with row stride {ld}");
+    }
+}
+
+/// <summary>The same statistics as <see cref="StatisticsKernels"/>, as plain loops in double: the specification.</summary>
+internal static class StatisticsReference
+{
+    public static ActivationStatistics Activations<T>(ReadOnlySpan<T> values, int rows, int cols, int ld, Saturation saturation)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (low, high) = StatisticsKernels.SaturationBounds<T>(saturation);
+        double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity, zeros = 0, saturated = 0;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+            {
+                T t = values[i * ld + j];
+                double x = double.CreateTruncating(t);
+                sum += x; min = Math.Min(min, x); max = Math.Max(max, x);
+                if (x == 0) zeros++;
+                if (t < low || t > high) saturated++;
+            }
+        double n = (double)rows * cols, mean = sum / n, var = 0;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+            {
+                double d = double.CreateTruncating(values[i * ld + j]) - mean;
+                var += d * d;
+            }
+        return new ActivationStatistics(mean, Math.Sqrt(var / n), min, max, zeros / n, saturation == Saturation.None ? 0 : saturated / n);
+    }
+
+    public static GradientStatistics Gradients<T>(ReadOnlySpan<T> values, int rows, int cols, int ld)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double sum = 0, sumSq = 0, maxAbs = 0;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+            {
+                double x = double.CreateTruncating(values[i * ld + j]);
+                sum += x; sumSq += x * x; maxAbs = Math.Max(maxAbs, Math.Abs(x));
+            }
+        double n = (double)rows * cols, mean = sum / n, var = 0;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+            {
+                double d = double.CreateTruncating(values[i * ld + j]) - mean;
+                var += d * d;
+            }
+        return new GradientStatistics(mean, Math.Sqrt(var / n), Math.Sqrt(sumSq), maxAbs);
+    }
+}
