@@ -44,15 +44,14 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 transform: static (ctx, ct) => FirstNetworkAttribute(ctx)
                     ? Parser.Parse((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct)
                     : null)
-            .Where(static m => m is not null)
-            .Select(static (m, _) => m!)
             .WithTrackingName(TrackingNames.Models);
 
         // A declaration with problems gets no code; the analyzer reports the problems as GG diagnostics. The parser's
         // problems are filtered here; the planner's (found while planning, which the emitter does once) make Emit
         // return null.
         var valid = models
-            .Where(static m => m.Problems.Count == 0)
+            .Where(static m => m is { Problems.Count: 0 })
+            .Select(static (m, _) => m!)
             .WithTrackingName(TrackingNames.ValidModels);
 
         // The project's default instrumentation (MSBuild property GradGenInstrumentation), for declarations that set none.

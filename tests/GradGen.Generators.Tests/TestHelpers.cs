@@ -139,7 +139,8 @@ internal static class Markup
 /// tracked step, and that the values the steps hold carry nothing that would root a compilation.</summary>
 internal static class IncrementalAssert
 {
-    public static readonly string[] TrackedSteps = { NetworkGenerator.TrackingNames.Models, NetworkGenerator.TrackingNames.ValidModels };
+    public static readonly string[] TrackedSteps =
+        { NetworkGenerator.TrackingNames.Models, NetworkGenerator.TrackingNames.ValidModels, NetworkGenerator.TrackingNames.ModelsWithInstrumentation };
 
     /// <summary>The run steps of <paramref name="stepName"/>; fails if the step was not tracked.</summary>
     public static ImmutableArray<IncrementalGeneratorRunStep> Steps(GeneratorDriverRunResult result, string stepName)
