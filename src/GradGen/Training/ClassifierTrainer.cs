@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using GradGen.Data;
 using GradGen.Kernels;
@@ -26,8 +27,8 @@ namespace GradGen.Training;
 /// the primary's parameters before its next slice. The result is still deterministic for a given N.</para>
 /// <para>No batch allocates: the workers are started once, the batch reaches them as a pinned pointer, and the
 /// calling thread starts each worker's phase through that worker's <see cref="SemaphoreSlim"/> and waits for all of
-/// them on one more. (Not a <see cref="Barrier"/>: its events allocate their lock object the first time a wait
-/// blocks, which can fall in any batch.) Dispose the trainer to stop the workers (they are background threads, so
+/// them on one more. (Not a <see cref="Barrier"/>: each of its two events allocates a 24-byte lock object at the first
+/// wait on it that blocks, which can fall in any batch.) Dispose the trainer to stop the workers (they are background threads, so
 /// a forgotten trainer does not keep a process alive).</para>
 /// </summary>
 /// <typeparam name="TNetwork">The generated network class.</typeparam>
@@ -93,6 +94,9 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
         _sliceStart = new int[threads];
         _sliceSize = new int[threads];
         _errors = new Exception?[threads];
+        // SemaphoreSlim's static constructor allocates (a 64-byte delegate) at the first wait in the process that
+        // blocks, which could fall in any batch: run it now. After that a blocking wait allocates nothing.
+        RuntimeHelpers.RunClassConstructor(typeof(SemaphoreSlim).TypeHandle);
         _workers = new Thread[threads - 1];
         _go = new SemaphoreSlim[threads - 1];
         _done = new SemaphoreSlim(0);
