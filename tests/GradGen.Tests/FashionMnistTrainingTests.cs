@@ -65,7 +65,6 @@ public class FashionMnistTrainingTests(ITestOutputHelper output)
         Assert.True(trained.Accuracy > 0.60, $"one epoch on 2,000 images reached only {trained.Accuracy:P1} validation accuracy");
         Assert.True(trained.Loss < untrained.Loss / 2, $"validation loss {untrained.Loss:F3} → {trained.Loss:F3}");
         Assert.InRange(epoch.Accuracy, 0.5, 1.0);
-        Assert.True(epoch.ImagesPerSecond > 0);
     }
 
     [Fact]
