@@ -28,8 +28,8 @@ namespace GradGen.Training;
 /// <para>No batch allocates: the workers are started once, the batch reaches them as a pinned pointer, and the
 /// calling thread starts each worker's phase through that worker's <see cref="SemaphoreSlim"/> and waits for all of
 /// them on one more. (Not a <see cref="Barrier"/>: each of its two events allocates a 24-byte lock object at the first
-/// wait on it that blocks, which can fall in any batch.) Dispose the trainer to stop the workers (they are background threads, so
-/// a forgotten trainer does not keep a process alive).</para>
+/// wait on it that blocks, which can fall in any batch.) Dispose the trainer to stop the workers (they are background
+/// threads, so a forgotten trainer does not keep a process alive).</para>
 /// </summary>
 /// <typeparam name="TNetwork">The generated network class.</typeparam>
 public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetwork : Network<float, int>
