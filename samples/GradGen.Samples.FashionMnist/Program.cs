@@ -21,7 +21,7 @@ var schedule = new Option<string>("--schedule") { Description = "Learning-rate s
 schedule.AcceptOnlyFromAmong("cosine", "constant");
 var seed = new Option<ulong>("--seed") { Description = "Seed of the initial weights and of the shuffling", DefaultValueFactory = _ => 1UL };
 var threads = new Option<int>("--threads") { Description = $"Threads sharing each batch, data-parallel; by default the processor count, at most {Defaults.MaxDefaultThreads}. Results are reproducible for a given thread count; 1 is the plain single-network path", DefaultValueFactory = _ => Defaults.Threads };
-var data = new Option<string?>("--data") { Description = "Directory with the four Fashion-MNIST IDX files (.gz or plain) [default: /usr/share/datasets/fashion-mnist if installed, else the embedded test split]" };
+var data = new Option<string?>("--data") { Description = $"Directory with the four Fashion-MNIST IDX files (.gz or plain) [default: {TrainingData.SystemDirectory} if installed, else the embedded test split]" };
 var embedded = new Option<bool>("--embedded") { Description = "Use the embedded test split (8,000 train / 2,000 validation) even if the full set is installed" };
 var limit = new Option<int?>("--limit") { Description = "Train on only the first N training images (for quick runs)" };
 var output = new Option<string>("--output") { Description = "Where to save the trained weights (safetensors)", DefaultValueFactory = _ => "fashion-mnist.safetensors" };

@@ -7,10 +7,14 @@ namespace GradGen.Samples.FashionMnist;
 /// <summary>The training and evaluation sets, and a sentence saying where they came from.</summary>
 internal sealed record TrainingData(DataSet Train, DataSet Evaluation, string EvaluationName, string Description)
 {
+    /// <summary>Where the full set is looked for when --data is not given: Debian's package dataset-fashion-mnist
+    /// installs the four .gz files here.</summary>
+    public const string SystemDirectory = "/usr/share/datasets/fashion-mnist";
+
     private static readonly string[] Files =
         [FashionMnistFiles.TrainImages, FashionMnistFiles.TrainLabels, FashionMnistFiles.TestImages, FashionMnistFiles.TestLabels];
 
-    /// <summary>--data DIR if given; else Debian's full set if installed (and not <paramref name="forceEmbedded"/>);
+    /// <summary>--data DIR if given; else Debian's full set if installed in <see cref="SystemDirectory"/> (and not <paramref name="forceEmbedded"/>);
     /// else the embedded test split, cut into 8,000 training and 2,000 validation images.</summary>
     /// <exception cref="UserError">The directory or a file is missing.</exception>
     public static TrainingData Load(string? directory, bool forceEmbedded)
@@ -27,7 +31,7 @@ internal sealed record TrainingData(DataSet Train, DataSet Evaluation, string Ev
             return new TrainingData(train, test, "Test",
                 $"Fashion-MNIST from {full} ({train.Count:N0} train, {test.Count:N0} test)");
         }
-        if (!forceEmbedded && FashionMnistFiles.FindSystemDirectory() is string system)
+        if (!forceEmbedded && FashionMnistFiles.FindDirectory([SystemDirectory]) is string system)
         {
             var (train, test) = FashionMnistFiles.Load(system);
             return new TrainingData(train, test, "Test",

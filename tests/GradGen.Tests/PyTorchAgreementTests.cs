@@ -13,6 +13,7 @@ public class PyTorchAgreementTests
         "mlp_relu_ce", "deep_sigmoid_mse",
         "act_sigmoid", "act_tanh", "act_relu", "act_leaky_relu", "act_gelu", "act_gelu_tanh", "act_silu", "act_softplus", "act_elu",
         "bce_logits_tanh", "deep_linear_nobias", "residual_mse", "dense_concat_ce", "layernorm_mse",
+        "residual_unfused_mse", "dense_blocks_layernorm_ce", "nested_residual_layernorm_bce",
     };
 
     /// <summary>The declared network for a case, in float64, sized for the case's batch.</summary>
@@ -34,6 +35,9 @@ public class PyTorchAgreementTests
         "residual_mse" => new ResidualMse.Float64(maxBatch),
         "dense_concat_ce" => new DenseConcatCe.Float64(maxBatch),
         "layernorm_mse" => new LayerNormMse.Float64(maxBatch),
+        "residual_unfused_mse" => new UnfusedResidual.Float64(maxBatch),
+        "dense_blocks_layernorm_ce" => new BlocksAfterInput.Float64(maxBatch),
+        "nested_residual_layernorm_bce" => new Container.NestedNetwork.Float64(maxBatch),
         "optim_sgd" or "optim_sgd_momentum" or "optim_adam" or "optim_adamw" => new OptimMlp.Float64(maxBatch),
         "clip_mlp" => new ClipMlp.Float64(maxBatch),
         "hessian_linear_ce" => new HessianLinearCe.Float64(maxBatch),

@@ -6,9 +6,6 @@ namespace GradGen.Data;
 /// </summary>
 public static class FashionMnist
 {
-    /// <summary>Where Debian's package <c>dataset-fashion-mnist</c> installs the four <c>.gz</c> files.</summary>
-    public const string DebianDirectory = "/usr/share/datasets/fashion-mnist";
-
     public const string TrainImages = "train-images-idx3-ubyte";
     public const string TrainLabels = "train-labels-idx1-ubyte";
     public const string TestImages = "t10k-images-idx3-ubyte";
@@ -18,11 +15,16 @@ public static class FashionMnist
     public static IReadOnlyList<string> ClassNames { get; } =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    /// <summary>The directory where the Debian package <c>dataset-fashion-mnist</c> put the data
-    /// (<see cref="DebianDirectory"/>), if all four files are there; otherwise null
-    /// (<c>apt-get install dataset-fashion-mnist</c> provides them).</summary>
-    public static string? FindSystemDirectory() =>
-        HasAllFiles(DebianDirectory) ? DebianDirectory : null;
+    /// <summary>The first of <paramref name="candidates"/> that holds all four standard files (each <c>.gz</c> or
+    /// plain), or null if none does. Where to look is the caller's decision: for example the sample passes Debian's
+    /// <c>/usr/share/datasets/fashion-mnist</c>, where the package <c>dataset-fashion-mnist</c> installs them.</summary>
+    public static string? FindDirectory(IEnumerable<string> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        foreach (string directory in candidates)
+            if (HasAllFiles(directory)) return directory;
+        return null;
+    }
 
     /// <summary>Loads the training and test sets from <paramref name="directory"/>, which holds the four standard
     /// files, each either gzip-compressed (<c>.gz</c>) or plain. Pixels are scaled to [0, 1]; nothing is normalized.</summary>

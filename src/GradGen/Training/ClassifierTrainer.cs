@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
-using System.Runtime.InteropServices;
 using GradGen.Data;
 using GradGen.Kernels;
 using GradGen.Optim;
@@ -27,8 +26,10 @@ namespace GradGen.Training;
 /// single-thread run up to float rounding, not bit for bit). One optimizer step updates the primary; each replica copies
 /// the primary's parameters before its next slice. The result is still deterministic for a given N.</para>
 /// <para>No batch allocates: the workers are started once, the batch reaches them as a pinned pointer, and the
-/// threads meet at a <see cref="Barrier"/>. Dispose the trainer to stop the workers (they are background threads, so
-/// a forgotten trainer does not keep a process alive).</para>
+/// calling thread starts each worker's phase through that worker's <see cref="SemaphoreSlim"/> and waits for all of
+/// them on one more. (Not a <see cref="Barrier"/>: each of its two events allocates a 24-byte lock object at the first
+/// wait on it that blocks, which can fall in any batch.) Dispose the trainer to stop the workers (they are background
+/// threads, so a forgotten trainer does not keep a process alive).</para>
 /// </summary>
 /// <typeparam name="TNetwork">The generated network class.</typeparam>
 public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetwork : Network<float, int>
@@ -37,13 +38,13 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
 
     private readonly TNetwork[] _networks;      // [0] is the primary, then the replicas
     private readonly Thread[] _workers;
-    private readonly Barrier? _barrier;
+    private readonly SemaphoreSlim[] _go;       // [i − 1] releases worker i into its next phase
+    private readonly SemaphoreSlim _done;       // each worker releases it once at the end of each phase
     private readonly float[] _losses;
     private readonly int[] _correct;
     private readonly int[] _sliceStart;
     private readonly int[] _sliceSize;
     private readonly Exception?[] _errors;
-    private readonly long[] _workerAllocations; // each worker thread's allocated bytes so far, for tests
 
     // The batch being worked on, shared with the workers for the duration of one call (the spans are pinned).
     private float* _features;
@@ -93,17 +94,18 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
         _sliceStart = new int[threads];
         _sliceSize = new int[threads];
         _errors = new Exception?[threads];
-        _workerAllocations = new long[threads];
+        // SemaphoreSlim's static constructor allocates (a 64-byte delegate) at the first wait in the process that
+        // blocks, which could fall in any batch: run it now. After that a blocking wait allocates nothing.
+        RuntimeHelpers.RunClassConstructor(typeof(SemaphoreSlim).TypeHandle);
         _workers = new Thread[threads - 1];
-        if (threads > 1)
+        _go = new SemaphoreSlim[threads - 1];
+        _done = new SemaphoreSlim(0);
+        for (int i = 1; i < threads; i++)
         {
-            _barrier = new Barrier(threads);
-            for (int i = 1; i < threads; i++)
-            {
-                int index = i;
-                _workers[i - 1] = new Thread(() => WorkerLoop(index)) { IsBackground = true, Name = $"GradGen trainer worker {i}" };
-                _workers[i - 1].Start();
-            }
+            int index = i;
+            _go[i - 1] = new SemaphoreSlim(0);
+            _workers[i - 1] = new Thread(() => WorkerLoop(index)) { IsBackground = true, Name = $"GradGen trainer worker {i}" };
+            _workers[i - 1].Start();
         }
     }
 
@@ -189,27 +191,16 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
         return ClassifierMetrics.Result(lossSum, correct, data.Count);
     }
 
-    /// <summary>Bytes allocated so far by the worker threads, as of their last slice (for allocation tests).</summary>
-    internal long WorkerAllocatedBytes
-    {
-        get
-        {
-            long sum = 0;
-            foreach (long bytes in _workerAllocations) sum += bytes;
-            return sum;
-        }
-    }
-
     /// <summary>Stops the worker threads. The network and optimizer stay usable.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        if (_barrier is null) return;
         _stopping = true;
-        _barrier.SignalAndWait(); // releases the workers from their start-of-batch wait; they see _stopping and return
+        StartWorkers(); // releases the workers from their start-of-batch wait; they see _stopping and return
         foreach (var worker in _workers) worker.Join();
-        _barrier.Dispose();
+        foreach (var go in _go) go.Dispose();
+        _done.Dispose();
     }
 
     // ------------------------------------------------------------------ data-parallel machinery
@@ -231,11 +222,12 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
         {
             _features = f;
             _labels = l;
-            _barrier!.SignalAndWait();   // phase 1: every thread runs its slice
+            StartWorkers();              // phase 1: every thread runs its slice
             RunSlice(0);
-            _barrier.SignalAndWait();    // phase 2: every thread reduces its share of the gradients
+            WaitForWorkers();
+            StartWorkers();              // phase 2: every thread reduces its share of the gradients
             if (!evaluating && FirstError() is null) Reduce(0);
-            _barrier.SignalAndWait();    // done: the workers wait for the next batch
+            WaitForWorkers();            // done: the workers wait for the next batch
             _features = null;
             _labels = null;
         }
@@ -249,16 +241,27 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
 
     private void WorkerLoop(int index)
     {
+        SemaphoreSlim go = _go[index - 1];
         while (true)
         {
-            _barrier!.SignalAndWait();
+            go.Wait();
             if (_stopping) return;
             RunSlice(index);
-            _workerAllocations[index] = GC.GetAllocatedBytesForCurrentThread();
-            _barrier.SignalAndWait();
+            _done.Release();
+            go.Wait();
             if (!_skipReduction && FirstError() is null) Reduce(index);
-            _barrier.SignalAndWait();
+            _done.Release();
         }
+    }
+
+    private void StartWorkers()
+    {
+        foreach (var go in _go) go.Release();
+    }
+
+    private void WaitForWorkers()
+    {
+        for (int i = 0; i < _go.Length; i++) _done.Wait();
     }
 
     private void RunSlice(int index)
@@ -287,6 +290,7 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
             {
                 network.ZeroGradients();
                 _losses[index] = network.ComputeGradients(features, labels);
+                network.ScaleGradients((float)size / BatchTotal()); // g_i ← (n_i / B)·g_i, summed by Reduce
             }
             _correct[index] = Losses.CountCorrect(network.Output, labels, size, network.OutputSize);
         }
@@ -296,7 +300,8 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
         }
     }
 
-    /// <summary>Thread <paramref name="index"/>'s share of g₀ ← Σ (n_i/B)·g_i over the parameters.</summary>
+    /// <summary>Thread <paramref name="index"/>'s share of g₀ ← Σ g_i over the parameters, each g_i already scaled by
+    /// n_i/B in <see cref="RunSlice"/>.</summary>
     private void Reduce(int index)
     {
         try
@@ -305,14 +310,11 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
             int chunk = (count / n + Alignment - 1) / Alignment * Alignment;
             int from = Math.Min(index * chunk, count), to = index == n - 1 ? count : Math.Min(from + chunk, count);
             if (from >= to) return;
-            int batch = 0;
-            for (int i = 0; i < n; i++) batch += _sliceSize[i];
             Span<float> target = Network.Gradients[from..to];
-            Scale(target, (float)_sliceSize[0] / batch);
             for (int i = 1; i < n; i++)
             {
                 if (_sliceSize[i] == 0) continue;
-                AddScaled(target, _networks[i].Gradients[from..to], (float)_sliceSize[i] / batch);
+                Elementwise.Copy<float>(target, to - from, _networks[i].Gradients[from..to], to - from, 1, to - from, accumulate: true);
             }
         }
         catch (Exception e)
@@ -321,31 +323,11 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
         }
     }
 
-    private static void Scale(Span<float> x, float factor)
+    private int BatchTotal()
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var v = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var f = new Vector<float>(factor);
-            for (int k = 0; k < v.Length; k++) v[k] *= f;
-            i = v.Length * Vector<float>.Count;
-        }
-        for (; i < x.Length; i++) x[i] *= factor;
-    }
-
-    private static void AddScaled(Span<float> target, ReadOnlySpan<float> x, float factor)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var t = MemoryMarshal.Cast<float, Vector<float>>(target);
-            var v = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var f = new Vector<float>(factor);
-            for (int k = 0; k < t.Length; k++) t[k] += v[k] * f;
-            i = t.Length * Vector<float>.Count;
-        }
-        for (; i < target.Length; i++) target[i] += x[i] * factor;
+        int batch = 0;
+        foreach (int size in _sliceSize) batch += size;
+        return batch;
     }
 
     private Exception? FirstError()

@@ -55,19 +55,37 @@ public sealed class FashionMnistTests : IDisposable
     }
 
     [Fact]
-    public void FindSystemDirectory_PointsAtTheDebianPackageWhenInstalled()
+    public void FindDirectory_ReturnsTheFirstCandidateThatHoldsAllFourFiles()
     {
-        string? dir = FashionMnist.FindSystemDirectory();
-        if (dir is null)
-        {
-            Assert.False(File.Exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"));
-            return; // dataset-fashion-mnist is not installed here
-        }
-        Assert.Equal("/usr/share/datasets/fashion-mnist", dir);
-        (DataSet train, DataSet test) = FashionMnist.Load(dir);
+        string partial = Directory.CreateDirectory(Path.Combine(_dir, "partial")).FullName;
+        string complete = Directory.CreateDirectory(Path.Combine(_dir, "complete")).FullName;
+        string alsoComplete = Directory.CreateDirectory(Path.Combine(_dir, "also-complete")).FullName;
+        foreach (string name in new[] { FashionMnist.TrainImages, FashionMnist.TrainLabels, FashionMnist.TestImages })
+            File.WriteAllBytes(Path.Combine(partial, name + ".gz"), []);
+        foreach (string directory in new[] { complete, alsoComplete })
+            foreach (string name in new[] { FashionMnist.TrainImages, FashionMnist.TrainLabels, FashionMnist.TestImages, FashionMnist.TestLabels })
+                File.WriteAllBytes(Path.Combine(directory, name + (directory == complete ? "" : ".gz")), []); // plain or .gz
+
+        string missing = Path.Combine(_dir, "does-not-exist");
+        Assert.Equal(complete, FashionMnist.FindDirectory([missing, partial, complete, alsoComplete]));
+        Assert.Equal(alsoComplete, FashionMnist.FindDirectory([alsoComplete, complete]));
+        Assert.Null(FashionMnist.FindDirectory([missing, partial]));
+        Assert.Null(FashionMnist.FindDirectory([]));
+    }
+
+    /// <summary>Where Debian's package dataset-fashion-mnist installs the full set (the sample looks there too).</summary>
+    private const string DebianDirectory = "/usr/share/datasets/fashion-mnist";
+
+    [SkippableFact]
+    public void Load_ReadsTheFullSetFromTheDebianPackage()
+    {
+        string? dir = FashionMnist.FindDirectory([DebianDirectory]);
+        Skip.If(dir is null, $"the full Fashion-MNIST set is not installed in {DebianDirectory} (apt-get install dataset-fashion-mnist)");
+        (DataSet train, DataSet test) = FashionMnist.Load(dir!);
         Assert.Equal(60000, train.Count);
         Assert.Equal(10000, test.Count);
         Assert.Equal(784, train.FeatureSize);
         Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(6000, train.Labels.Count(l => l == c)));
+        Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(1000, test.Labels.Count(l => l == c)));
     }
 }

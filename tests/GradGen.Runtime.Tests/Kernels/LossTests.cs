@@ -96,14 +96,25 @@ public class LossTests
     [Fact]
     public void BinaryCrossEntropyWithLogitsIsStableForHugeLogits()
     {
-        // The naive log σ(−800) is log 0 = −∞; the stable form gives 800 exactly, and 1e-300-sized tails survive.
+        // Per element the loss is max(x, 0) − x·t + log(1 + e^−|x|) and its gradient (σ(x) − t)/n. The naive
+        // −t·log σ(x) − (1 − t)·log(1 − σ(x)) gives log 0 = −∞ at x = −800, and 0 instead of e^−690 at x = 690.
         var d = new double[3];
         double loss = Losses.BinaryCrossEntropyWithLogits<double>(d, [-800, 800, -40], [1, 1, 0], 1, 3);
-        Assert.Equal((800 + 0 + SpecialFunctions.Log1P(Math.Exp(-40))) / 3, loss);
-        Assert.Equal(Math.Exp(-40) / 3, (SpecialFunctions.Log1P(Math.Exp(-40)) + 0) / 3, 1e-30);
-        Assert.Equal(-1.0 / 3, d[0]);
-        Assert.Equal(0.0, d[1]);
+        // 800 + e^−800 (underflows to 0) + log(1 + e^−40) (≈ 4.2e-18, below half an ulp of 800).
+        Assert.Equal(800.0 / 3, loss);
+        Assert.Equal(-1.0 / 3, d[0]);                                          // σ(−800) − 1 = −1
+        Assert.Equal(0.0, d[1]);                                               // σ(800) − 1 = 0
+        AssertRelative(1 / (1 + Math.Exp(40)) / 3, d[2], 1e-15);              // σ(−40) ≈ 4.2e-18: not rounded to 0
+
+        // Tails far below 1 survive on their own: log(1 + e^−690) = e^−690 ≈ 2.3e-300.
+        var tail = new double[1];
+        AssertRelative(Math.Exp(-690), Losses.BinaryCrossEntropyWithLogits<double>(tail, [690], [1], 1, 1), 1e-15);
+        Assert.Equal(-Math.Exp(-690), tail[0], 1e-299);                       // σ(690) − 1 = −2.2e-300, rounded to 0 as σ(690) is 1
+        AssertRelative(Math.Exp(-40), Losses.BinaryCrossEntropyWithLogits<double>([], [-40], [0], 1, 1), 1e-15);
     }
+
+    private static void AssertRelative(double expected, double actual, double tolerance) =>
+        Assert.True(Math.Abs(actual - expected) <= tolerance * Math.Abs(expected), $"expected {expected:R}, got {actual:R}");
 
     [Fact]
     public void CountCorrectUsesFirstArgmax()

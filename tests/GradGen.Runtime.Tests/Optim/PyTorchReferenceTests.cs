@@ -5,7 +5,7 @@ namespace GradGen.Runtime.Tests.Optim;
 
 /// <summary>
 /// Three optimizer steps of Dense(4→6) → ReLU → Dense(6→3) with cross-entropy, computed by libtorch 2.10 in float64
-/// (/work/shared/reference/optim_*.safetensors). The gradients of each step are computed here by a small
+/// (tests/GradGen.Tests/Reference/optim_*.safetensors). The gradients of each step are computed here by a small
 /// hand-written forward and backward pass, checked against PyTorch's loss before each step.
 /// </summary>
 public class PyTorchReferenceTests(ITestOutputHelper output)

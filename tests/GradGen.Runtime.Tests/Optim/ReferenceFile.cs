@@ -1,11 +1,10 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace GradGen.Runtime.Tests.Optim;
 
 /// <summary>
-/// A minimal safetensors reader for the PyTorch reference cases copied into <c>Optim/Reference</c> from
-/// <c>/work/shared/reference</c> (F64 and I64 only), so that these tests do not depend on GradGen.IO.
+/// A minimal safetensors reader for the PyTorch reference cases (tests/GradGen.Tests/Reference, linked into this
+/// project's output as <c>Reference/</c>; F64 and I64 only), so that these tests do not depend on GradGen.IO.
 /// </summary>
 internal sealed class ReferenceFile
 {
@@ -15,7 +14,7 @@ internal sealed class ReferenceFile
 
     public ReferenceFile(string name)
     {
-        _bytes = File.ReadAllBytes(Path.Combine(Directory(), "Reference", name + ".safetensors"));
+        _bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Reference", name + ".safetensors"));
         long headerLength = BitConverter.ToInt64(_bytes, 0);
         _dataStart = 8 + headerLength;
         using var header = JsonDocument.Parse(_bytes.AsMemory(8, (int)headerLength));
@@ -50,6 +49,4 @@ internal sealed class ReferenceFile
         for (int i = 0; i < values.Length; i++) values[i] = BitConverter.ToInt64(_bytes, (int)(_dataStart + begin + 8 * i));
         return values;
     }
-
-    private static string Directory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }
