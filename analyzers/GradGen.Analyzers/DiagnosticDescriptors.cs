@@ -26,7 +26,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidInit = Error(DiagnosticIds.InvalidInit, "Invalid initialiser settings");
     public static readonly DiagnosticDescriptor UnsupportedClass = Error(DiagnosticIds.UnsupportedClass, "Class cannot be a network");
     public static readonly DiagnosticDescriptor InvalidValue = Error(DiagnosticIds.InvalidValue, "Invalid layer setting");
-    public static readonly DiagnosticDescriptor TooLarge = Error(DiagnosticIds.TooLarge, "Network too large to unroll");
+    public static readonly DiagnosticDescriptor TooLarge = Error(DiagnosticIds.TooLarge, "Network too large");
     public static readonly DiagnosticDescriptor InternalError = Error(DiagnosticIds.InternalError, "GradGen could not model the declaration");
 
     public static readonly DiagnosticDescriptor[] All =
