@@ -218,7 +218,7 @@ internal static partial class Emitter
         }
 
         /// <summary>One row of the layer table: LayerInfo.Of(index, module, kind, source, file, line, width, output offset,
-        /// column, stride, gradient offset, saturation, parameter suffixes).</summary>
+        /// column, stride, gradient offset, activation, parameter suffixes).</summary>
         private IEnumerable<LineStmt> LayerTableRows(OpPlan op)
         {
             var args = new List<Expr> { Expr.Of(SlotKind.Number, op.Index), Expr.Of(SlotKind.Buffer, op.Output.Buffer.Offset) };
@@ -243,12 +243,11 @@ internal static partial class Emitter
                 _ => "Copy",
             };
             var activation = op switch { DenseOp d => d.Activation.Kind, ActivateOp a => a.Activation.Kind, _ => ActivationKind.Identity };
-            string saturation = activation switch { ActivationKind.Sigmoid => "Sigmoid", ActivationKind.Tanh => "Tanh", _ => "None" };
             var layer = model.Layers[op.LayerIndex];
             string suffixes = string.Concat(parameters.Select(p => ", \"" + p.Name.Substring(p.Name.LastIndexOf('.') + 1) + "\""));
             yield return new LineStmt(
                 $"t[i++] = global::GradGen.Monitoring.LayerInfo.Of({Hole(0)}, {(module is null ? "null" : "⟦name⟧")}, \"{kind}\", {StringLiteral(op.Source)}, {StringLiteral(model.FileName)}, {layer.Line}, " +
-                $"{op.Output.Width}, {Hole(1)}, {op.Output.Column}, {op.Output.Stride}, {gradient}, global::GradGen.Monitoring.Saturation.{saturation}{suffixes});",
+                $"{op.Output.Width}, {Hole(1)}, {op.Output.Column}, {op.Output.Stride}, {gradient}, global::GradGen.Activation.{activation}{suffixes});",
                 args, module);
         }
 

@@ -16,6 +16,7 @@ namespace GradGen.Monitoring;
 /// <param name="GradientOffset">The output gradient's per-sample offset, or -1 when it has none.</param>
 /// <param name="Parameters">Names of the layer's parameters, in order.</param>
 /// <param name="Saturation">For sigmoid and tanh outputs, how saturation is counted; otherwise none.</param>
+/// <param name="Activation">The activation applied to the layer's output (Identity for LayerNorm and copies).</param>
 public sealed record LayerInfo(
     int Index,
     string Name,
@@ -29,14 +30,17 @@ public sealed record LayerInfo(
     int OutputStride,
     int GradientOffset,
     string[] Parameters,
-    Saturation Saturation)
+    Saturation Saturation,
+    Activation Activation)
 {
     /// <summary>Called by generated layer tables: <paramref name="module"/> is the layer's module name ("3.fc1"), or null
     /// for a layer without parameters (named "&lt;kind&gt; &lt;index&gt;"); its parameters are module + "." + each suffix.</summary>
     public static LayerInfo Of(int index, string? module, string kind, string source, string file, int line, int width,
-        int outputOffset, int outputColumn, int outputStride, int gradientOffset, Saturation saturation, params string[] parameterSuffixes)
+        int outputOffset, int outputColumn, int outputStride, int gradientOffset, Activation activation, params string[] parameterSuffixes)
         => new(index, module ?? $"{kind} {index}", kind, source, file, line, width, outputOffset, outputColumn, outputStride, gradientOffset,
-            parameterSuffixes.Select(suffix => module + "." + suffix).ToArray(), saturation);
+            parameterSuffixes.Select(suffix => module + "." + suffix).ToArray(),
+            activation switch { Activation.Sigmoid => Saturation.Sigmoid, Activation.Tanh => Saturation.Tanh, _ => Saturation.None },
+            activation);
 
     /// <summary>"Dense(256, Activation.ReLU) at Network.cs:12".</summary>
     public string Declaration => Line > 0 ? $"[{Source}] at {File}:{Line}" : $"[{Source}] in {File}";

@@ -185,14 +185,14 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
     {
         var t = new global::GradGen.Monitoring.LayerInfo[8];
         int i = 0;
-        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(0, "0", "Dense", "Dense(8, Activation.Tanh)", "InstrumentedNet.cs", 4, 8, S_a0, 0, 8, S_da0, global::GradGen.Monitoring.Saturation.Tanh, "weight", "bias");
-        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(1, "1.fc1", "Dense", "Dense(8, Activation.Sigmoid, Name = \"fc1\")", "InstrumentedNet.cs", 7, 8, S_a1, 0, 8, S_da1, global::GradGen.Monitoring.Saturation.Sigmoid, "weight", "bias");
-        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(2, "1.fc2", "Dense", "Dense(8, Name = \"fc2\")] + [Residual(Activation.ReLU)", "InstrumentedNet.cs", 8, 8, S_a2, 0, 8, S_da2, global::GradGen.Monitoring.Saturation.None, "weight", "bias");
-        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(3, "2.fc1", "Dense", "Dense(8, Activation.Sigmoid, Name = \"fc1\")", "InstrumentedNet.cs", 7, 8, S_a3, 0, 8, S_da3, global::GradGen.Monitoring.Saturation.Sigmoid, "weight", "bias");
-        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(4, "2.fc2", "Dense", "Dense(8, Name = \"fc2\")] + [Residual(Activation.ReLU)", "InstrumentedNet.cs", 8, 8, S_cat4, 0, 16, S_dcat4, global::GradGen.Monitoring.Saturation.None, "weight", "bias");
-        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(5, "block0", "Dense", "DenseBlock(2, 4, Activation.ReLU)", "InstrumentedNet.cs", 11, 4, S_cat4, 8, 16, S_dcat4, global::GradGen.Monitoring.Saturation.None, "weight", "bias");
-        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(6, "block1", "Dense", "DenseBlock(2, 4, Activation.ReLU)", "InstrumentedNet.cs", 11, 4, S_cat4, 12, 16, S_dcat4, global::GradGen.Monitoring.Saturation.None, "weight", "bias");
-        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(7, "3", "Dense", "Dense(2)", "InstrumentedNet.cs", 12, 2, S_a7, 0, 2, S_da7, global::GradGen.Monitoring.Saturation.None, "weight", "bias");
+        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(0, "0", "Dense", "Dense(8, Activation.Tanh)", "InstrumentedNet.cs", 4, 8, S_a0, 0, 8, S_da0, global::GradGen.Activation.Tanh, "weight", "bias");
+        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(1, "1.fc1", "Dense", "Dense(8, Activation.Sigmoid, Name = \"fc1\")", "InstrumentedNet.cs", 7, 8, S_a1, 0, 8, S_da1, global::GradGen.Activation.Sigmoid, "weight", "bias");
+        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(2, "1.fc2", "Dense", "Dense(8, Name = \"fc2\")] + [Residual(Activation.ReLU)", "InstrumentedNet.cs", 8, 8, S_a2, 0, 8, S_da2, global::GradGen.Activation.ReLU, "weight", "bias");
+        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(3, "2.fc1", "Dense", "Dense(8, Activation.Sigmoid, Name = \"fc1\")", "InstrumentedNet.cs", 7, 8, S_a3, 0, 8, S_da3, global::GradGen.Activation.Sigmoid, "weight", "bias");
+        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(4, "2.fc2", "Dense", "Dense(8, Name = \"fc2\")] + [Residual(Activation.ReLU)", "InstrumentedNet.cs", 8, 8, S_cat4, 0, 16, S_dcat4, global::GradGen.Activation.ReLU, "weight", "bias");
+        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(5, "block0", "Dense", "DenseBlock(2, 4, Activation.ReLU)", "InstrumentedNet.cs", 11, 4, S_cat4, 8, 16, S_dcat4, global::GradGen.Activation.ReLU, "weight", "bias");
+        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(6, "block1", "Dense", "DenseBlock(2, 4, Activation.ReLU)", "InstrumentedNet.cs", 11, 4, S_cat4, 12, 16, S_dcat4, global::GradGen.Activation.ReLU, "weight", "bias");
+        t[i++] = global::GradGen.Monitoring.LayerInfo.Of(7, "3", "Dense", "Dense(2)", "InstrumentedNet.cs", 12, 2, S_a7, 0, 2, S_da7, global::GradGen.Activation.Identity, "weight", "bias");
         return t;
     }
 
