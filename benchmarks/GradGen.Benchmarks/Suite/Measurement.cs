@@ -21,6 +21,9 @@ public sealed record Measurement(string Benchmark, string Method, BenchmarkNetwo
             .ToList();
 }
 
+/// <summary>A suite run as saved by <c>--save</c>: the machine as the suite's process saw it, when, and the results.</summary>
+public sealed record SavedRun(MachineInfo Machine, DateTime TakenUtc, IReadOnlyList<Measurement> Measurements);
+
 /// <summary>One run of /work/shared/libtorch-bench/run.sh: µs per SGD step by case name
 /// (lines "name&lt;TAB&gt;µs&lt;TAB&gt;us/step …").</summary>
 public sealed record LibTorchRun(string Source, IReadOnlyDictionary<string, double> MicrosecondsPerStep)

@@ -8,12 +8,13 @@ public static class ResultTables
 {
     private static readonly Variant[] HandWritten = [Variant.HandWrittenExpert, Variant.HandWrittenIdiomatic, Variant.Naive];
 
-    public static string Write(IReadOnlyList<Measurement> results, IReadOnlyList<LibTorchRun> libtorch, MachineInfo machine)
+    public static string Write(SavedRun run, IReadOnlyList<LibTorchRun> libtorch)
     {
+        var (machine, results) = (run.Machine, run.Measurements);
         var md = new StringBuilder();
         string widths = machine.AcceleratedWidths.Length > 0 ? string.Join(", ", machine.AcceleratedWidths) : "none";
         md.AppendLine(Invariant($"CPU: {machine.CpuModel}, family {machine.CpuFamily} ({machine.Architecture}); accelerated vector widths: {widths} bits"));
-        md.AppendLine(Invariant($"(DOTNET_PreferredVectorBitWidth={machine.PreferredVectorBitWidth}, DOTNET_EnableHWIntrinsic={machine.EnableHWIntrinsic}); {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC."));
+        md.AppendLine(Invariant($"(DOTNET_PreferredVectorBitWidth={machine.PreferredVectorBitWidth}, DOTNET_EnableHWIntrinsic={machine.EnableHWIntrinsic}); {run.TakenUtc:yyyy-MM-dd HH:mm} UTC."));
         md.AppendLine();
 
         // Peak.
@@ -59,7 +60,7 @@ public static class ResultTables
             row.Append(Invariant($" {Bytes(step.Max(r => r.AllocatedBytes))} |"));
             if (libtorch.Count > 0)
             {
-                var times = libtorch.Select(run => run.MicrosecondsPerStep.TryGetValue(BenchmarkNetworks.LibTorchName(network), out double us) ? us : double.NaN).ToList();
+                var times = libtorch.Select(torch => torch.MicrosecondsPerStep.TryGetValue(BenchmarkNetworks.LibTorchName(network), out double us) ? us : double.NaN).ToList();
                 double mean = times.Average();
                 row.Append(Invariant($" {Time(mean * 1e3)} | {mean * 1e3 / generated.MeanNanoseconds:F2}× faster |"));
             }
@@ -91,7 +92,7 @@ public static class ResultTables
             }
             md.AppendLine();
         }
-        foreach (var run in libtorch) md.AppendLine(Invariant($"libtorch run: {run.Source}: {string.Join(", ", run.MicrosecondsPerStep.Select(kv => $"{kv.Key} {kv.Value:F1} µs"))}"));
+        foreach (var torch in libtorch) md.AppendLine(Invariant($"libtorch run: {torch.Source}: {string.Join(", ", torch.MicrosecondsPerStep.Select(kv => $"{kv.Key} {kv.Value:F1} µs"))}"));
         return md.ToString();
     }
 
