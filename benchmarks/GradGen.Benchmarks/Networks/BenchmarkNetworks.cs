@@ -68,7 +68,7 @@ public static class BenchmarkNetworks
 
     /// <summary>FLOPs of the matrix products of one training step: per Linear, 2·batch·in·out forward, the same for dW
     /// and again for dx, except the first layer's dx (the gradient of the input, which no variant computes). At batch
-    /// 32: MLP 23,207,936 (≈ 23.2 M); deep sigmoid 19,206,400; residual and plain 314,179,584; dense-concat 35,446,784.</summary>
+    /// 32: MLP 33,677,312; deep sigmoid 37,779,200; residual and plain 313,524,224; dense-concat 45,789,184.</summary>
     public static long TrainStepFlops(BenchmarkNetwork network, int batch)
     {
         var shapes = LinearShapes(network);

@@ -37,10 +37,10 @@ public static class ResultTables
         string libtorchHeader = libtorch.Count switch
         {
             0 => "",
-            1 => " libtorch | Generated vs libtorch |",
-            _ => Invariant($" libtorch (mean of {libtorch.Count} runs) | Generated vs libtorch |"),
+            1 => " libtorch | libtorch / Generated |",
+            _ => Invariant($" libtorch (mean of {libtorch.Count} runs) | libtorch / Generated |"),
         };
-        md.AppendLine(Invariant($"One SGD step, float32, batch {BenchmarkNetworks.StepBatch}, one thread. Hand-written columns: time (time / Generated's). Fraction of the Vector{machine.Width} peak."));
+        md.AppendLine(Invariant($"One SGD step, float32, batch {BenchmarkNetworks.StepBatch}, one thread. Hand-written columns: time (time / Generated's). Fraction of the Vector{machine.Width} peak. libtorch / Generated above 1: Generated is faster."));
         md.AppendLine();
         md.AppendLine("| network | MFLOP/step | Generated | GFLOP/s | of peak | HandWrittenExpert | HandWrittenIdiomatic | Naive | allocated |" + libtorchHeader);
         md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |" + (libtorch.Count > 0 ? " --- | --- |" : ""));
@@ -62,7 +62,7 @@ public static class ResultTables
             {
                 var times = libtorch.Select(torch => torch.MicrosecondsPerStep.TryGetValue(BenchmarkNetworks.LibTorchName(network), out double us) ? us : double.NaN).ToList();
                 double mean = times.Average();
-                row.Append(Invariant($" {Time(mean * 1e3)} | {mean * 1e3 / generated.MeanNanoseconds:F2}× faster |"));
+                row.Append(Invariant($" {Time(mean * 1e3)} | {mean * 1e3 / generated.MeanNanoseconds:F2} |"));
             }
             md.AppendLine(row.ToString());
         }
