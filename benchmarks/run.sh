@@ -48,7 +48,9 @@ for width in "${widths[@]}"; do
   esac
   echo "== width: $width"
   time_libtorch "$out/libtorch-$width-before.txt"
-  dotnet run --no-build -c Release --project "$project" -- --suite --save "$out/$width.json"
+  # A failed case leaves a dash in the table; the other widths still run.
+  dotnet run --no-build -c Release --project "$project" -- --suite --save "$out/$width.json" \
+    || echo "warning: some benchmark at width $width failed; see the output above" >&2
   time_libtorch "$out/libtorch-$width-after.txt"
   torch_args=()
   for f in "$out/libtorch-$width-before.txt" "$out/libtorch-$width-after.txt"; do [ -s "$f" ] && torch_args+=(--libtorch "$f"); done

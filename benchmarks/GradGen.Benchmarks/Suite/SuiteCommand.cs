@@ -4,6 +4,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Perfolizer.Horology;
 
 namespace GradGen.Benchmarks.Suite;
@@ -22,11 +23,14 @@ namespace GradGen.Benchmarks.Suite;
 /// also be timed after the suite (benchmarks/run.sh times it before and after).</summary>
 public static class SuiteCommand
 {
-    /// <summary>The suite's job: short, so that one width takes a few minutes on a busy 2-core machine, and one
-    /// launch, so that the spread between processes shows up between runs, not inside one.</summary>
+    /// <summary>The suite's job: short, so that one width takes a few minutes on a busy 2-core machine. It runs in
+    /// this process (BenchmarkDotNet's in-process toolchain): the suite's process already has the vector width under
+    /// test, and the default toolchain's rebuild of the whole project, generator included, outran BenchmarkDotNet's
+    /// 2-minute build timeout on a loaded machine.</summary>
     public static Job SuiteJob { get; } = Job.Default
         .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(7)
         .WithIterationTime(TimeInterval.FromMilliseconds(200))
+        .WithToolchain(InProcessEmitToolchain.Instance)
         .WithId("Suite");
 
     public static int Run(string[] args)
@@ -50,7 +54,7 @@ public static class SuiteCommand
         }
         var libtorch = libtorchFiles.Select(LibTorchRun.Read).ToList();
 
-        Summary[] summaries = RunBenchmarks(DefaultConfig.Instance.AddJob(dry ? Job.Dry : SuiteJob), inference);
+        Summary[] summaries = RunBenchmarks(DefaultConfig.Instance.AddJob(dry ? Job.Dry.WithToolchain(InProcessEmitToolchain.Instance) : SuiteJob), inference);
 
         var run = new SavedRun(MachineInfo.Current(), DateTime.UtcNow, Measurement.From(summaries));
         if (saveFile != null) File.WriteAllText(saveFile, JsonSerializer.Serialize(run, JsonOptions));
