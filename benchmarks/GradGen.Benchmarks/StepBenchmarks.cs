@@ -8,7 +8,7 @@ namespace GradGen.Benchmarks;
 [MemoryDiagnoser]
 public class SgdStepBenchmark
 {
-    private INetworkVariant _generated = null!, _expert = null!, _idiomatic = null!, _naive = null!;
+    private INetworkVariant[] _variants = null!;
     private StepData _data = null!;
 
     [ParamsAllValues]
@@ -17,24 +17,21 @@ public class SgdStepBenchmark
     [GlobalSetup]
     public void Setup()
     {
-        _generated = BenchmarkNetworks.Create(Network, Variant.Generated, BenchmarkNetworks.StepBatch);
-        _expert = BenchmarkNetworks.Create(Network, Variant.HandWrittenExpert, BenchmarkNetworks.StepBatch);
-        _idiomatic = BenchmarkNetworks.Create(Network, Variant.HandWrittenIdiomatic, BenchmarkNetworks.StepBatch);
-        _naive = BenchmarkNetworks.Create(Network, Variant.Naive, BenchmarkNetworks.StepBatch);
+        _variants = BenchmarkNetworks.CreateAll(Network, BenchmarkNetworks.StepBatch);
         _data = BenchmarkNetworks.CreateData(Network, BenchmarkNetworks.StepBatch);
     }
 
     [Benchmark(Baseline = true)]
-    public float Generated() => _generated.TrainStep(_data);
+    public float Generated() => _variants[(int)Variant.Generated].TrainStep(_data);
 
     [Benchmark]
-    public float HandWrittenExpert() => _expert.TrainStep(_data);
+    public float HandWrittenExpert() => _variants[(int)Variant.HandWrittenExpert].TrainStep(_data);
 
     [Benchmark]
-    public float HandWrittenIdiomatic() => _idiomatic.TrainStep(_data);
+    public float HandWrittenIdiomatic() => _variants[(int)Variant.HandWrittenIdiomatic].TrainStep(_data);
 
     [Benchmark]
-    public float Naive() => _naive.TrainStep(_data);
+    public float Naive() => _variants[(int)Variant.Naive].TrainStep(_data);
 }
 
 /// <summary>Forward-only inference of each benchmark network at batch 1 and 32, in the four variants. Allocates
@@ -42,7 +39,7 @@ public class SgdStepBenchmark
 [MemoryDiagnoser]
 public class InferenceBenchmark
 {
-    private INetworkVariant _generated = null!, _expert = null!, _idiomatic = null!, _naive = null!;
+    private INetworkVariant[] _variants = null!;
     private float[] _input = null!;
 
     [ParamsAllValues]
@@ -54,22 +51,19 @@ public class InferenceBenchmark
     [GlobalSetup]
     public void Setup()
     {
-        _generated = BenchmarkNetworks.Create(Network, Variant.Generated, Batch);
-        _expert = BenchmarkNetworks.Create(Network, Variant.HandWrittenExpert, Batch);
-        _idiomatic = BenchmarkNetworks.Create(Network, Variant.HandWrittenIdiomatic, Batch);
-        _naive = BenchmarkNetworks.Create(Network, Variant.Naive, Batch);
+        _variants = BenchmarkNetworks.CreateAll(Network, Batch);
         _input = BenchmarkNetworks.CreateData(Network, Batch).Input;
     }
 
     [Benchmark(Baseline = true)]
-    public void Generated() => _generated.Forward(_input);
+    public void Generated() => _variants[(int)Variant.Generated].Forward(_input);
 
     [Benchmark]
-    public void HandWrittenExpert() => _expert.Forward(_input);
+    public void HandWrittenExpert() => _variants[(int)Variant.HandWrittenExpert].Forward(_input);
 
     [Benchmark]
-    public void HandWrittenIdiomatic() => _idiomatic.Forward(_input);
+    public void HandWrittenIdiomatic() => _variants[(int)Variant.HandWrittenIdiomatic].Forward(_input);
 
     [Benchmark]
-    public void Naive() => _naive.Forward(_input);
+    public void Naive() => _variants[(int)Variant.Naive].Forward(_input);
 }

@@ -93,6 +93,10 @@ public static class BenchmarkNetworks
         return handWritten;
     }
 
+    /// <summary>The network in every variant, indexed by <see cref="Variant"/>, all with the same initial weights.</summary>
+    public static INetworkVariant[] CreateAll(BenchmarkNetwork network, int maxBatch) =>
+        Enum.GetValues<Variant>().Select(variant => Create(network, variant, maxBatch)).ToArray();
+
     private static Network<float> CreateGenerated(BenchmarkNetwork network, int maxBatch) => network switch
     {
         BenchmarkNetwork.Mlp => new MlpNet(maxBatch, WeightSeed),
