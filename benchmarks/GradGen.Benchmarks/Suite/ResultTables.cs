@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text;
+
+namespace GradGen.Benchmarks.Suite;
+
+/// <summary>The markdown tables of docs/benchmarks.md from one suite run.</summary>
+public static class ResultTables
+{
+    private static readonly Variant[] HandWritten = [Variant.HandWrittenExpert, Variant.HandWrittenIdiomatic, Variant.Naive];
+
+    public static string Write(SavedRun run, IReadOnlyList<LibTorchRun> libtorch)
+    {
+        var (machine, results) = (run.Machine, run.Measurements);
+        var md = new StringBuilder();
+        string widths = machine.AcceleratedWidths.Length > 0 ? string.Join(", ", machine.AcceleratedWidths) : "none";
+        md.AppendLine(Invariant($"CPU: {machine.CpuModel}, family {machine.CpuFamily} ({machine.Architecture}); accelerated vector widths: {widths} bits"));
+        md.AppendLine(Invariant($"(DOTNET_PreferredVectorBitWidth={machine.PreferredVectorBitWidth}, DOTNET_EnableHWIntrinsic={machine.EnableHWIntrinsic}); {run.TakenUtc:yyyy-MM-dd HH:mm} UTC."));
+        md.AppendLine();
+
+        // Peak.
+        var peaks = new Dictionary<int, double>();
+        md.AppendLine("| FMA peak, fp32, one core | GFLOP/s |");
+        md.AppendLine("| --- | --- |");
+        foreach (int bits in new[] { 512, 256, 128 })
+        {
+            var m = results.FirstOrDefault(r => r.Benchmark == nameof(PeakFmaBenchmark) && r.Method == $"Vector{bits}Float");
+            if (m is null) continue;
+            double gflops = PeakFmaBenchmark.Flops(bits) / m.MeanNanoseconds;
+            bool accelerated = machine.AcceleratedWidths.Contains(bits);
+            if (accelerated) peaks[bits] = gflops;
+            md.AppendLine(Invariant($"| Vector{bits} | {gflops:F1}{(accelerated ? "" : " (not accelerated in this process)")} |"));
+        }
+        double? peak = peaks.TryGetValue(machine.Width, out double p) ? p : null;
+        md.AppendLine();
+
+        // Training steps.
+        string libtorchHeader = libtorch.Count switch
+        {
+            0 => "",
+            1 => " libtorch | libtorch / Generated |",
+            _ => Invariant($" libtorch (mean of {libtorch.Count} runs) | libtorch / Generated |"),
+        };
+        md.AppendLine(Invariant($"One SGD step, float32, batch {BenchmarkNetworks.StepBatch}, one thread. Hand-written columns: time (time / Generated's). Fraction of the Vector{machine.Width} peak. libtorch / Generated above 1: Generated is faster."));
+        md.AppendLine();
+        md.AppendLine("| network | MFLOP/step | Generated | GFLOP/s | of peak | HandWrittenExpert | HandWrittenIdiomatic | Naive | allocated |" + libtorchHeader);
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |" + (libtorch.Count > 0 ? " --- | --- |" : ""));
+        foreach (var network in Enum.GetValues<BenchmarkNetwork>())
+        {
+            var step = results.Where(r => r.Benchmark == nameof(SgdStepBenchmark) && r.Network == network).ToList();
+            var generated = step.FirstOrDefault(r => r.Method == nameof(Variant.Generated));
+            if (generated is null) continue;
+            long flops = BenchmarkNetworks.TrainStepFlops(network, BenchmarkNetworks.StepBatch);
+            double gflops = flops / generated.MeanNanoseconds;
+            var row = new StringBuilder(Invariant($"| {network} | {flops / 1e6:F1} | {Time(generated.MeanNanoseconds)} | {gflops:F1} | {(peak is double pk ? Percent(gflops / pk) : "–")} |"));
+            foreach (var variant in HandWritten)
+            {
+                var m = step.FirstOrDefault(r => r.Method == variant.ToString());
+                row.Append(m is null ? " – |" : Invariant($" {Time(m.MeanNanoseconds)} ({m.MeanNanoseconds / generated.MeanNanoseconds:F2}×) |"));
+            }
+            row.Append(Invariant($" {Bytes(step.Max(r => r.AllocatedBytes))} |"));
+            if (libtorch.Count > 0)
+            {
+                var times = libtorch.Select(torch => torch.MicrosecondsPerStep.TryGetValue(BenchmarkNetworks.LibTorchName(network), out double us) ? us : double.NaN).ToList();
+                double mean = times.Average();
+                row.Append(Invariant($" {Time(mean * 1e3)} | {mean * 1e3 / generated.MeanNanoseconds:F2} |"));
+            }
+            md.AppendLine(row.ToString());
+        }
+        md.AppendLine();
+
+        // Inference.
+        var forward = results.Where(r => r.Benchmark == nameof(InferenceBenchmark)).ToList();
+        if (forward.Count > 0)
+        {
+            md.AppendLine("Forward only (inference), float32, one thread. Hand-written columns: time (time / Generated's).");
+            md.AppendLine();
+            md.AppendLine("| network | batch | Generated | GFLOP/s | HandWrittenExpert | HandWrittenIdiomatic | Naive | allocated |");
+            md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+            foreach (var group in forward.GroupBy(r => (r.Network, r.Batch)).OrderBy(g => g.Key.Network).ThenBy(g => g.Key.Batch))
+            {
+                var generated = group.FirstOrDefault(r => r.Method == nameof(Variant.Generated));
+                if (generated is null || group.Key.Network is not BenchmarkNetwork network) continue;
+                double gflops = BenchmarkNetworks.ForwardFlops(network, group.Key.Batch) / generated.MeanNanoseconds;
+                var row = new StringBuilder(Invariant($"| {network} | {group.Key.Batch} | {Time(generated.MeanNanoseconds)} | {gflops:F1} |"));
+                foreach (var variant in HandWritten)
+                {
+                    var m = group.FirstOrDefault(r => r.Method == variant.ToString());
+                    row.Append(m is null ? " – |" : Invariant($" {Time(m.MeanNanoseconds)} ({m.MeanNanoseconds / generated.MeanNanoseconds:F2}×) |"));
+                }
+                row.Append(Invariant($" {Bytes(group.Max(r => r.AllocatedBytes))} |"));
+                md.AppendLine(row.ToString());
+            }
+            md.AppendLine();
+        }
+        foreach (var torch in libtorch) md.AppendLine(Invariant($"libtorch run: {torch.Source}: {string.Join(", ", torch.MicrosecondsPerStep.Select(kv => $"{kv.Key} {kv.Value:F1} µs"))}"));
+        return md.ToString();
+    }
+
+    private static string Time(double nanoseconds) => nanoseconds switch
+    {
+        double.NaN => "–",
+        >= 1e6 => Invariant($"{nanoseconds / 1e6:F2} ms"),
+        >= 1e3 => Invariant($"{nanoseconds / 1e3:F1} µs"),
+        _ => Invariant($"{nanoseconds:F0} ns"),
+    };
+
+    private static string Percent(double fraction) => Invariant($"{fraction * 100:F0}%");
+
+    private static string Bytes(long? bytes) => bytes is long b ? Invariant($"{b} B") : "–";
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
