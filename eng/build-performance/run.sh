@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Measures what GradGen's generated code costs a user's build: docs/build-performance.md.
 #
-#   eng/build-performance/run.sh [--repo DIR] [--rounds N] [--work DIR] [--no-deep]
+#   eng/build-performance/run.sh [--repo DIR] [--rounds N] [--work DIR] [--no-deep] [--cpu-only]
 #
 #   --repo DIR   the GradGen checkout whose eng/UseGradGen.props the projects import (default: this one),
 #                so that an older commit, checked out with `git worktree add`, can be measured by the same script
 #   --rounds N   timed rebuilds per configuration; the table shows the median (default 3)
 #   --work DIR   where the projects are created (default: a new directory under $TMPDIR, outside the repository)
 #   --no-deep    leave out the [Repeat(4000)] project
+#   --cpu-only   measure only the rebuilds' CPU time (below), not their wall time nor the instrumented build
 #
 # It creates three projects that import eng/UseGradGen.props by absolute path, as a user's project would:
 #   empty   no networks
@@ -18,6 +19,10 @@
 #               with the compiler server on, as a user builds; the configurations are interleaved round by round,
 #               so that a machine shared with other builds slows them all alike. For `fifty` also after an edit
 #               to Unrelated.cs, a file that declares no network.
+#   rebuild CPU the user + system CPU time of the same rebuild run with -p:UseSharedCompilation=false
+#               -nodeReuse:false, so that MSBuild and csc are children of `dotnet build` and /usr/bin/time counts
+#               them all: the median of N, interleaved likewise. On a machine that other builds keep busy, CPU time
+#               changes far less than wall time; it includes csc's start-up (JIT), which the compiler server saves.
 #   instrumented one more rebuild with -p:UseSharedCompilation=false -p:ReportAnalyzer=true
 #               -p:EmitCompilerGeneratedFiles=true -v:detailed, in which csc runs through a wrapper under
 #               /usr/bin/time, so that
@@ -35,12 +40,14 @@ repo=$(cd "$here/../.." && pwd)
 rounds=3
 work=""
 deep=1
+cpu_only=0
 while (( $# )); do
     case $1 in
         --repo) repo=$(cd "$2" && pwd); shift 2 ;;
         --rounds) rounds=$2; shift 2 ;;
         --work) work=$2; shift 2 ;;
         --no-deep) deep=0; shift ;;
+        --cpu-only) cpu_only=1; shift ;;
         *) echo "run.sh: unknown option '$1' (see the comment at the top of the script)" >&2; exit 2 ;;
     esac
 done
@@ -99,7 +106,8 @@ for p in "${projects[@]}"; do create "$p" "$work/$p.networks.cs"; done
 
 build() { # build DIR LOG [ARGS...]: one build; fails with the log's errors if the build fails
     local dir=$1 out=$2; shift 2
-    if ! (cd "$dir" && dotnet build --no-restore -c Release -nologo "$@" > "$out" 2>&1); then
+    # /usr/bin/time appends "BUILD-CPU <user s> <system s> <wall s>" to the log: the build and all its children.
+    if ! (cd "$dir" && /usr/bin/time -a -o "$out" -f "BUILD-CPU %U %S %e" dotnet build --no-restore -c Release -nologo "$@" > "$out" 2>&1); then
         grep -E "error|Error" "$out" | head -20 >&2
         echo "run.sh: the build in $dir failed; its log is $out" >&2
         exit 1
@@ -120,26 +128,37 @@ for p in "${projects[@]}"; do
     configs+=("$p:touch")
     [[ $p == fifty ]] && configs+=("fifty:edit")
 done
-declare -A times
+change_file() { # change_file PROJECT touch|edit ROUND
+    if [[ $2 == touch ]]; then
+        touch "$work/$1/Program.cs"
+    else
+        echo "namespace BuildPerformance; public static class Unrelated { public const int Edit = $3; }" > "$work/$1/Unrelated.cs"
+    fi
+}
+declare -A times cpu_times
 for ((round = 1; round <= rounds; round++)); do
     for c in "${configs[@]}"; do
         p=${c%%:*} change=${c#*:}
-        if [[ $change == touch ]]; then
-            touch "$work/$p/Program.cs"
-        else
-            echo "namespace BuildPerformance; public static class Unrelated { public const int Edit = $round; }" > "$work/$p/Unrelated.cs"
+        if (( ! cpu_only )); then
+            change_file "$p" "$change" "$round"
+            start=$(date +%s.%N)
+            build "$work/$p" "$work/$c.round$round.log"
+            t=$(seconds_since "$start")
+            times[$c]+="$t "
+            log "round $round, $c: $t s"
         fi
-        start=$(date +%s.%N)
-        build "$work/$p" "$work/$c.round$round.log"
-        t=$(seconds_since "$start")
-        times[$c]+="$t "
-        log "round $round, $c: $t s"
+        change_file "$p" "$change" "$((round + 100))"
+        build "$work/$p" "$work/$c.cpu$round.log" -nodeReuse:false -p:UseSharedCompilation=false
+        t=$(awk '/^BUILD-CPU/ { printf "%.1f", $2 + $3 }' "$work/$c.cpu$round.log")
+        cpu_times[$c]+="$t "
+        log "round $round, $c: $t s of CPU"
     done
 done
 
 median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # The instrumented rebuild of each project.
+(( cpu_only )) && projects=()
 declare -A rss cpu wall gen_s ana_s lines bytes
 for p in "${projects[@]}"; do
     dir=$work/$p
@@ -167,17 +186,24 @@ for p in "${projects[@]}"; do
     fi
 done
 
-empty_median=$(median "${times[empty:touch]}")
+empty_median=$(median "${times[empty:touch]:-1}")
+empty_cpu=$(median "${cpu_times[empty:touch]}")
 echo
 echo "GradGen build performance, $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, .NET SDK $sdk_version"
 echo "repo: $repo ($(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')), projects in $work"
 echo
-echo "| project | change | rebuild, median of $rounds (s) | each (s) | vs empty | generated lines | generated bytes | generator (s) | analyzers (s) | csc peak RSS (MiB) | csc CPU (s) | csc wall (s) |"
-echo "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| project | change | rebuild, median of $rounds (s) | each (s) | vs empty | rebuild CPU, median (s) | each (s) | vs empty | generated lines | generated bytes | generator (s) | analyzers (s) | csc peak RSS (MiB) | csc CPU (s) | csc wall (s) |"
+echo "| --- | --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for c in "${configs[@]}"; do
     p=${c%%:*} change=${c#*:}
-    m=$(median "${times[$c]}")
-    ratio=$(echo "$m $empty_median" | awk '{ printf "%.2f×", $1 / $2 }')
+    m=— ratio=—
+    if (( ! cpu_only )); then
+        m=$(median "${times[$c]}")
+        ratio=$(echo "$m $empty_median" | awk '{ printf "%.2f×", $1 / $2 }')
+    fi
+    mc=$(median "${cpu_times[$c]}")
+    cpu_ratio=$(echo "$mc $empty_cpu" | awk '{ printf "%.2f×", $1 / $2 }')
     [[ $change == touch ]] && change="touch Program.cs" || change="edit Unrelated.cs"
-    echo "| $p | $change | $m | ${times[$c]% } | $ratio | ${lines[$p]} | ${bytes[$p]} | ${gen_s[$p]:-—} | ${ana_s[$p]:-—} | ${rss[$p]} | ${cpu[$p]} | ${wall[$p]} |"
+    times_c=${times[$c]:-} cpu_c=${cpu_times[$c]}
+    echo "| $p | $change | $m | ${times_c% } | $ratio | $mc | ${cpu_c% } | $cpu_ratio | ${lines[$p]:-} | ${bytes[$p]:-} | ${gen_s[$p]:-—} | ${ana_s[$p]:-—} | ${rss[$p]:-} | ${cpu[$p]:-} | ${wall[$p]:-} |"
 done
