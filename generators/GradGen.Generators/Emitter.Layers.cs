@@ -133,13 +133,9 @@ internal static partial class Emitter
             string w = m.Parameter("w", d.Weight);
             string b = d.Bias is null ? "" : m.Parameter("b", d.Bias);
             string skip = d.Residual is null ? "default" : m.View("skip", d.Residual);
-            m.Line($"{Kernels}.Dense.Forward<T, {ActivationType(d.Activation)}>(");
-            m.Line($"    a: {a}, lda: {d.Output.Stride},");
-            m.Line($"    z: {z},");
-            m.Line($"    x: {x}, ldx: {d.Input.Stride},");
-            m.Line($"    w: Weights({w}, {outF} * {inF}),");
-            m.Line($"    b: {(d.Bias is null ? "default" : $"Weights({b}, {outF})")},");
-            m.Line($"    r: {skip}, ldr: {d.Residual?.Stride ?? 0},");
+            // One line of outputs, one of inputs, one of sizes.
+            m.Line($"{Kernels}.Dense.Forward<T, {ActivationType(d.Activation)}>(a: {a}, lda: {d.Output.Stride}, z: {z},");
+            m.Line($"    x: {x}, ldx: {d.Input.Stride}, w: Weights({w}, {outF} * {inF}), b: {(d.Bias is null ? "default" : $"Weights({b}, {outF})")}, r: {skip}, ldr: {d.Residual?.Stride ?? 0},");
             m.Line($"    batch: B, inFeatures: {inF}, outFeatures: {outF}, act: {ActivationValue(d.Activation)});");
             RecordActivations(m, d);
             return Forward.Call(d, "_Forward", DenseHeader(d), m);
@@ -166,18 +162,10 @@ internal static partial class Emitter
             string x = m.View("x", d.Input);
             string w = m.Parameter("w", d.Weight);
             string b = d.Bias is null ? "" : m.Parameter("b", d.Bias);
-            m.Line($"{Kernels}.Dense.Backward<T, {ActivationType(d.Activation)}>(");
-            m.Line(d.HasDx
-                ? $"    dx: {dx}, lddx: {d.Input.Stride}, accumulateDx: {Bool(d.AccumulateDx)},"
-                : "    dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed");
-            m.Line($"    dw: WeightGradients({w}, {outF} * {inF}),");
-            m.Line($"    db: {(d.Bias is null ? "default" : $"WeightGradients({b}, {outF})")},");
-            m.Line($"    dz: Scratch(B * {outF}),");
-            m.Line($"    da: {da}, ldda: {d.Output.Stride},");
-            m.Line($"    z: {z},");
-            m.Line($"    a: {a}, lda: {d.Output.Stride},");
-            m.Line($"    x: {x}, ldx: {d.Input.Stride},");
-            m.Line($"    w: Weights({w}, {outF} * {inF}),");
+            // One line of outputs (gradients), one of inputs, one of sizes.
+            string dxArguments = d.HasDx ? $"dx: {dx}, lddx: {d.Input.Stride}, accumulateDx: {Bool(d.AccumulateDx)}" : "dx: default, lddx: 0, accumulateDx: false";
+            m.Line($"{Kernels}.Dense.Backward<T, {ActivationType(d.Activation)}>({dxArguments}, dw: WeightGradients({w}, {outF} * {inF}), db: {(d.Bias is null ? "default" : $"WeightGradients({b}, {outF})")}, dz: Scratch(B * {outF}),{(d.HasDx ? "" : " // x is the network's input: no dx")}");
+            m.Line($"    da: {da}, ldda: {d.Output.Stride}, z: {z}, a: {a}, lda: {d.Output.Stride}, x: {x}, ldx: {d.Input.Stride}, w: Weights({w}, {outF} * {inF}),");
             m.Line($"    batch: B, inFeatures: {inF}, outFeatures: {outF}, act: {ActivationValue(d.Activation)});");
             if (dskip.Length > 0)
             {
@@ -203,11 +191,8 @@ internal static partial class Emitter
             string mean = m.Saved("mean", n.Mean), rstd = m.Saved("rstd", n.Rstd);
             string x = m.View("x", n.Input);
             string gamma = m.Parameter("gamma", n.Gamma), beta = m.Parameter("beta", n.Beta);
-            m.Line($"{Kernels}.LayerNorm.Forward<T>(");
-            m.Line($"    y: {y}, ldy: {n.Output.Stride},");
-            m.Line($"    mean: {mean}, rstd: {rstd},");
-            m.Line($"    x: {x}, ldx: {n.Input.Stride},");
-            m.Line($"    gamma: Weights({gamma}, {width}), beta: Weights({beta}, {width}),");
+            m.Line($"{Kernels}.LayerNorm.Forward<T>(y: {y}, ldy: {n.Output.Stride}, mean: {mean}, rstd: {rstd},");
+            m.Line($"    x: {x}, ldx: {n.Input.Stride}, gamma: Weights({gamma}, {width}), beta: Weights({beta}, {width}),");
             m.Line($"    batch: B, width: {width}, epsilon: T.CreateTruncating({Literal(n.Epsilon)}));");
             RecordActivations(m, n);
             return Forward.Call(n, "_Forward", header, m);
@@ -223,15 +208,9 @@ internal static partial class Emitter
             string x = m.View("x", n.Input);
             string mean = m.Saved("mean", n.Mean), rstd = m.Saved("rstd", n.Rstd);
             string gamma = m.Parameter("gamma", n.Gamma), beta = m.Parameter("beta", n.Beta);
-            m.Line($"{Kernels}.LayerNorm.Backward<T>(");
-            m.Line(n.HasDx
-                ? $"    dx: {dx}, lddx: {n.Input.Stride}, accumulateDx: {Bool(n.AccumulateDx)},"
-                : "    dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed");
-            m.Line($"    dgamma: WeightGradients({gamma}, {width}), dbeta: WeightGradients({beta}, {width}),");
-            m.Line($"    dy: {dy}, lddy: {n.Output.Stride},");
-            m.Line($"    x: {x}, ldx: {n.Input.Stride},");
-            m.Line($"    mean: {mean}, rstd: {rstd},");
-            m.Line($"    gamma: Weights({gamma}, {width}),");
+            string dxArguments = n.HasDx ? $"dx: {dx}, lddx: {n.Input.Stride}, accumulateDx: {Bool(n.AccumulateDx)}" : "dx: default, lddx: 0, accumulateDx: false";
+            m.Line($"{Kernels}.LayerNorm.Backward<T>({dxArguments}, dgamma: WeightGradients({gamma}, {width}), dbeta: WeightGradients({beta}, {width}),{(n.HasDx ? "" : " // x is the network's input: no dx")}");
+            m.Line($"    dy: {dy}, lddy: {n.Output.Stride}, x: {x}, ldx: {n.Input.Stride}, mean: {mean}, rstd: {rstd}, gamma: Weights({gamma}, {width}),");
             m.Line($"    batch: B, width: {width});");
             RecordGradients(m, n);
             return Backward.Call(n, "_Backward", header, m);
@@ -253,11 +232,8 @@ internal static partial class Emitter
             string z = op.PreActivation is null ? "default" : m.Saved("z", op.PreActivation);
             string x = m.View("x", op.Input);
             string skip = op.Residual is null ? "default" : m.View("skip", op.Residual);
-            m.Line($"{Kernels}.Elementwise.Activate<T, {ActivationType(op.Activation)}>(");
-            m.Line($"    a: {a}, lda: {op.Output.Stride},");
-            m.Line($"    z: {z},");
-            m.Line($"    x: {x}, ldx: {op.Input.Stride},");
-            m.Line($"    r: {skip}, ldr: {op.Residual?.Stride ?? 0},");
+            m.Line($"{Kernels}.Elementwise.Activate<T, {ActivationType(op.Activation)}>(a: {a}, lda: {op.Output.Stride}, z: {z},");
+            m.Line($"    x: {x}, ldx: {op.Input.Stride}, r: {skip}, ldr: {op.Residual?.Stride ?? 0},");
             m.Line($"    batch: B, width: {width}, act: {ActivationValue(op.Activation)});");
             RecordActivations(m, op);
             return Forward.Call(op, "_Forward", header, m);
@@ -275,11 +251,8 @@ internal static partial class Emitter
             string z = op.PreActivation is not null ? $"{m.Saved("z", op.PreActivation)}, ldz: {width}" : $"{m.View("x", op.Input)}, ldz: {op.Input.Stride}";
             string a = m.View("a", op.Output);
             string scratch = $"Scratch(B * {width})";
-            m.Line($"{Kernels}.Elementwise.ActivateBackward<T, {ActivationType(op.Activation)}>(");
-            m.Line($"    dz: {scratch},");
-            m.Line($"    da: {da}, ldda: {op.Output.Stride},");
-            m.Line($"    z: {z},");
-            m.Line($"    a: {a}, lda: {op.Output.Stride},");
+            m.Line($"{Kernels}.Elementwise.ActivateBackward<T, {ActivationType(op.Activation)}>(dz: {scratch},");
+            m.Line($"    da: {da}, ldda: {op.Output.Stride}, z: {z}, a: {a}, lda: {op.Output.Stride},");
             m.Line($"    batch: B, width: {width}, act: {ActivationValue(op.Activation)});");
             if (dx.Length > 0)
                 m.Line($"{Kernels}.Elementwise.Copy<T>({dx}, {op.Input.Stride}, {scratch}, {width}, B, {width}, accumulate: {Bool(op.AccumulateDx)}); // dx {Assign(op.AccumulateDx)} dz");

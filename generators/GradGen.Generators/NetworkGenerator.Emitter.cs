@@ -283,25 +283,16 @@ internal static partial class Emitter
                 w.Line("Initialize(seed);");
             }
             w.Line();
-            w.Line("/// <inheritdoc />");
             w.Line("public override int InputSize => Inputs;");
-            w.Line("/// <inheritdoc />");
             w.Line("public override int OutputSize => Outputs;");
-            w.Line("/// <inheritdoc />");
             w.Line($"protected override int InputStart => ActivationsStart + MaxBatch * {UseBuffer(plan.Input!.Buffer)};");
-            w.Line("/// <inheritdoc />");
             w.Line($"protected override int OutputStart => ActivationsStart + MaxBatch * {UseBuffer(plan.Output!.Buffer)};");
-            w.Line("/// <inheritdoc />");
             w.Line($"public override void Initialize(ulong seed) => InitializeParameters<{real}>(Parameters, seed);");
-            w.Line("/// <inheritdoc />");
             w.Line("protected override void ForwardCore(int B) => _layers.Forward(B);");
             if (!_trainable) return;
             string target = TargetType(model.Loss, real);
-            w.Line("/// <inheritdoc />");
             w.Line($"protected override int TargetsPerSample => {(model.Loss == LossKind.SoftmaxCrossEntropy ? "1" : "Outputs")};");
-            w.Line("/// <inheritdoc />");
             w.Line($"protected override {real} LossCore(global::System.ReadOnlySpan<{target}> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);");
-            w.Line("/// <inheritdoc />");
             w.Line("protected override void BackwardCore(int B) => _layers.Backward(B);");
         }
 
@@ -370,10 +361,20 @@ internal static partial class Emitter
                 var last = method.Callers[method.Callers.Count - 1];
                 w.Line($"// runs for {method.Callers.Count} layers, {first.Label} to {last.Label}{NamedRange(first, last)}");
             }
+            var statements = method.Body.Skip(1).ToList();
+            if (statements.Count(line => !line.StartsWith(" ", StringComparison.Ordinal)) == 1 && !statements[0].StartsWith("//", StringComparison.Ordinal))
+            {
+                // one statement: an expression body
+                w.Line(method.Body[0] + " =>");
+                w.Indent();
+                foreach (var line in statements) w.Line(line);
+                w.Outdent();
+                return;
+            }
             w.Line(method.Body[0]);
             w.Line("{");
             w.Indent();
-            for (int i = 1; i < method.Body.Count; i++) w.Line(method.Body[i]);
+            foreach (var line in statements) w.Line(line);
             w.Outdent();
             w.Line("}");
         }

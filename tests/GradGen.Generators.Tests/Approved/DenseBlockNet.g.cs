@@ -58,23 +58,14 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
         Initialize(seed);
     }
 
-    /// <inheritdoc />
     public override int InputSize => Inputs;
-    /// <inheritdoc />
     public override int OutputSize => Outputs;
-    /// <inheritdoc />
     protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-    /// <inheritdoc />
     protected override int OutputStart => ActivationsStart + MaxBatch * S_a4;
-    /// <inheritdoc />
     public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
-    /// <inheritdoc />
     protected override void ForwardCore(int B) => _layers.Forward(B);
-    /// <inheritdoc />
     protected override int TargetsPerSample => 1;
-    /// <inheritdoc />
     protected override float LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    /// <inheritdoc />
     protected override void BackwardCore(int B) => _layers.Backward(B);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -90,23 +81,14 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
             Initialize(seed);
         }
 
-        /// <inheritdoc />
         public override int InputSize => Inputs;
-        /// <inheritdoc />
         public override int OutputSize => Outputs;
-        /// <inheritdoc />
         protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-        /// <inheritdoc />
         protected override int OutputStart => ActivationsStart + MaxBatch * S_a4;
-        /// <inheritdoc />
         public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
-        /// <inheritdoc />
         protected override void ForwardCore(int B) => _layers.Forward(B);
-        /// <inheritdoc />
         protected override int TargetsPerSample => 1;
-        /// <inheritdoc />
         protected override double LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        /// <inheritdoc />
         protected override void BackwardCore(int B) => _layers.Backward(B);
     }
 
@@ -195,157 +177,72 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
 
         // ---- Dense0: [Dense(4, Name = "initial")] → "initial.weight", "initial.bias"
         // x (B, 12), w (4, 12), b (4) → a = x·wᵀ + b (B, 4)
-        public void Dense0_Forward(int B, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
-                a: Rows(a, (B - 1) * 16 + 4, column: 0), lda: 16,
-                z: default,
-                x: Rows(x, B * 12), ldx: 12,
-                w: Weights(w, 4 * 12),
-                b: Weights(b, 4),
-                r: default, ldr: 0,
+        public void Dense0_Forward(int B, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(a: Rows(a, (B - 1) * 16 + 4, column: 0), lda: 16, z: default,
+                x: Rows(x, B * 12), ldx: 12, w: Weights(w, 4 * 12), b: Weights(b, 4), r: default, ldr: 0,
                 batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.Identity));
-        }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        public void Dense0_Backward(int B, int da, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
-                dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-                dw: WeightGradients(w, 4 * 12),
-                db: WeightGradients(b, 4),
-                dz: Scratch(B * 4),
-                da: Rows(da, (B - 1) * 16 + 4, column: 0), ldda: 16,
-                z: default,
-                a: default, lda: 16,
-                x: Rows(x, B * 12), ldx: 12,
-                w: Weights(w, 4 * 12),
+        public void Dense0_Backward(int B, int da, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, 4 * 12), db: WeightGradients(b, 4), dz: Scratch(B * 4), // x is the network's input: no dx
+                da: Rows(da, (B - 1) * 16 + 4, column: 0), ldda: 16, z: default, a: default, lda: 16, x: Rows(x, B * 12), ldx: 12, w: Weights(w, 4 * 12),
                 batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.Identity));
-        }
 
         // ---- DenseBlock1: [DenseBlock(3, 4, Activation.ReLU)] → "block0.weight", "block0.bias"
         // x (B, 4), w (4, 4), b (4) → a = relu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-        public void DenseBlock1_Forward(int B, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
-                a: Rows(a, (B - 1) * 16 + 4, column: 4), lda: 16,
-                z: Rows(z, B * 4),
-                x: Rows(x, (B - 1) * 16 + 4, column: 0), ldx: 16,
-                w: Weights(w, 4 * 4),
-                b: Weights(b, 4),
-                r: default, ldr: 0,
+        public void DenseBlock1_Forward(int B, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(a: Rows(a, (B - 1) * 16 + 4, column: 4), lda: 16, z: Rows(z, B * 4),
+                x: Rows(x, (B - 1) * 16 + 4, column: 0), ldx: 16, w: Weights(w, 4 * 4), b: Weights(b, 4), r: default, ldr: 0,
                 batch: B, inFeatures: 4, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-        }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
         // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        public void DenseBlock1_Backward(int B, int dx, int da, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
-                dx: Rows(dx, (B - 1) * 16 + 4, column: 0), lddx: 16, accumulateDx: true,
-                dw: WeightGradients(w, 4 * 4),
-                db: WeightGradients(b, 4),
-                dz: Scratch(B * 4),
-                da: Rows(da, (B - 1) * 16 + 4, column: 4), ldda: 16,
-                z: Rows(z, B * 4),
-                a: Rows(a, (B - 1) * 16 + 4, column: 4), lda: 16,
-                x: Rows(x, (B - 1) * 16 + 4, column: 0), ldx: 16,
-                w: Weights(w, 4 * 4),
+        public void DenseBlock1_Backward(int B, int dx, int da, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(dx: Rows(dx, (B - 1) * 16 + 4, column: 0), lddx: 16, accumulateDx: true, dw: WeightGradients(w, 4 * 4), db: WeightGradients(b, 4), dz: Scratch(B * 4),
+                da: Rows(da, (B - 1) * 16 + 4, column: 4), ldda: 16, z: Rows(z, B * 4), a: Rows(a, (B - 1) * 16 + 4, column: 4), lda: 16, x: Rows(x, (B - 1) * 16 + 4, column: 0), ldx: 16, w: Weights(w, 4 * 4),
                 batch: B, inFeatures: 4, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-        }
 
         // ---- DenseBlock2: [DenseBlock(3, 4, Activation.ReLU)] → "block1.weight", "block1.bias"
         // x (B, 8), w (4, 8), b (4) → a = relu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-        public void DenseBlock2_Forward(int B, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
-                a: Rows(a, (B - 1) * 16 + 4, column: 8), lda: 16,
-                z: Rows(z, B * 4),
-                x: Rows(x, (B - 1) * 16 + 8, column: 0), ldx: 16,
-                w: Weights(w, 4 * 8),
-                b: Weights(b, 4),
-                r: default, ldr: 0,
+        public void DenseBlock2_Forward(int B, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(a: Rows(a, (B - 1) * 16 + 4, column: 8), lda: 16, z: Rows(z, B * 4),
+                x: Rows(x, (B - 1) * 16 + 8, column: 0), ldx: 16, w: Weights(w, 4 * 8), b: Weights(b, 4), r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-        }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
         // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        public void DenseBlock2_Backward(int B, int dx, int da, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
-                dx: Rows(dx, (B - 1) * 16 + 8, column: 0), lddx: 16, accumulateDx: true,
-                dw: WeightGradients(w, 4 * 8),
-                db: WeightGradients(b, 4),
-                dz: Scratch(B * 4),
-                da: Rows(da, (B - 1) * 16 + 4, column: 8), ldda: 16,
-                z: Rows(z, B * 4),
-                a: Rows(a, (B - 1) * 16 + 4, column: 8), lda: 16,
-                x: Rows(x, (B - 1) * 16 + 8, column: 0), ldx: 16,
-                w: Weights(w, 4 * 8),
+        public void DenseBlock2_Backward(int B, int dx, int da, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(dx: Rows(dx, (B - 1) * 16 + 8, column: 0), lddx: 16, accumulateDx: true, dw: WeightGradients(w, 4 * 8), db: WeightGradients(b, 4), dz: Scratch(B * 4),
+                da: Rows(da, (B - 1) * 16 + 4, column: 8), ldda: 16, z: Rows(z, B * 4), a: Rows(a, (B - 1) * 16 + 4, column: 8), lda: 16, x: Rows(x, (B - 1) * 16 + 8, column: 0), ldx: 16, w: Weights(w, 4 * 8),
                 batch: B, inFeatures: 8, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-        }
 
         // ---- DenseBlock3: [DenseBlock(3, 4, Activation.ReLU)] → "block2.weight", "block2.bias"
         // x (B, 12), w (4, 12), b (4) → a = relu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-        public void DenseBlock3_Forward(int B, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
-                a: Rows(a, (B - 1) * 16 + 4, column: 12), lda: 16,
-                z: Rows(z, B * 4),
-                x: Rows(x, (B - 1) * 16 + 12, column: 0), ldx: 16,
-                w: Weights(w, 4 * 12),
-                b: Weights(b, 4),
-                r: default, ldr: 0,
+        public void DenseBlock3_Forward(int B, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(a: Rows(a, (B - 1) * 16 + 4, column: 12), lda: 16, z: Rows(z, B * 4),
+                x: Rows(x, (B - 1) * 16 + 12, column: 0), ldx: 16, w: Weights(w, 4 * 12), b: Weights(b, 4), r: default, ldr: 0,
                 batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-        }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
         // dz = da ⊙ relu′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        public void DenseBlock3_Backward(int B, int dx, int da, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
-                dx: Rows(dx, (B - 1) * 16 + 12, column: 0), lddx: 16, accumulateDx: true,
-                dw: WeightGradients(w, 4 * 12),
-                db: WeightGradients(b, 4),
-                dz: Scratch(B * 4),
-                da: Rows(da, (B - 1) * 16 + 4, column: 12), ldda: 16,
-                z: Rows(z, B * 4),
-                a: Rows(a, (B - 1) * 16 + 4, column: 12), lda: 16,
-                x: Rows(x, (B - 1) * 16 + 12, column: 0), ldx: 16,
-                w: Weights(w, 4 * 12),
+        public void DenseBlock3_Backward(int B, int dx, int da, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(dx: Rows(dx, (B - 1) * 16 + 12, column: 0), lddx: 16, accumulateDx: true, dw: WeightGradients(w, 4 * 12), db: WeightGradients(b, 4), dz: Scratch(B * 4),
+                da: Rows(da, (B - 1) * 16 + 4, column: 12), ldda: 16, z: Rows(z, B * 4), a: Rows(a, (B - 1) * 16 + 4, column: 12), lda: 16, x: Rows(x, (B - 1) * 16 + 12, column: 0), ldx: 16, w: Weights(w, 4 * 12),
                 batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
-        }
 
         // ---- Dense4: [Dense(3, Name = "final")] → "final.weight", "final.bias"
         // x (B, 16), w (3, 16), b (3) → a = x·wᵀ + b (B, 3)
-        public void Dense4_Forward(int B, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
-                a: Rows(a, B * 3), lda: 3,
-                z: default,
-                x: Rows(x, B * 16), ldx: 16,
-                w: Weights(w, 3 * 16),
-                b: Weights(b, 3),
-                r: default, ldr: 0,
+        public void Dense4_Forward(int B, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(a: Rows(a, B * 3), lda: 3, z: default,
+                x: Rows(x, B * 16), ldx: 16, w: Weights(w, 3 * 16), b: Weights(b, 3), r: default, ldr: 0,
                 batch: B, inFeatures: 16, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
-        }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        public void Dense4_Backward(int B, int dx, int da, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
-                dx: Rows(dx, B * 16), lddx: 16, accumulateDx: true,
-                dw: WeightGradients(w, 3 * 16),
-                db: WeightGradients(b, 3),
-                dz: Scratch(B * 3),
-                da: Rows(da, B * 3), ldda: 3,
-                z: default,
-                a: default, lda: 3,
-                x: Rows(x, B * 16), ldx: 16,
-                w: Weights(w, 3 * 16),
+        public void Dense4_Backward(int B, int dx, int da, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(dx: Rows(dx, B * 16), lddx: 16, accumulateDx: true, dw: WeightGradients(w, 3 * 16), db: WeightGradients(b, 3), dz: Scratch(B * 3),
+                da: Rows(da, B * 3), ldda: 3, z: default, a: default, lda: 3, x: Rows(x, B * 16), ldx: 16, w: Weights(w, 3 * 16),
                 batch: B, inFeatures: 16, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
-        }
     }
 }

@@ -76,23 +76,14 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         Initialize(seed);
     }
 
-    /// <inheritdoc />
     public override int InputSize => Inputs;
-    /// <inheritdoc />
     public override int OutputSize => Outputs;
-    /// <inheritdoc />
     protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-    /// <inheritdoc />
     protected override int OutputStart => ActivationsStart + MaxBatch * S_a7;
-    /// <inheritdoc />
     public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
-    /// <inheritdoc />
     protected override void ForwardCore(int B) => _layers.Forward(B);
-    /// <inheritdoc />
     protected override int TargetsPerSample => Outputs;
-    /// <inheritdoc />
     protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    /// <inheritdoc />
     protected override void BackwardCore(int B) => _layers.Backward(B);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -109,23 +100,14 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
             Initialize(seed);
         }
 
-        /// <inheritdoc />
         public override int InputSize => Inputs;
-        /// <inheritdoc />
         public override int OutputSize => Outputs;
-        /// <inheritdoc />
         protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-        /// <inheritdoc />
         protected override int OutputStart => ActivationsStart + MaxBatch * S_a7;
-        /// <inheritdoc />
         public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
-        /// <inheritdoc />
         protected override void ForwardCore(int B) => _layers.Forward(B);
-        /// <inheritdoc />
         protected override int TargetsPerSample => Outputs;
-        /// <inheritdoc />
         protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        /// <inheritdoc />
         protected override void BackwardCore(int B) => _layers.Backward(B);
     }
 
@@ -255,13 +237,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         // x (B, 6), w (8, 6), b (8) → a = tanh(x·wᵀ + b) (B, 8), keeping the pre-activation z
         public void Dense0_Forward(int B, int a, int z, int x, int w, int b, int layer)
         {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Tanh>(
-                a: Rows(a, B * 8), lda: 8,
-                z: Rows(z, B * 8),
-                x: Rows(x, B * 6), ldx: 6,
-                w: Weights(w, 8 * 6),
-                b: Weights(b, 8),
-                r: default, ldr: 0,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Tanh>(a: Rows(a, B * 8), lda: 8, z: Rows(z, B * 8),
+                x: Rows(x, B * 6), ldx: 6, w: Weights(w, 8 * 6), b: Weights(b, 8), r: default, ldr: 0,
                 batch: B, inFeatures: 6, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
             if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, B * 8), B, 8, 8);
         }
@@ -271,16 +248,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         public void Dense0_Backward(int B, int da, int a, int z, int x, int w, int b, int layer)
         {
             if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, B * 8), B, 8, 8);
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Tanh>(
-                dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-                dw: WeightGradients(w, 8 * 6),
-                db: WeightGradients(b, 8),
-                dz: Scratch(B * 8),
-                da: Rows(da, B * 8), ldda: 8,
-                z: Rows(z, B * 8),
-                a: Rows(a, B * 8), lda: 8,
-                x: Rows(x, B * 6), ldx: 6,
-                w: Weights(w, 8 * 6),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Tanh>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, 8 * 6), db: WeightGradients(b, 8), dz: Scratch(B * 8), // x is the network's input: no dx
+                da: Rows(da, B * 8), ldda: 8, z: Rows(z, B * 8), a: Rows(a, B * 8), lda: 8, x: Rows(x, B * 6), ldx: 6, w: Weights(w, 8 * 6),
                 batch: B, inFeatures: 6, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
         }
 
@@ -289,13 +258,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         // runs for 2 layers, Dense1 to Dense3 ("1.fc1.weight" … "2.fc1.weight")
         public void Dense1_Forward(int B, int a, int z, int x, int w, int b, int layer)
         {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Sigmoid>(
-                a: Rows(a, B * 8), lda: 8,
-                z: Rows(z, B * 8),
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
-                b: Weights(b, 8),
-                r: default, ldr: 0,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Sigmoid>(a: Rows(a, B * 8), lda: 8, z: Rows(z, B * 8),
+                x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8), b: Weights(b, 8), r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Sigmoid));
             if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, B * 8), B, 8, 8);
         }
@@ -306,16 +270,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         public void Dense1_Backward(int B, int dx, int da, int a, int z, int x, int w, int b, int layer)
         {
             if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, B * 8), B, 8, 8);
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Sigmoid>(
-                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: true,
-                dw: WeightGradients(w, 8 * 8),
-                db: WeightGradients(b, 8),
-                dz: Scratch(B * 8),
-                da: Rows(da, B * 8), ldda: 8,
-                z: Rows(z, B * 8),
-                a: Rows(a, B * 8), lda: 8,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Sigmoid>(dx: Rows(dx, B * 8), lddx: 8, accumulateDx: true, dw: WeightGradients(w, 8 * 8), db: WeightGradients(b, 8), dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8, z: Rows(z, B * 8), a: Rows(a, B * 8), lda: 8, x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8),
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Sigmoid));
         }
 
@@ -323,13 +279,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8)
         public void Dense2_Forward(int B, int a, int x, int w, int b, int skip, int layer)
         {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
-                a: Rows(a, B * 8), lda: 8,
-                z: default,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
-                b: Weights(b, 8),
-                r: Rows(skip, B * 8), ldr: 8,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(a: Rows(a, B * 8), lda: 8, z: default,
+                x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8), b: Weights(b, 8), r: Rows(skip, B * 8), ldr: 8,
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
             if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, B * 8), B, 8, 8);
         }
@@ -339,16 +290,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         public void Dense2_Backward(int B, int dx, int dskip, int da, int a, int x, int w, int b, int layer)
         {
             if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, B * 8), B, 8, 8);
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
-                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
-                dw: WeightGradients(w, 8 * 8),
-                db: WeightGradients(b, 8),
-                dz: Scratch(B * 8),
-                da: Rows(da, B * 8), ldda: 8,
-                z: Rows(a, B * 8),
-                a: Rows(a, B * 8), lda: 8,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false, dw: WeightGradients(w, 8 * 8), db: WeightGradients(b, 8), dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8, z: Rows(a, B * 8), a: Rows(a, B * 8), lda: 8, x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8),
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
             // the skip carries dz past the block unchanged
             global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dskip, B * 8), 8, Scratch(B * 8), 8, B, 8, accumulate: false);
@@ -358,13 +301,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8), keeping the pre-activation z
         public void Dense4_Forward(int B, int a, int z, int x, int w, int b, int skip, int layer)
         {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
-                a: Rows(a, (B - 1) * 16 + 8, column: 0), lda: 16,
-                z: Rows(z, B * 8),
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
-                b: Weights(b, 8),
-                r: Rows(skip, B * 8), ldr: 8,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(a: Rows(a, (B - 1) * 16 + 8, column: 0), lda: 16, z: Rows(z, B * 8),
+                x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8), b: Weights(b, 8), r: Rows(skip, B * 8), ldr: 8,
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
             if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, (B - 1) * 16 + 8, column: 0), B, 8, 16);
         }
@@ -374,16 +312,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         public void Dense4_Backward(int B, int dx, int dskip, int da, int a, int z, int x, int w, int b, int layer)
         {
             if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * 16 + 8, column: 0), B, 8, 16);
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
-                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
-                dw: WeightGradients(w, 8 * 8),
-                db: WeightGradients(b, 8),
-                dz: Scratch(B * 8),
-                da: Rows(da, (B - 1) * 16 + 8, column: 0), ldda: 16,
-                z: Rows(z, B * 8),
-                a: Rows(a, (B - 1) * 16 + 8, column: 0), lda: 16,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false, dw: WeightGradients(w, 8 * 8), db: WeightGradients(b, 8), dz: Scratch(B * 8),
+                da: Rows(da, (B - 1) * 16 + 8, column: 0), ldda: 16, z: Rows(z, B * 8), a: Rows(a, (B - 1) * 16 + 8, column: 0), lda: 16, x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8),
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
             // the skip carries dz past the block unchanged
             global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dskip, B * 8), 8, Scratch(B * 8), 8, B, 8, accumulate: false);
@@ -393,13 +323,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         // x (B, 8), w (4, 8), b (4) → a = relu(x·wᵀ + b) (B, 4), keeping the pre-activation z
         public void DenseBlock5_Forward(int B, int a, int z, int x, int w, int b, int layer)
         {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
-                a: Rows(a, (B - 1) * 16 + 4, column: 8), lda: 16,
-                z: Rows(z, B * 4),
-                x: Rows(x, (B - 1) * 16 + 8, column: 0), ldx: 16,
-                w: Weights(w, 4 * 8),
-                b: Weights(b, 4),
-                r: default, ldr: 0,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(a: Rows(a, (B - 1) * 16 + 4, column: 8), lda: 16, z: Rows(z, B * 4),
+                x: Rows(x, (B - 1) * 16 + 8, column: 0), ldx: 16, w: Weights(w, 4 * 8), b: Weights(b, 4), r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
             if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, (B - 1) * 16 + 4, column: 8), B, 4, 16);
         }
@@ -409,16 +334,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         public void DenseBlock5_Backward(int B, int dx, int da, int a, int z, int x, int w, int b, int layer)
         {
             if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * 16 + 4, column: 8), B, 4, 16);
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
-                dx: Rows(dx, (B - 1) * 16 + 8, column: 0), lddx: 16, accumulateDx: true,
-                dw: WeightGradients(w, 4 * 8),
-                db: WeightGradients(b, 4),
-                dz: Scratch(B * 4),
-                da: Rows(da, (B - 1) * 16 + 4, column: 8), ldda: 16,
-                z: Rows(z, B * 4),
-                a: Rows(a, (B - 1) * 16 + 4, column: 8), lda: 16,
-                x: Rows(x, (B - 1) * 16 + 8, column: 0), ldx: 16,
-                w: Weights(w, 4 * 8),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(dx: Rows(dx, (B - 1) * 16 + 8, column: 0), lddx: 16, accumulateDx: true, dw: WeightGradients(w, 4 * 8), db: WeightGradients(b, 4), dz: Scratch(B * 4),
+                da: Rows(da, (B - 1) * 16 + 4, column: 8), ldda: 16, z: Rows(z, B * 4), a: Rows(a, (B - 1) * 16 + 4, column: 8), lda: 16, x: Rows(x, (B - 1) * 16 + 8, column: 0), ldx: 16, w: Weights(w, 4 * 8),
                 batch: B, inFeatures: 8, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
         }
 
@@ -426,13 +343,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         // x (B, 12), w (4, 12), b (4) → a = relu(x·wᵀ + b) (B, 4), keeping the pre-activation z
         public void DenseBlock6_Forward(int B, int a, int z, int x, int w, int b, int layer)
         {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
-                a: Rows(a, (B - 1) * 16 + 4, column: 12), lda: 16,
-                z: Rows(z, B * 4),
-                x: Rows(x, (B - 1) * 16 + 12, column: 0), ldx: 16,
-                w: Weights(w, 4 * 12),
-                b: Weights(b, 4),
-                r: default, ldr: 0,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(a: Rows(a, (B - 1) * 16 + 4, column: 12), lda: 16, z: Rows(z, B * 4),
+                x: Rows(x, (B - 1) * 16 + 12, column: 0), ldx: 16, w: Weights(w, 4 * 12), b: Weights(b, 4), r: default, ldr: 0,
                 batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
             if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, (B - 1) * 16 + 4, column: 12), B, 4, 16);
         }
@@ -442,16 +354,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         public void DenseBlock6_Backward(int B, int dx, int da, int a, int z, int x, int w, int b, int layer)
         {
             if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * 16 + 4, column: 12), B, 4, 16);
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
-                dx: Rows(dx, (B - 1) * 16 + 12, column: 0), lddx: 16, accumulateDx: true,
-                dw: WeightGradients(w, 4 * 12),
-                db: WeightGradients(b, 4),
-                dz: Scratch(B * 4),
-                da: Rows(da, (B - 1) * 16 + 4, column: 12), ldda: 16,
-                z: Rows(z, B * 4),
-                a: Rows(a, (B - 1) * 16 + 4, column: 12), lda: 16,
-                x: Rows(x, (B - 1) * 16 + 12, column: 0), ldx: 16,
-                w: Weights(w, 4 * 12),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(dx: Rows(dx, (B - 1) * 16 + 12, column: 0), lddx: 16, accumulateDx: true, dw: WeightGradients(w, 4 * 12), db: WeightGradients(b, 4), dz: Scratch(B * 4),
+                da: Rows(da, (B - 1) * 16 + 4, column: 12), ldda: 16, z: Rows(z, B * 4), a: Rows(a, (B - 1) * 16 + 4, column: 12), lda: 16, x: Rows(x, (B - 1) * 16 + 12, column: 0), ldx: 16, w: Weights(w, 4 * 12),
                 batch: B, inFeatures: 12, outFeatures: 4, act: default(global::GradGen.Kernels.ReLU));
         }
 
@@ -459,13 +363,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         // x (B, 16), w (2, 16), b (2) → a = x·wᵀ + b (B, 2)
         public void Dense7_Forward(int B, int a, int x, int w, int b, int layer)
         {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
-                a: Rows(a, B * 2), lda: 2,
-                z: default,
-                x: Rows(x, B * 16), ldx: 16,
-                w: Weights(w, 2 * 16),
-                b: Weights(b, 2),
-                r: default, ldr: 0,
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(a: Rows(a, B * 2), lda: 2, z: default,
+                x: Rows(x, B * 16), ldx: 16, w: Weights(w, 2 * 16), b: Weights(b, 2), r: default, ldr: 0,
                 batch: B, inFeatures: 16, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
             if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, B * 2), B, 2, 2);
         }
@@ -475,16 +374,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         public void Dense7_Backward(int B, int dx, int da, int x, int w, int b, int layer)
         {
             if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, B * 2), B, 2, 2);
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
-                dx: Rows(dx, B * 16), lddx: 16, accumulateDx: true,
-                dw: WeightGradients(w, 2 * 16),
-                db: WeightGradients(b, 2),
-                dz: Scratch(B * 2),
-                da: Rows(da, B * 2), ldda: 2,
-                z: default,
-                a: default, lda: 2,
-                x: Rows(x, B * 16), ldx: 16,
-                w: Weights(w, 2 * 16),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(dx: Rows(dx, B * 16), lddx: 16, accumulateDx: true, dw: WeightGradients(w, 2 * 16), db: WeightGradients(b, 2), dz: Scratch(B * 2),
+                da: Rows(da, B * 2), ldda: 2, z: default, a: default, lda: 2, x: Rows(x, B * 16), ldx: 16, w: Weights(w, 2 * 16),
                 batch: B, inFeatures: 16, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
         }
     }

@@ -57,23 +57,14 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
         Initialize(seed);
     }
 
-    /// <inheritdoc />
     public override int InputSize => Inputs;
-    /// <inheritdoc />
     public override int OutputSize => Outputs;
-    /// <inheritdoc />
     protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-    /// <inheritdoc />
     protected override int OutputStart => ActivationsStart + MaxBatch * S_a3;
-    /// <inheritdoc />
     public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
-    /// <inheritdoc />
     protected override void ForwardCore(int B) => _layers.Forward(B);
-    /// <inheritdoc />
     protected override int TargetsPerSample => Outputs;
-    /// <inheritdoc />
     protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    /// <inheritdoc />
     protected override void BackwardCore(int B) => _layers.Backward(B);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -89,23 +80,14 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
             Initialize(seed);
         }
 
-        /// <inheritdoc />
         public override int InputSize => Inputs;
-        /// <inheritdoc />
         public override int OutputSize => Outputs;
-        /// <inheritdoc />
         protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-        /// <inheritdoc />
         protected override int OutputStart => ActivationsStart + MaxBatch * S_a3;
-        /// <inheritdoc />
         public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
-        /// <inheritdoc />
         protected override void ForwardCore(int B) => _layers.Forward(B);
-        /// <inheritdoc />
         protected override int TargetsPerSample => Outputs;
-        /// <inheritdoc />
         protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        /// <inheritdoc />
         protected override void BackwardCore(int B) => _layers.Backward(B);
     }
 
@@ -183,113 +165,59 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
 
         // ---- Dense0: [Dense(8, WeightInit = Init.Uniform, WeightLow = -0.25, WeightHigh = 0.25, BiasInit = Init.Constant, BiasValue = -0.5)] → "0.weight", "0.bias"
         // x (B, 5), w (8, 5), b (8) → a = x·wᵀ + b (B, 8)
-        public void Dense0_Forward(int B, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
-                a: Rows(a, B * 8), lda: 8,
-                z: default,
-                x: Rows(x, B * 5), ldx: 5,
-                w: Weights(w, 8 * 5),
-                b: Weights(b, 8),
-                r: default, ldr: 0,
+        public void Dense0_Forward(int B, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(a: Rows(a, B * 8), lda: 8, z: default,
+                x: Rows(x, B * 5), ldx: 5, w: Weights(w, 8 * 5), b: Weights(b, 8), r: default, ldr: 0,
                 batch: B, inFeatures: 5, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
-        }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        public void Dense0_Backward(int B, int da, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
-                dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-                dw: WeightGradients(w, 8 * 5),
-                db: WeightGradients(b, 8),
-                dz: Scratch(B * 8),
-                da: Rows(da, B * 8), ldda: 8,
-                z: default,
-                a: default, lda: 8,
-                x: Rows(x, B * 5), ldx: 5,
-                w: Weights(w, 8 * 5),
+        public void Dense0_Backward(int B, int da, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, 8 * 5), db: WeightGradients(b, 8), dz: Scratch(B * 8), // x is the network's input: no dx
+                da: Rows(da, B * 8), ldda: 8, z: default, a: default, lda: 8, x: Rows(x, B * 5), ldx: 5, w: Weights(w, 8 * 5),
                 batch: B, inFeatures: 5, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
-        }
 
         // ---- LayerNorm1: [LayerNorm(Name = "norm", Epsilon = 1e-5)] → "norm.weight", "norm.bias"
         // x (B, 8) → y = (x − mean)·rstd·γ + β (B, 8), keeping mean and rstd (B)
-        public void LayerNorm1_Forward(int B, int y, int mean, int rstd, int x, int gamma, int beta)
-        {
-            global::GradGen.Kernels.LayerNorm.Forward<T>(
-                y: Rows(y, B * 8), ldy: 8,
-                mean: Rows(mean, B * 1), rstd: Rows(rstd, B * 1),
-                x: Rows(x, B * 8), ldx: 8,
-                gamma: Weights(gamma, 8), beta: Weights(beta, 8),
+        public void LayerNorm1_Forward(int B, int y, int mean, int rstd, int x, int gamma, int beta) =>
+            global::GradGen.Kernels.LayerNorm.Forward<T>(y: Rows(y, B * 8), ldy: 8, mean: Rows(mean, B * 1), rstd: Rows(rstd, B * 1),
+                x: Rows(x, B * 8), ldx: 8, gamma: Weights(gamma, 8), beta: Weights(beta, 8),
                 batch: B, width: 8, epsilon: T.CreateTruncating(1E-05));
-        }
 
         // in the forward pass this was: y = (x − mean)·rstd·γ + β
-        public void LayerNorm1_Backward(int B, int dx, int dy, int x, int mean, int rstd, int gamma, int beta)
-        {
-            global::GradGen.Kernels.LayerNorm.Backward<T>(
-                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
-                dgamma: WeightGradients(gamma, 8), dbeta: WeightGradients(beta, 8),
-                dy: Rows(dy, B * 8), lddy: 8,
-                x: Rows(x, B * 8), ldx: 8,
-                mean: Rows(mean, B * 1), rstd: Rows(rstd, B * 1),
-                gamma: Weights(gamma, 8),
+        public void LayerNorm1_Backward(int B, int dx, int dy, int x, int mean, int rstd, int gamma, int beta) =>
+            global::GradGen.Kernels.LayerNorm.Backward<T>(dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false, dgamma: WeightGradients(gamma, 8), dbeta: WeightGradients(beta, 8),
+                dy: Rows(dy, B * 8), lddy: 8, x: Rows(x, B * 8), ldx: 8, mean: Rows(mean, B * 1), rstd: Rows(rstd, B * 1), gamma: Weights(gamma, 8),
                 batch: B, width: 8);
-        }
 
         // ---- Activate2: [Activate(Activation.ELU, Alpha = 0.5)]
         // x (B, 8) → a = elu(x) (B, 8)
-        public void Activate2_Forward(int B, int a, int x)
-        {
-            global::GradGen.Kernels.Elementwise.Activate<T, global::GradGen.Kernels.ELU>(
-                a: Rows(a, B * 8), lda: 8,
-                z: default,
-                x: Rows(x, B * 8), ldx: 8,
-                r: default, ldr: 0,
+        public void Activate2_Forward(int B, int a, int x) =>
+            global::GradGen.Kernels.Elementwise.Activate<T, global::GradGen.Kernels.ELU>(a: Rows(a, B * 8), lda: 8, z: default,
+                x: Rows(x, B * 8), ldx: 8, r: default, ldr: 0,
                 batch: B, width: 8, act: new global::GradGen.Kernels.ELU(0.5));
-        }
 
         // in the forward pass this was: a = elu(x)
         public void Activate2_Backward(int B, int dx, int da, int x, int a)
         {
-            global::GradGen.Kernels.Elementwise.ActivateBackward<T, global::GradGen.Kernels.ELU>(
-                dz: Scratch(B * 8),
-                da: Rows(da, B * 8), ldda: 8,
-                z: Rows(x, B * 8), ldz: 8,
-                a: Rows(a, B * 8), lda: 8,
+            global::GradGen.Kernels.Elementwise.ActivateBackward<T, global::GradGen.Kernels.ELU>(dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8, z: Rows(x, B * 8), ldz: 8, a: Rows(a, B * 8), lda: 8,
                 batch: B, width: 8, act: new global::GradGen.Kernels.ELU(0.5));
             global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dx, B * 8), 8, Scratch(B * 8), 8, B, 8, accumulate: false); // dx = dz
         }
 
         // ---- Dense3: [Dense(2, WeightInit = Init.Normal, WeightMean = -0.125, WeightStd = 0.15)] → "1.weight", "1.bias"
         // x (B, 8), w (2, 8), b (2) → a = x·wᵀ + b (B, 2)
-        public void Dense3_Forward(int B, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
-                a: Rows(a, B * 2), lda: 2,
-                z: default,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 2 * 8),
-                b: Weights(b, 2),
-                r: default, ldr: 0,
+        public void Dense3_Forward(int B, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(a: Rows(a, B * 2), lda: 2, z: default,
+                x: Rows(x, B * 8), ldx: 8, w: Weights(w, 2 * 8), b: Weights(b, 2), r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
-        }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        public void Dense3_Backward(int B, int dx, int da, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
-                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
-                dw: WeightGradients(w, 2 * 8),
-                db: WeightGradients(b, 2),
-                dz: Scratch(B * 2),
-                da: Rows(da, B * 2), ldda: 2,
-                z: default,
-                a: default, lda: 2,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 2 * 8),
+        public void Dense3_Backward(int B, int dx, int da, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false, dw: WeightGradients(w, 2 * 8), db: WeightGradients(b, 2), dz: Scratch(B * 2),
+                da: Rows(da, B * 2), ldda: 2, z: default, a: default, lda: 2, x: Rows(x, B * 8), ldx: 8, w: Weights(w, 2 * 8),
                 batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
-        }
     }
 }

@@ -52,17 +52,11 @@ partial class Models
             Initialize(seed);
         }
 
-        /// <inheritdoc />
         public override int InputSize => Inputs;
-        /// <inheritdoc />
         public override int OutputSize => Outputs;
-        /// <inheritdoc />
         protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-        /// <inheritdoc />
         protected override int OutputStart => ActivationsStart + MaxBatch * S_a1;
-        /// <inheritdoc />
         public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
-        /// <inheritdoc />
         protected override void ForwardCore(int B) => _layers.Forward(B);
 
         /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -78,17 +72,11 @@ partial class Models
                 Initialize(seed);
             }
 
-            /// <inheritdoc />
             public override int InputSize => Inputs;
-            /// <inheritdoc />
             public override int OutputSize => Outputs;
-            /// <inheritdoc />
             protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-            /// <inheritdoc />
             protected override int OutputStart => ActivationsStart + MaxBatch * S_a1;
-            /// <inheritdoc />
             public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
-            /// <inheritdoc />
             protected override void ForwardCore(int B) => _layers.Forward(B);
         }
 
@@ -144,31 +132,17 @@ partial class Models
 
             // ---- Dense0: [Dense(4, Activation.GELU)] → "0.weight", "0.bias"
             // x (B, 3), w (4, 3), b (4) → a = gelu(x·wᵀ + b) (B, 4), keeping the pre-activation z
-            public void Dense0_Forward(int B, int a, int z, int x, int w, int b)
-            {
-                global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.GELU>(
-                    a: Rows(a, B * 4), lda: 4,
-                    z: Rows(z, B * 4),
-                    x: Rows(x, B * 3), ldx: 3,
-                    w: Weights(w, 4 * 3),
-                    b: Weights(b, 4),
-                    r: default, ldr: 0,
+            public void Dense0_Forward(int B, int a, int z, int x, int w, int b) =>
+                global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.GELU>(a: Rows(a, B * 4), lda: 4, z: Rows(z, B * 4),
+                    x: Rows(x, B * 3), ldx: 3, w: Weights(w, 4 * 3), b: Weights(b, 4), r: default, ldr: 0,
                     batch: B, inFeatures: 3, outFeatures: 4, act: default(global::GradGen.Kernels.GELU));
-            }
 
             // ---- Dense1: [Dense(2, WeightInit = Init.KaimingNormal)] → "1.weight", "1.bias"
             // x (B, 4), w (2, 4), b (2) → a = x·wᵀ + b (B, 2)
-            public void Dense1_Forward(int B, int a, int x, int w, int b)
-            {
-                global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
-                    a: Rows(a, B * 2), lda: 2,
-                    z: default,
-                    x: Rows(x, B * 4), ldx: 4,
-                    w: Weights(w, 2 * 4),
-                    b: Weights(b, 2),
-                    r: default, ldr: 0,
+            public void Dense1_Forward(int B, int a, int x, int w, int b) =>
+                global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(a: Rows(a, B * 2), lda: 2, z: default,
+                    x: Rows(x, B * 4), ldx: 4, w: Weights(w, 2 * 4), b: Weights(b, 2), r: default, ldr: 0,
                     batch: B, inFeatures: 4, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
-            }
         }
     }
 }

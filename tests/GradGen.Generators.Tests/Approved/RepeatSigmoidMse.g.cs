@@ -57,23 +57,14 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
         Initialize(seed);
     }
 
-    /// <inheritdoc />
     public override int InputSize => Inputs;
-    /// <inheritdoc />
     public override int OutputSize => Outputs;
-    /// <inheritdoc />
     protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-    /// <inheritdoc />
     protected override int OutputStart => ActivationsStart + MaxBatch * S_a3;
-    /// <inheritdoc />
     public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
-    /// <inheritdoc />
     protected override void ForwardCore(int B) => _layers.Forward(B);
-    /// <inheritdoc />
     protected override int TargetsPerSample => Outputs;
-    /// <inheritdoc />
     protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    /// <inheritdoc />
     protected override void BackwardCore(int B) => _layers.Backward(B);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -89,23 +80,14 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
             Initialize(seed);
         }
 
-        /// <inheritdoc />
         public override int InputSize => Inputs;
-        /// <inheritdoc />
         public override int OutputSize => Outputs;
-        /// <inheritdoc />
         protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-        /// <inheritdoc />
         protected override int OutputStart => ActivationsStart + MaxBatch * S_a3;
-        /// <inheritdoc />
         public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
-        /// <inheritdoc />
         protected override void ForwardCore(int B) => _layers.Forward(B);
-        /// <inheritdoc />
         protected override int TargetsPerSample => Outputs;
-        /// <inheritdoc />
         protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        /// <inheritdoc />
         protected override void BackwardCore(int B) => _layers.Backward(B);
     }
 
@@ -197,97 +179,46 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
 
         // ---- Dense0: [Dense(5, Activation.Sigmoid)] → "0.weight", "0.bias"
         // x (B, 3), w (5, 3), b (5) → a = sigmoid(x·wᵀ + b) (B, 5), keeping the pre-activation z
-        public void Dense0_Forward(int B, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Sigmoid>(
-                a: Rows(a, B * 5), lda: 5,
-                z: Rows(z, B * 5),
-                x: Rows(x, B * 3), ldx: 3,
-                w: Weights(w, 5 * 3),
-                b: Weights(b, 5),
-                r: default, ldr: 0,
+        public void Dense0_Forward(int B, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Sigmoid>(a: Rows(a, B * 5), lda: 5, z: Rows(z, B * 5),
+                x: Rows(x, B * 3), ldx: 3, w: Weights(w, 5 * 3), b: Weights(b, 5), r: default, ldr: 0,
                 batch: B, inFeatures: 3, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-        }
 
         // in the forward pass this was: a = sigmoid(x·wᵀ + b)
         // dz = da ⊙ sigmoid′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        public void Dense0_Backward(int B, int da, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Sigmoid>(
-                dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-                dw: WeightGradients(w, 5 * 3),
-                db: WeightGradients(b, 5),
-                dz: Scratch(B * 5),
-                da: Rows(da, B * 5), ldda: 5,
-                z: Rows(z, B * 5),
-                a: Rows(a, B * 5), lda: 5,
-                x: Rows(x, B * 3), ldx: 3,
-                w: Weights(w, 5 * 3),
+        public void Dense0_Backward(int B, int da, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Sigmoid>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, 5 * 3), db: WeightGradients(b, 5), dz: Scratch(B * 5), // x is the network's input: no dx
+                da: Rows(da, B * 5), ldda: 5, z: Rows(z, B * 5), a: Rows(a, B * 5), lda: 5, x: Rows(x, B * 3), ldx: 3, w: Weights(w, 5 * 3),
                 batch: B, inFeatures: 3, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-        }
 
         // ---- Dense1: [Dense(5, Activation.Sigmoid)] → "1.weight", "1.bias"
         // x (B, 5), w (5, 5), b (5) → a = sigmoid(x·wᵀ + b) (B, 5), keeping the pre-activation z
         // runs for 2 layers, Dense1 to Dense2 ("1.weight" … "2.weight")
-        public void Dense1_Forward(int B, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Sigmoid>(
-                a: Rows(a, B * 5), lda: 5,
-                z: Rows(z, B * 5),
-                x: Rows(x, B * 5), ldx: 5,
-                w: Weights(w, 5 * 5),
-                b: Weights(b, 5),
-                r: default, ldr: 0,
+        public void Dense1_Forward(int B, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Sigmoid>(a: Rows(a, B * 5), lda: 5, z: Rows(z, B * 5),
+                x: Rows(x, B * 5), ldx: 5, w: Weights(w, 5 * 5), b: Weights(b, 5), r: default, ldr: 0,
                 batch: B, inFeatures: 5, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-        }
 
         // in the forward pass this was: a = sigmoid(x·wᵀ + b)
         // dz = da ⊙ sigmoid′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w
         // runs for 2 layers, Dense1 to Dense2 ("1.weight" … "2.weight")
-        public void Dense1_Backward(int B, int dx, int da, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Sigmoid>(
-                dx: Rows(dx, B * 5), lddx: 5, accumulateDx: false,
-                dw: WeightGradients(w, 5 * 5),
-                db: WeightGradients(b, 5),
-                dz: Scratch(B * 5),
-                da: Rows(da, B * 5), ldda: 5,
-                z: Rows(z, B * 5),
-                a: Rows(a, B * 5), lda: 5,
-                x: Rows(x, B * 5), ldx: 5,
-                w: Weights(w, 5 * 5),
+        public void Dense1_Backward(int B, int dx, int da, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Sigmoid>(dx: Rows(dx, B * 5), lddx: 5, accumulateDx: false, dw: WeightGradients(w, 5 * 5), db: WeightGradients(b, 5), dz: Scratch(B * 5),
+                da: Rows(da, B * 5), ldda: 5, z: Rows(z, B * 5), a: Rows(a, B * 5), lda: 5, x: Rows(x, B * 5), ldx: 5, w: Weights(w, 5 * 5),
                 batch: B, inFeatures: 5, outFeatures: 5, act: default(global::GradGen.Kernels.Sigmoid));
-        }
 
         // ---- Dense3: [Dense(1)] → "3.weight", "3.bias"
         // x (B, 5), w (1, 5), b (1) → a = x·wᵀ + b (B, 1)
-        public void Dense3_Forward(int B, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
-                a: Rows(a, B * 1), lda: 1,
-                z: default,
-                x: Rows(x, B * 5), ldx: 5,
-                w: Weights(w, 1 * 5),
-                b: Weights(b, 1),
-                r: default, ldr: 0,
+        public void Dense3_Forward(int B, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(a: Rows(a, B * 1), lda: 1, z: default,
+                x: Rows(x, B * 5), ldx: 5, w: Weights(w, 1 * 5), b: Weights(b, 1), r: default, ldr: 0,
                 batch: B, inFeatures: 5, outFeatures: 1, act: default(global::GradGen.Kernels.Identity));
-        }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        public void Dense3_Backward(int B, int dx, int da, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
-                dx: Rows(dx, B * 5), lddx: 5, accumulateDx: false,
-                dw: WeightGradients(w, 1 * 5),
-                db: WeightGradients(b, 1),
-                dz: Scratch(B * 1),
-                da: Rows(da, B * 1), ldda: 1,
-                z: default,
-                a: default, lda: 1,
-                x: Rows(x, B * 5), ldx: 5,
-                w: Weights(w, 1 * 5),
+        public void Dense3_Backward(int B, int dx, int da, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(dx: Rows(dx, B * 5), lddx: 5, accumulateDx: false, dw: WeightGradients(w, 1 * 5), db: WeightGradients(b, 1), dz: Scratch(B * 1),
+                da: Rows(da, B * 1), ldda: 1, z: default, a: default, lda: 1, x: Rows(x, B * 5), ldx: 5, w: Weights(w, 1 * 5),
                 batch: B, inFeatures: 5, outFeatures: 1, act: default(global::GradGen.Kernels.Identity));
-        }
     }
 }

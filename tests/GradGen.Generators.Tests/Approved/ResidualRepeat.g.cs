@@ -67,23 +67,14 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         Initialize(seed);
     }
 
-    /// <inheritdoc />
     public override int InputSize => Inputs;
-    /// <inheritdoc />
     public override int OutputSize => Outputs;
-    /// <inheritdoc />
     protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-    /// <inheritdoc />
     protected override int OutputStart => ActivationsStart + MaxBatch * S_a7;
-    /// <inheritdoc />
     public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
-    /// <inheritdoc />
     protected override void ForwardCore(int B) => _layers.Forward(B);
-    /// <inheritdoc />
     protected override int TargetsPerSample => Outputs;
-    /// <inheritdoc />
     protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    /// <inheritdoc />
     protected override void BackwardCore(int B) => _layers.Backward(B);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -99,23 +90,14 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             Initialize(seed);
         }
 
-        /// <inheritdoc />
         public override int InputSize => Inputs;
-        /// <inheritdoc />
         public override int OutputSize => Outputs;
-        /// <inheritdoc />
         protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-        /// <inheritdoc />
         protected override int OutputStart => ActivationsStart + MaxBatch * S_a7;
-        /// <inheritdoc />
         public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
-        /// <inheritdoc />
         protected override void ForwardCore(int B) => _layers.Forward(B);
-        /// <inheritdoc />
         protected override int TargetsPerSample => Outputs;
-        /// <inheritdoc />
         protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        /// <inheritdoc />
         protected override void BackwardCore(int B) => _layers.Backward(B);
     }
 
@@ -221,98 +203,49 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
 
         // ---- Dense0: [Dense(8, Name = "stem")] → "stem.weight", "stem.bias"
         // x (B, 6), w (8, 6), b (8) → a = x·wᵀ + b (B, 8)
-        public void Dense0_Forward(int B, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
-                a: Rows(a, B * 8), lda: 8,
-                z: default,
-                x: Rows(x, B * 6), ldx: 6,
-                w: Weights(w, 8 * 6),
-                b: Weights(b, 8),
-                r: default, ldr: 0,
+        public void Dense0_Forward(int B, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(a: Rows(a, B * 8), lda: 8, z: default,
+                x: Rows(x, B * 6), ldx: 6, w: Weights(w, 8 * 6), b: Weights(b, 8), r: default, ldr: 0,
                 batch: B, inFeatures: 6, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
-        }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        public void Dense0_Backward(int B, int da, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
-                dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-                dw: WeightGradients(w, 8 * 6),
-                db: WeightGradients(b, 8),
-                dz: Scratch(B * 8),
-                da: Rows(da, B * 8), ldda: 8,
-                z: default,
-                a: default, lda: 8,
-                x: Rows(x, B * 6), ldx: 6,
-                w: Weights(w, 8 * 6),
+        public void Dense0_Backward(int B, int da, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, 8 * 6), db: WeightGradients(b, 8), dz: Scratch(B * 8), // x is the network's input: no dx
+                da: Rows(da, B * 8), ldda: 8, z: default, a: default, lda: 8, x: Rows(x, B * 6), ldx: 6, w: Weights(w, 8 * 6),
                 batch: B, inFeatures: 6, outFeatures: 8, act: default(global::GradGen.Kernels.Identity));
-        }
 
         // ---- Dense1: [Dense(8, Activation.ReLU, Name = "fc1")] → "0.fc1.weight", "0.fc1.bias"
         // x (B, 8), w (8, 8), b (8) → a = relu(x·wᵀ + b) (B, 8)
         // runs for 2 layers, Dense1 to Dense3 ("0.fc1.weight" … "1.fc1.weight")
-        public void Dense1_Forward(int B, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
-                a: Rows(a, B * 8), lda: 8,
-                z: default,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
-                b: Weights(b, 8),
-                r: default, ldr: 0,
+        public void Dense1_Forward(int B, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(a: Rows(a, B * 8), lda: 8, z: default,
+                x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8), b: Weights(b, 8), r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-        }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
         // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx += dz·w
         // runs for 2 layers, Dense1 to Dense3 ("0.fc1.weight" … "1.fc1.weight")
-        public void Dense1_Backward(int B, int dx, int da, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
-                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: true,
-                dw: WeightGradients(w, 8 * 8),
-                db: WeightGradients(b, 8),
-                dz: Scratch(B * 8),
-                da: Rows(da, B * 8), ldda: 8,
-                z: Rows(a, B * 8),
-                a: Rows(a, B * 8), lda: 8,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
+        public void Dense1_Backward(int B, int dx, int da, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(dx: Rows(dx, B * 8), lddx: 8, accumulateDx: true, dw: WeightGradients(w, 8 * 8), db: WeightGradients(b, 8), dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8, z: Rows(a, B * 8), a: Rows(a, B * 8), lda: 8, x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8),
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-        }
 
         // ---- Dense2: [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)] → "0.fc2.weight", "0.fc2.bias"
         // x (B, 8), w (8, 8), b (8), skip (B, 8) → a = relu(x·wᵀ + b + skip) (B, 8)
         // runs for 2 layers, Dense2 to Dense4 ("0.fc2.weight" … "1.fc2.weight")
-        public void Dense2_Forward(int B, int a, int x, int w, int b, int skip)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
-                a: Rows(a, B * 8), lda: 8,
-                z: default,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
-                b: Weights(b, 8),
-                r: Rows(skip, B * 8), ldr: 8,
+        public void Dense2_Forward(int B, int a, int x, int w, int b, int skip) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(a: Rows(a, B * 8), lda: 8, z: default,
+                x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8), b: Weights(b, 8), r: Rows(skip, B * 8), ldr: 8,
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-        }
 
         // in the forward pass this was: a = relu(x·wᵀ + b + skip)
         // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w; dskip = dz
         // runs for 2 layers, Dense2 to Dense4 ("0.fc2.weight" … "1.fc2.weight")
         public void Dense2_Backward(int B, int dx, int dskip, int da, int a, int x, int w, int b)
         {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
-                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
-                dw: WeightGradients(w, 8 * 8),
-                db: WeightGradients(b, 8),
-                dz: Scratch(B * 8),
-                da: Rows(da, B * 8), ldda: 8,
-                z: Rows(a, B * 8),
-                a: Rows(a, B * 8), lda: 8,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false, dw: WeightGradients(w, 8 * 8), db: WeightGradients(b, 8), dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8, z: Rows(a, B * 8), a: Rows(a, B * 8), lda: 8, x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8),
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
             // the skip carries dz past the block unchanged
             global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dskip, B * 8), 8, Scratch(B * 8), 8, B, 8, accumulate: false);
@@ -320,55 +253,30 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
 
         // ---- Dense5: [Dense(8, Activation.Tanh)] → "2.weight", "2.bias"
         // x (B, 8), w (8, 8), b (8) → a = tanh(x·wᵀ + b) (B, 8), keeping the pre-activation z
-        public void Dense5_Forward(int B, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Tanh>(
-                a: Rows(a, B * 8), lda: 8,
-                z: Rows(z, B * 8),
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
-                b: Weights(b, 8),
-                r: default, ldr: 0,
+        public void Dense5_Forward(int B, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Tanh>(a: Rows(a, B * 8), lda: 8, z: Rows(z, B * 8),
+                x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8), b: Weights(b, 8), r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
-        }
 
         // in the forward pass this was: a = tanh(x·wᵀ + b)
         // dz = da ⊙ tanh′(z); dw += dzᵀ·x; db += Σ dz; dx += dz·w
-        public void Dense5_Backward(int B, int dx, int da, int a, int z, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Tanh>(
-                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: true,
-                dw: WeightGradients(w, 8 * 8),
-                db: WeightGradients(b, 8),
-                dz: Scratch(B * 8),
-                da: Rows(da, B * 8), ldda: 8,
-                z: Rows(z, B * 8),
-                a: Rows(a, B * 8), lda: 8,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 8 * 8),
+        public void Dense5_Backward(int B, int dx, int da, int a, int z, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Tanh>(dx: Rows(dx, B * 8), lddx: 8, accumulateDx: true, dw: WeightGradients(w, 8 * 8), db: WeightGradients(b, 8), dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8, z: Rows(z, B * 8), a: Rows(a, B * 8), lda: 8, x: Rows(x, B * 8), ldx: 8, w: Weights(w, 8 * 8),
                 batch: B, inFeatures: 8, outFeatures: 8, act: default(global::GradGen.Kernels.Tanh));
-        }
 
         // ---- ResidualAdd6: [Residual(Activation.LeakyReLU, Slope = 0.2)]
         // x (B, 8), skip (B, 8) → a = leaky_relu(x + skip) (B, 8)
-        public void ResidualAdd6_Forward(int B, int a, int z, int x, int skip)
-        {
-            global::GradGen.Kernels.Elementwise.Activate<T, global::GradGen.Kernels.LeakyReLU>(
-                a: Rows(a, B * 8), lda: 8,
-                z: Rows(z, B * 8),
-                x: Rows(x, B * 8), ldx: 8,
-                r: Rows(skip, B * 8), ldr: 8,
+        public void ResidualAdd6_Forward(int B, int a, int z, int x, int skip) =>
+            global::GradGen.Kernels.Elementwise.Activate<T, global::GradGen.Kernels.LeakyReLU>(a: Rows(a, B * 8), lda: 8, z: Rows(z, B * 8),
+                x: Rows(x, B * 8), ldx: 8, r: Rows(skip, B * 8), ldr: 8,
                 batch: B, width: 8, act: new global::GradGen.Kernels.LeakyReLU(0.2));
-        }
 
         // in the forward pass this was: a = leaky_relu(x + skip)
         public void ResidualAdd6_Backward(int B, int dx, int dskip, int da, int z, int a)
         {
-            global::GradGen.Kernels.Elementwise.ActivateBackward<T, global::GradGen.Kernels.LeakyReLU>(
-                dz: Scratch(B * 8),
-                da: Rows(da, B * 8), ldda: 8,
-                z: Rows(z, B * 8), ldz: 8,
-                a: Rows(a, B * 8), lda: 8,
+            global::GradGen.Kernels.Elementwise.ActivateBackward<T, global::GradGen.Kernels.LeakyReLU>(dz: Scratch(B * 8),
+                da: Rows(da, B * 8), ldda: 8, z: Rows(z, B * 8), ldz: 8, a: Rows(a, B * 8), lda: 8,
                 batch: B, width: 8, act: new global::GradGen.Kernels.LeakyReLU(0.2));
             global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dx, B * 8), 8, Scratch(B * 8), 8, B, 8, accumulate: false); // dx = dz
             global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dskip, B * 8), 8, Scratch(B * 8), 8, B, 8, accumulate: false); // dskip = dz
@@ -376,33 +284,16 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
 
         // ---- Dense7: [Dense(2)] → "3.weight", "3.bias"
         // x (B, 8), w (2, 8), b (2) → a = x·wᵀ + b (B, 2)
-        public void Dense7_Forward(int B, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
-                a: Rows(a, B * 2), lda: 2,
-                z: default,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 2 * 8),
-                b: Weights(b, 2),
-                r: default, ldr: 0,
+        public void Dense7_Forward(int B, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(a: Rows(a, B * 2), lda: 2, z: default,
+                x: Rows(x, B * 8), ldx: 8, w: Weights(w, 2 * 8), b: Weights(b, 2), r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
-        }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        public void Dense7_Backward(int B, int dx, int da, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
-                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
-                dw: WeightGradients(w, 2 * 8),
-                db: WeightGradients(b, 2),
-                dz: Scratch(B * 2),
-                da: Rows(da, B * 2), ldda: 2,
-                z: default,
-                a: default, lda: 2,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 2 * 8),
+        public void Dense7_Backward(int B, int dx, int da, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false, dw: WeightGradients(w, 2 * 8), db: WeightGradients(b, 2), dz: Scratch(B * 2),
+                da: Rows(da, B * 2), ldda: 2, z: default, a: default, lda: 2, x: Rows(x, B * 8), ldx: 8, w: Weights(w, 2 * 8),
                 batch: B, inFeatures: 8, outFeatures: 2, act: default(global::GradGen.Kernels.Identity));
-        }
     }
 }

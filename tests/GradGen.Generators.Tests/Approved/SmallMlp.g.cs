@@ -49,23 +49,14 @@ partial class SmallMlp : global::GradGen.Network<float, int>
         Initialize(seed);
     }
 
-    /// <inheritdoc />
     public override int InputSize => Inputs;
-    /// <inheritdoc />
     public override int OutputSize => Outputs;
-    /// <inheritdoc />
     protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-    /// <inheritdoc />
     protected override int OutputStart => ActivationsStart + MaxBatch * S_a1;
-    /// <inheritdoc />
     public override void Initialize(ulong seed) => InitializeParameters<float>(Parameters, seed);
-    /// <inheritdoc />
     protected override void ForwardCore(int B) => _layers.Forward(B);
-    /// <inheritdoc />
     protected override int TargetsPerSample => 1;
-    /// <inheritdoc />
     protected override float LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    /// <inheritdoc />
     protected override void BackwardCore(int B) => _layers.Backward(B);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -81,23 +72,14 @@ partial class SmallMlp : global::GradGen.Network<float, int>
             Initialize(seed);
         }
 
-        /// <inheritdoc />
         public override int InputSize => Inputs;
-        /// <inheritdoc />
         public override int OutputSize => Outputs;
-        /// <inheritdoc />
         protected override int InputStart => ActivationsStart + MaxBatch * S_input;
-        /// <inheritdoc />
         protected override int OutputStart => ActivationsStart + MaxBatch * S_a1;
-        /// <inheritdoc />
         public override void Initialize(ulong seed) => InitializeParameters<double>(Parameters, seed);
-        /// <inheritdoc />
         protected override void ForwardCore(int B) => _layers.Forward(B);
-        /// <inheritdoc />
         protected override int TargetsPerSample => 1;
-        /// <inheritdoc />
         protected override double LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        /// <inheritdoc />
         protected override void BackwardCore(int B) => _layers.Backward(B);
     }
 
@@ -167,64 +149,30 @@ partial class SmallMlp : global::GradGen.Network<float, int>
 
         // ---- Dense0: [Dense(8, Activation.ReLU)] → "0.weight", "0.bias"
         // x (B, 4), w (8, 4), b (8) → a = relu(x·wᵀ + b) (B, 8)
-        public void Dense0_Forward(int B, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(
-                a: Rows(a, B * 8), lda: 8,
-                z: default,
-                x: Rows(x, B * 4), ldx: 4,
-                w: Weights(w, 8 * 4),
-                b: Weights(b, 8),
-                r: default, ldr: 0,
+        public void Dense0_Forward(int B, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.ReLU>(a: Rows(a, B * 8), lda: 8, z: default,
+                x: Rows(x, B * 4), ldx: 4, w: Weights(w, 8 * 4), b: Weights(b, 8), r: default, ldr: 0,
                 batch: B, inFeatures: 4, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-        }
 
         // in the forward pass this was: a = relu(x·wᵀ + b)
         // dz = da ⊙ relu′, read off a (a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        public void Dense0_Backward(int B, int da, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(
-                dx: default, lddx: 0, accumulateDx: false, // x is the network's input: no gradient needed
-                dw: WeightGradients(w, 8 * 4),
-                db: WeightGradients(b, 8),
-                dz: Scratch(B * 8),
-                da: Rows(da, B * 8), ldda: 8,
-                z: Rows(a, B * 8),
-                a: Rows(a, B * 8), lda: 8,
-                x: Rows(x, B * 4), ldx: 4,
-                w: Weights(w, 8 * 4),
+        public void Dense0_Backward(int B, int da, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.ReLU>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, 8 * 4), db: WeightGradients(b, 8), dz: Scratch(B * 8), // x is the network's input: no dx
+                da: Rows(da, B * 8), ldda: 8, z: Rows(a, B * 8), a: Rows(a, B * 8), lda: 8, x: Rows(x, B * 4), ldx: 4, w: Weights(w, 8 * 4),
                 batch: B, inFeatures: 4, outFeatures: 8, act: default(global::GradGen.Kernels.ReLU));
-        }
 
         // ---- Dense1: [Dense(3)] → "1.weight", "1.bias"
         // x (B, 8), w (3, 8), b (3) → a = x·wᵀ + b (B, 3)
-        public void Dense1_Forward(int B, int a, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(
-                a: Rows(a, B * 3), lda: 3,
-                z: default,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 3 * 8),
-                b: Weights(b, 3),
-                r: default, ldr: 0,
+        public void Dense1_Forward(int B, int a, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Forward<T, global::GradGen.Kernels.Identity>(a: Rows(a, B * 3), lda: 3, z: default,
+                x: Rows(x, B * 8), ldx: 8, w: Weights(w, 3 * 8), b: Weights(b, 3), r: default, ldr: 0,
                 batch: B, inFeatures: 8, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
-        }
 
         // in the forward pass this was: a = x·wᵀ + b
         // dz = da ⊙ 1; dw += dzᵀ·x; db += Σ dz; dx = dz·w
-        public void Dense1_Backward(int B, int dx, int da, int x, int w, int b)
-        {
-            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(
-                dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false,
-                dw: WeightGradients(w, 3 * 8),
-                db: WeightGradients(b, 3),
-                dz: Scratch(B * 3),
-                da: Rows(da, B * 3), ldda: 3,
-                z: default,
-                a: default, lda: 3,
-                x: Rows(x, B * 8), ldx: 8,
-                w: Weights(w, 3 * 8),
+        public void Dense1_Backward(int B, int dx, int da, int x, int w, int b) =>
+            global::GradGen.Kernels.Dense.Backward<T, global::GradGen.Kernels.Identity>(dx: Rows(dx, B * 8), lddx: 8, accumulateDx: false, dw: WeightGradients(w, 3 * 8), db: WeightGradients(b, 3), dz: Scratch(B * 3),
+                da: Rows(da, B * 3), ldda: 3, z: default, a: default, lda: 3, x: Rows(x, B * 8), ldx: 8, w: Weights(w, 3 * 8),
                 batch: B, inFeatures: 8, outFeatures: 3, act: default(global::GradGen.Kernels.Identity));
-        }
     }
 }
