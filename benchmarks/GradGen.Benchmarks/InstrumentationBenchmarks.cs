@@ -34,7 +34,8 @@ public partial class OverheadMlpAnomaly;
 /// within noise; sampled every step ≤ 15% slower; every 100th step ≤ 2%; anomaly detection ≤ 3%.
 /// Run: <c>dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --filter '*InstrumentationOverhead*'</c>;
 /// results in docs/instrumentation-overhead.md.</summary>
-[MemoryDiagnoser]
+// Min and median next to the mean: on a shared machine the minimum is the least disturbed figure.
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public class InstrumentationOverheadBenchmark
 {
     private OverheadMlpPlain _plain = null!;
@@ -85,7 +86,7 @@ public class InstrumentationOverheadBenchmark
 
 /// <summary>What each clipper adds to the same training step (batch 32): the clip runs between the gradients and the
 /// update over all 242,762 gradients.</summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public class ClippingOverheadBenchmark
 {
     private OverheadMlpPlain _network = null!;

@@ -130,10 +130,10 @@ public abstract class Network<T, TTarget> : Network<T>
         for (int p = 0; p < ParameterTable.Count; p++)
         {
             var info = ParameterTable[p];
-            var w = before.Slice(info.Offset, info.Length);
-            double weightNorm = StatisticsKernels.L2Norm(w);
-            double update = StatisticsKernels.DistanceL2(after.Slice(info.Offset, info.Length), w);
-            monitor.RecordParameter(p, StatisticsKernels.L2Norm(gradients.Slice(info.Offset, info.Length)), weightNorm, update / weightNorm);
+            var (weights, update, grads) = StatisticsKernels.ParameterSumsOfSquares(before.Slice(info.Offset, info.Length),
+                after.Slice(info.Offset, info.Length), gradients.Slice(info.Offset, info.Length));
+            double weightNorm = Math.Sqrt(weights);
+            monitor.RecordParameter(p, Math.Sqrt(grads), weightNorm, Math.Sqrt(update) / weightNorm);
         }
     }
 
