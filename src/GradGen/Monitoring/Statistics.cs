@@ -111,9 +111,16 @@ public static class StatisticsKernels
         {
             var block = values.Slice(start, Math.Min(4096, values.Length - start));
             var v = MemoryMarshal.Cast<T, Vector<T>>(block);
-            var acc = Vector<T>.Zero;
-            foreach (var x in v) acc += x * x;
-            total += double.CreateTruncating(Vector.Sum(acc));
+            // Two independent accumulators: one chain would wait out the add latency on every vector.
+            var acc0 = Vector<T>.Zero; var acc1 = Vector<T>.Zero;
+            int k = 0;
+            for (; k + 1 < v.Length; k += 2)
+            {
+                acc0 += v[k] * v[k];
+                acc1 += v[k + 1] * v[k + 1];
+            }
+            if (k < v.Length) acc0 += v[k] * v[k];
+            total += double.CreateTruncating(Vector.Sum(acc0 + acc1));
             for (int j = v.Length * Vector<T>.Count; j < block.Length; j++)
             {
                 double x = double.CreateTruncating(block[j]);
@@ -121,6 +128,43 @@ public static class StatisticsKernels
             }
         }
         return total;
+    }
+
+    /// <summary>Σ w², Σ (w′ − w)² and Σ g² of one parameter tensor in one pass: its values <paramref name="before"/>
+    /// (w) and <paramref name="after"/> (w′) an update, and its <paramref name="gradients"/> (g). Accumulated as
+    /// <see cref="SumOfSquares{T}"/>. The sampled step's parameter statistics read the three arrays once, not three times.</summary>
+    public static (double Weights, double Update, double Gradients) ParameterSumsOfSquares<T>(ReadOnlySpan<T> before, ReadOnlySpan<T> after,
+        ReadOnlySpan<T> gradients) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (after.Length != before.Length || gradients.Length != before.Length)
+            throw new ArgumentException($"before has {before.Length} values, after {after.Length} and gradients {gradients.Length}");
+        double weights = 0, update = 0, grads = 0;
+        for (int start = 0; start < before.Length; start += 4096)
+        {
+            int length = Math.Min(4096, before.Length - start);
+            var w = MemoryMarshal.Cast<T, Vector<T>>(before.Slice(start, length));
+            var w1 = MemoryMarshal.Cast<T, Vector<T>>(after.Slice(start, length));
+            var g = MemoryMarshal.Cast<T, Vector<T>>(gradients.Slice(start, length));
+            var sw = Vector<T>.Zero; var sd = Vector<T>.Zero; var sg = Vector<T>.Zero;
+            for (int k = 0; k < w.Length; k++)
+            {
+                var d = w1[k] - w[k];
+                sw += w[k] * w[k];
+                sd += d * d;
+                sg += g[k] * g[k];
+            }
+            weights += double.CreateTruncating(Vector.Sum(sw));
+            update += double.CreateTruncating(Vector.Sum(sd));
+            grads += double.CreateTruncating(Vector.Sum(sg));
+            for (int j = start + w.Length * Vector<T>.Count; j < start + length; j++)
+            {
+                double x = double.CreateTruncating(before[j]), d = double.CreateTruncating(after[j] - before[j]), y = double.CreateTruncating(gradients[j]);
+                weights += x * x;
+                update += d * d;
+                grads += y * y;
+            }
+        }
+        return (weights, update, grads);
     }
 
     /// <summary>‖a − b‖₂, accumulated in double.</summary>

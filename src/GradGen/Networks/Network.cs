@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using GradGen.IO;
 using GradGen.Monitoring;
+using GradGen.Optim;
 
 namespace GradGen;
 
@@ -212,19 +213,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Multiplies every gradient by <paramref name="factor"/>, for example 1/k after accumulating k batches.</summary>
     /// <remarks>The data-parallel trainer calls this on every replica for every batch, so it is vectorised.</remarks>
-    public void ScaleGradients(T factor)
-    {
-        Span<T> gradients = Gradients;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
-        {
-            Span<Vector<T>> vectors = MemoryMarshal.Cast<T, Vector<T>>(gradients);
-            var f = new Vector<T>(factor);
-            for (int k = 0; k < vectors.Length; k++) vectors[k] *= f;
-            i = vectors.Length * Vector<T>.Count;
-        }
-        for (; i < gradients.Length; i++) gradients[i] *= factor;
-    }
+    public void ScaleGradients(T factor) => GradientClipping.Scale(Gradients, factor);
 
     // ---------------------------------------------------------------- safetensors
 

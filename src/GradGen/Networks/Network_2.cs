@@ -62,14 +62,41 @@ public abstract class Network<T, TTarget> : Network<T>
         return LossOfOutput(targets);
     }
 
-    /// <summary>One training step: zero the gradients, compute them on the batch, update the parameters.
-    /// Returns the loss before the update. Allocates nothing.</summary>
+    /// <summary>One training step: zero the gradients, compute them on the batch, clip them with <see cref="Clipping"/>
+    /// when it is set, update the parameters. Returns the loss before the update. Allocates nothing.</summary>
     public T TrainStep(ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets, Optimizer<T> optimizer)
     {
         ZeroGradients();
         T loss = ComputeGradients(input, targets);
+        ClipGradients();
         ApplyUpdate(optimizer);
         return loss;
+    }
+
+    /// <summary>The clipping that <see cref="TrainStep"/> (and <see cref="ClipGradients"/>) applies to the gradients
+    /// before the update: <see cref="ClipByNorm{T}"/>, <see cref="ClipByValue{T}"/>, <see cref="ClipPerLayerByNorm{T}"/>,
+    /// <see cref="AutoClip{T}"/> or your own. Null (the default): no clipping.</summary>
+    public IGradientClipper<T>? Clipping { get; set; }
+
+    /// <summary>The norm that <see cref="Clipping"/> measured before clipping, at the last <see cref="ClipGradients"/>
+    /// (<c>clip_grad_norm_</c>'s return value for <see cref="ClipByNorm{T}"/>); NaN before any.</summary>
+    public double GradientNormBeforeClipping { get; private set; } = double.NaN;
+
+    /// <summary>Applies <see cref="Clipping"/>, if set, to the gradients: call it between <see cref="ComputeGradients"/>
+    /// and <see cref="ApplyUpdate"/> when running the steps by hand. If the clipper throws (a non-finite norm with
+    /// errorIfNonfinite), the monitor drops the step.</summary>
+    public void ClipGradients()
+    {
+        if (Clipping is not { } clipping) return;
+        try
+        {
+            GradientNormBeforeClipping = clipping.Clip(Gradients, ParameterTable);
+        }
+        catch
+        {
+            Monitor?.CancelStep();
+            throw;
+        }
     }
 
     /// <summary>Lets <paramref name="optimizer"/> update the parameters from the current gradients, after checking that
@@ -103,10 +130,10 @@ public abstract class Network<T, TTarget> : Network<T>
         for (int p = 0; p < ParameterTable.Count; p++)
         {
             var info = ParameterTable[p];
-            var w = before.Slice(info.Offset, info.Length);
-            double weightNorm = StatisticsKernels.L2Norm(w);
-            double update = StatisticsKernels.DistanceL2(after.Slice(info.Offset, info.Length), w);
-            monitor.RecordParameter(p, StatisticsKernels.L2Norm(gradients.Slice(info.Offset, info.Length)), weightNorm, update / weightNorm);
+            var (weights, update, grads) = StatisticsKernels.ParameterSumsOfSquares(before.Slice(info.Offset, info.Length),
+                after.Slice(info.Offset, info.Length), gradients.Slice(info.Offset, info.Length));
+            double weightNorm = Math.Sqrt(weights);
+            monitor.RecordParameter(p, Math.Sqrt(grads), weightNorm, Math.Sqrt(update) / weightNorm);
         }
     }
 

@@ -165,6 +165,7 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
         }
 
         RunParallel(features, labels, batch, evaluating: false);
+        Network.ClipGradients();
         Network.ApplyUpdate(Optimizer);
         return (WeightedLoss(batch), SumCorrect());
     }

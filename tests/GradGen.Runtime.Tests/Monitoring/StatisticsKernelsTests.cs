@@ -64,6 +64,22 @@ public class StatisticsKernelsTests
         Close(Math.Sqrt(a.Zip(b, (x, y) => (x - y) * (x - y)).Sum()), StatisticsKernels.DistanceL2<double>(a, b), 1e-13, "distance");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(37)]
+    [InlineData(10_000)]
+    public void ParameterSumsOfSquaresMatchPlainSums(int n)
+    {
+        var before = Values<float>(1, n, 3);
+        var after = Values<float>(1, n, 4);
+        var g = Values<float>(1, n, 5);
+        var (weights, update, gradients) = StatisticsKernels.ParameterSumsOfSquares<float>(before, after, g);
+        Close(before.Sum(x => (double)x * x), weights, 1e-6, "Σ w²");
+        Close(before.Zip(after, (x, y) => (double)(y - x) * (y - x)).Sum(), update, 1e-6, "Σ (w′ − w)²");
+        Close(g.Sum(x => (double)x * x), gradients, 1e-6, "Σ g²");
+        Close(g.Sum(x => (double)x * x), StatisticsKernels.SumOfSquares<float>(g), 1e-6, "SumOfSquares");
+    }
+
     [Fact]
     public void ABadShapeIsRefusedWithItsNumbers()
     {
