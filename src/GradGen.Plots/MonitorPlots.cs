@@ -57,8 +57,7 @@ public static class MonitorPlots
         LogPanel(panels[1], names, stats.Select(s => s.Std).ToArray(), "std", Colors.C1);
         LogPanel(panels[2], names, stats.Select(s => s.L2Norm).ToArray(), "L2 norm", Colors.C2);
         LogPanel(panels[3], names, stats.Select(s => s.MaxAbs).ToArray(), "max |g|", Colors.C3);
-        foreach (var panel in panels) panel.XLabel("layer (input side first)", 13);
-        return Write(directory, name, FlowWidth, FlowHeight, title + "   —   gradient of the loss at each layer's output",
+        return Write(directory, name, FlowWidth, FlowHeight, title + "   —   gradient of the loss at each layer's output, input side first",
             (canvas, rect) => figure.Render(canvas, rect));
     }
 
@@ -121,10 +120,9 @@ public static class MonitorPlots
         }
         plot.Add.Bars(dead).LegendText = "dead: output exactly 0";
         if (saturated.Count > 0) plot.Add.Bars(saturated).LegendText = "saturated: sigmoid < 0.01 or > 0.99, |tanh| > 0.99";
-        LayerAxis(plot, layers.Select(l => l.Name).ToArray());
+        LayerLabel(plot, LayerAxis(plot, layers.Select(l => l.Name).ToArray()));
         plot.Axes.SetLimitsY(0, 100);
         plot.YLabel("% of the layer's outputs in the batch", 14);
-        plot.XLabel("layer (input side first)", 14);
         plot.Title($"{title}   —   dead and saturated units, step {monitor.Step}", 15);
         plot.ShowLegend(Alignment.UpperRight);
         return Write(directory, name, Width, Height, null, (canvas, rect) => plot.Render(canvas, rect));
@@ -146,23 +144,24 @@ public static class MonitorPlots
         plot.Font.Set(BundledFont.FamilyName);
         var logs = AddLogPoints(plot, means, m => m >= 0, Colors.C0, MarkerShape.FilledCircle, "mean ≥ 0");
         logs.AddRange(AddLogPoints(plot, means, m => m < 0, Colors.C0, MarkerShape.OpenCircle, "mean < 0"));
-        LayerAxis(plot, names);
+        LayerLabel(plot, LayerAxis(plot, names));
         LogAxis(plot, logs);
-        plot.Title("|mean|", 15);
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.Title("|mean|   (filled: mean ≥ 0, open: mean < 0)", 15);
+        plot.HideLegend(); // a legend box would hide points; the title explains the markers
     }
 
     private static void LogPanel(Plot plot, string[] names, double[] values, string what, Color color)
     {
         plot.Font.Set(BundledFont.FamilyName);
         var logs = AddLogPoints(plot, values, _ => true, color, MarkerShape.FilledCircle, what);
-        LayerAxis(plot, names);
+        LayerLabel(plot, LayerAxis(plot, names));
         LogAxis(plot, logs);
         plot.HideLegend(); // one series: the title names it
         plot.Title(what, 15);
     }
 
-    /// <summary>The points i where <paramref name="where"/> holds and |v| &gt; 0, at (i, log10 |v|), joined by a thin line.</summary>
+    /// <summary>The points i where <paramref name="where"/> holds and |v| &gt; 0, at (i, log10 |v|), joined by a thin line
+    /// when every point is shown.</summary>
     private static List<double> AddLogPoints(Plot plot, double[] values, Func<double, bool> where, Color color, MarkerShape marker, string legend)
     {
         var xs = new List<double>();
@@ -178,29 +177,42 @@ public static class MonitorPlots
         var scatter = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), color);
         scatter.MarkerShape = marker;
         scatter.MarkerSize = values.Length > 30 ? 5 : 8;
-        scatter.LineWidth = marker == MarkerShape.OpenCircle ? 0 : 1;
+        scatter.LineWidth = where(1) && where(-1) ? 1 : 0; // no line through the mean's points: they skip the other sign
         scatter.LegendText = legend;
         return ys;
     }
 
-    /// <summary>Layer names at 0, 1, 2, …; for a deep network every k-th, so that at most about 16 labels show.</summary>
-    private static void LayerAxis(Plot plot, string[] names)
+    /// <summary>Layer names at 0, 1, 2, …; for a deep network every k-th and the last, so that at most about 16 labels
+    /// show, rotated when they would collide. Returns whether they are rotated.</summary>
+    private static bool LayerAxis(Plot plot, string[] names)
     {
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         int every = Math.Max(1, (int)Math.Ceiling(names.Length / 16.0));
+        int last = names.Length - 1;
         for (int i = 0; i < names.Length; i++)
         {
-            if (i % every == 0 || i == names.Length - 1) ticks.AddMajor(i, names[i]);
+            // the last layer is always labelled; a multiple of k too close before it is not
+            bool labelled = i == last || (i % every == 0 && last - i >= Math.Max(1, every / 2));
+            if (labelled) ticks.AddMajor(i, names[i]);
             else ticks.AddMinor(i);
         }
         plot.Axes.Bottom.TickGenerator = ticks;
         plot.Axes.Bottom.TickLabelStyle.FontSize = 11;
-        if (names.Length > 8 || names.Any(n => n.Length > 6))
+        bool rotated = names.Length > 8 || names.Any(n => n.Length > 6);
+        if (rotated)
         {
             plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
             plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
         }
         plot.Axes.SetLimitsX(-0.6, Math.Max(names.Length - 0.4, 0.6));
+        return rotated;
+    }
+
+    /// <summary>ScottPlot does not make room for rotated tick labels, so the axis label would cross them: it is left out
+    /// then, and the figure's title says the layers run from the input side.</summary>
+    private static void LayerLabel(Plot plot, bool rotated)
+    {
+        if (!rotated) plot.XLabel("layer (input side first)", 13);
     }
 
     /// <summary>The y axis holds log10 of the values (<paramref name="logs"/>): labelled ticks at whole decades (every
