@@ -3,9 +3,10 @@ using GradGen.Samples.GradientFlow;
 
 // One backward pass per network on a seeded random batch, then the L2 norm of each layer's weight gradient, first
 // layer to last. Vanishing shows as norms falling towards the input; exploding as norms growing.
-// Usage: dotnet run --project samples/GradGen.Samples.GradientFlow -c Release [-- --seed N]
+// Each network's gradient-flow figure goes to DIR/<class>.png and .svg (Figures.cs).
+// Usage: dotnet run --project samples/GradGen.Samples.GradientFlow -c Release [-- --seed N] [--out DIR]
 
-ulong seed = args.Length == 2 && args[0] == "--seed" && ulong.TryParse(args[1], out var s) ? s : 0;
+ulong seed = Figures.ParseArguments(args);
 const int Batch = 32;
 
 Report("MLP 784-256-128-64-10, ReLU (monitored example)", new MonitoredMlp(Batch, seed));
@@ -53,5 +54,5 @@ void Report<TTarget>(string title, Network<float, TTarget> network) where TTarge
     }
     double first = norms[0].Norm, last = norms[^1].Norm;
     Console.WriteLine($"   first / last layer: {first / last:E2}");
-    Console.WriteLine();
+    Figures.WriteGradientFlow(network, title);
 }

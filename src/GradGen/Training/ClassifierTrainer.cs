@@ -87,6 +87,9 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
             for (int j = 1; j < i; j++)
                 if (ReferenceEquals(replica, _networks[j]))
                     throw new ArgumentException("The replicaFactory must return a new network each time", nameof(replicaFactory));
+            // A replica's monitor would see only its slices and never an update: statistics come from the primary,
+            // which trains slice 0 of every batch and applies the update (docs/instrumentation.md).
+            if (replica.Monitor is { } replicaMonitor) replicaMonitor.Enabled = false;
             _networks[i] = replica;
         }
         _losses = new float[threads];
