@@ -203,6 +203,8 @@ public static class MonitorPlots
         {
             plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
             plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            // The layout sizes the axis for unrotated labels: reserve room for the longest name on the diagonal.
+            plot.Axes.Bottom.MinimumSize = 12 + 6.5f * names.Max(n => n.Length);
         }
         plot.Axes.SetLimitsX(-0.6, Math.Max(names.Length - 0.4, 0.6));
         return rotated;
