@@ -16,10 +16,14 @@ internal static class Packing
     /// <summary>packed[p·panel + c] = w[n0 + c, k0 + p] (w with row stride ldw) for p &lt; kLen and c &lt; width, and 0
     /// for width ≤ c &lt; panel. panel is a multiple of the vector width; packed must be 64-byte aligned for speed
     /// (not for correctness).</summary>
-    public static unsafe void PackTransposed<T>(T* packed, int panel, T* w, long ldw, int n0, int width, int k0, int kLen)
+    public static unsafe void PackTransposed<T, TVec, TOps>(T* packed, int panel, T* w, long ldw, int n0, int width, int k0, int kLen)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
     {
-        int v = Vector512<T>.Count;
+        int v = TOps.Count;
+        // The register transposes below are AVX-512's; the narrower widths pack with scalar loops.
+        bool transpose = typeof(TVec) == typeof(Vector512<T>) && Avx512F.IsSupported;
         for (int c0 = 0; c0 < panel; c0 += v)
         {
             // This group of v outputs: rows n0 + c0 … of w, of which `rows` exist (the rest are packed as zeros).
@@ -28,7 +32,7 @@ internal static class Packing
             T* dst = packed + c0;
             int p = 0;
             // Square v×v blocks through registers: v row loads, an in-register transpose, v row stores.
-            if (Avx512F.IsSupported && rows > 0)
+            if (transpose && rows > 0)
             {
                 for (; p <= kLen - v; p += v)
                 {
@@ -36,7 +40,7 @@ internal static class Packing
                     else Transpose8x8((double*)(src + p), ldw, rows, (double*)(dst + (long)p * panel), panel);
                 }
             }
-            // The kLen % v leftover depths (or everything, without AVX-512 or for an all-padding group), scalar.
+            // The kLen % v leftover depths (or everything, at the narrower widths or for an all-padding group), scalar.
             for (; p < kLen; p++)
                 for (int c = 0; c < v; c++)
                     dst[(long)p * panel + c] = c < rows ? src[c * ldw + p] : T.Zero;
