@@ -60,9 +60,63 @@ public static class Dense
         fixed (T* pa = a, pz = z, px = x, pw = w, pb = b, pr = r)
         {
             var output = new Epilogue<T, TAct>(pa, lda, pz, outFeatures, pb, pr, ldr, act);
-            if (batch >= PackedMinBatch) ForwardPacked<T, TAct, TVec, TOps>(ref output, px, ldx, pw, batch, inFeatures, outFeatures);
-            else ForwardDot<T, TAct, TVec, TOps>(ref output, px, ldx, pw, batch, inFeatures, outFeatures);
+            if (batch < PackedMinBatch)
+            {
+                ForwardDot<T, TAct, TVec, TOps>(ref output, px, ldx, pw, batch, inFeatures, outFeatures);
+                return;
+            }
+            // Threads (Parallelism.MaxThreads) split the panels of w when there are enough of them, else the row tiles.
+            var job = new ForwardJob<T, TAct> { Output = output, X = px, Ldx = ldx, W = pw, Batch = batch, K = inFeatures, N = outFeatures };
+            var (panel, rowsPerTile) = PackedLayout<T, TVec, TOps>(outFeatures);
+            int panels = (outFeatures + panel - 1) / panel, tiles = (batch + rowsPerTile - 1) / rowsPerTile;
+            int parts = PartsFor((long)batch * inFeatures * outFeatures);
+            job.SplitPanels = panels >= parts;
+            if (!job.SplitPanels) parts = Math.Min(parts, tiles);
+            Parallelism.Run(&ForwardPart<T, TAct, TVec, TOps>, Unsafe.AsPointer(ref job), parts);
         }
+    }
+
+    // A part of a parallel call gets at least this many multiply-adds (about a microsecond of one core), so that small
+    // layers stay on one thread.
+    private const long MinMultiplyAddsPerPart = 1 << 16;
+
+    private static int PartsFor(long multiplyAdds)
+        => (int)Math.Min(Parallelism.MaxThreads, Math.Max(1, multiplyAdds / MinMultiplyAddsPerPart));
+
+    private unsafe struct ForwardJob<T, TAct>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+    {
+        public Epilogue<T, TAct> Output;
+        public T* X, W;
+        public int Ldx, Batch, K, N;
+        public bool SplitPanels;
+    }
+
+    // One part of a packed forward: a share of the panels of w (every row), or a share of the row tiles (every panel).
+    private static unsafe void ForwardPart<T, TAct, TVec, TOps>(void* context, int part, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        ref ForwardJob<T, TAct> job = ref Unsafe.AsRef<ForwardJob<T, TAct>>(context);
+        var (panel, rowsPerTile) = PackedLayout<T, TVec, TOps>(job.N);
+        int panels = (job.N + panel - 1) / panel, tiles = (job.Batch + rowsPerTile - 1) / rowsPerTile;
+        var (p0, p1) = job.SplitPanels ? Parallelism.Share(panels, part, parts) : (0, panels);
+        var (t0, t1) = job.SplitPanels ? (0, tiles) : Parallelism.Share(tiles, part, parts);
+        ForwardPacked<T, TAct, TVec, TOps>(ref job.Output, job.X, job.Ldx, job.W, job.Batch, job.K, job.N, p0, p1, t0, t1);
+    }
+
+    // The packed forward's panel width and rows per tile: the main tile's, or one vector and the column tile's rows
+    // when there are fewer outputs than a main panel (a 64 → 10 layer).
+    private static (int Panel, int RowsPerTile) PackedLayout<T, TVec, TOps>(int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        int v = TOps.Count, main = Tiles<T, TVec, TOps>.Vectors * v;
+        return n < main ? (v, Tiles<T, TVec, TOps>.ColumnRows) : (main, Tiles<T, TVec, TOps>.Rows);
     }
 
     /// <summary>Where the forward's dot products go: the fused epilogue (bias, residual, store z, activation), and the
@@ -230,21 +284,21 @@ public static class Dense
     // broadcast-and-FMA tiles as the backward products). For larger k the panel is built one k-slice at a time and
     // the partial sums wait in the output (z, or else a).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // This call computes the panels [panelStart, panelEnd) for the row tiles [tileStart, tileEnd).
     private static unsafe void ForwardPacked<T, TAct, TVec, TOps>(ref Epilogue<T, TAct> output, T* px, int ldx, T* pw,
-        int batch, int k, int n)
+        int batch, int k, int n, int panelStart, int panelEnd, int tileStart, int tileEnd)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
     {
-        int v = TOps.Count;
-        bool narrow = n < Tiles<T, TVec, TOps>.Vectors * v;
-        int rowsPerTile = narrow ? Tiles<T, TVec, TOps>.ColumnRows : Tiles<T, TVec, TOps>.Rows;
-        int panel = narrow ? v : Tiles<T, TVec, TOps>.Vectors * v;
+        var (panel, rowsPerTile) = PackedLayout<T, TVec, TOps>(n);
+        bool narrow = panel == TOps.Count;
         int kc = Math.Min(k, PackBuffer<T>.Length / panel);
         T* packed = PackBuffer<T>.Get();
         T* tile = stackalloc T[Tiles<T, TVec, TOps>.MaxTileElements];
-        for (int n0 = 0; n0 < n; n0 += panel)
+        int rowEnd = Math.Min(batch, tileEnd * rowsPerTile);
+        for (int n0 = panelStart * panel; n0 < Math.Min(n, panelEnd * panel); n0 += panel)
         {
             int width = Math.Min(panel, n - n0);
             for (int k0 = 0; ; k0 += kc)
@@ -252,7 +306,7 @@ public static class Dense
                 int kLen = Math.Min(kc, k - k0);
                 bool first = k0 == 0, last = k0 + kLen >= k;
                 Packing.PackTransposed<T, TVec, TOps>(packed, panel, pw, k, n0, width, k0, kLen);
-                for (int i0 = 0; i0 < batch; i0 += rowsPerTile)
+                for (int i0 = tileStart * rowsPerTile; i0 < rowEnd; i0 += rowsPerTile)
                 {
                     int rows = Math.Min(rowsPerTile, batch - i0);
                     T* x0 = px + (long)i0 * ldx + k0;
@@ -316,12 +370,43 @@ public static class Dense
         {
             // in the forward pass this was: a = act(z), and z = x·wᵀ + b; the first use of dz (db) is fused in.
             ActivationGradient<T, TAct, TVec, TOps>(pdz, pdb, pda, ldda, pz, pa, lda, batch, outFeatures, ref act);
+            if (inFeatures == 0) return;
+            var job = new BackwardJob<T>
+            {
+                Dx = pdx, Lddx = lddx, AccumulateDx = accumulateDx, Dw = pdw, Dz = pdz, X = px, Ldx = ldx, W = pw,
+                Batch = batch, K = inFeatures, N = outFeatures,
+            };
+            long multiplyAdds = (long)batch * inFeatures * outFeatures * ((pdx != null ? 1 : 0) + (pdw != null ? 1 : 0));
+            Parallelism.Run(&BackwardPart<T, TVec, TOps>, Unsafe.AsPointer(ref job), Math.Min(PartsFor(multiplyAdds), Math.Max(batch, outFeatures)));
+        }
+    }
+
+    private unsafe struct BackwardJob<T> where T : unmanaged
+    {
+        public T* Dx, Dw, Dz, X, W;
+        public int Lddx, Ldx, Batch, K, N;
+        public bool AccumulateDx;
+    }
+
+    // One part of the backward products: a share of the rows of dx and a share of the rows of dw.
+    private static unsafe void BackwardPart<T, TVec, TOps>(void* context, int part, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        ref BackwardJob<T> job = ref Unsafe.AsRef<BackwardJob<T>>(context);
+        int n = job.N, k = job.K;
+        if (job.Dx != null)
+        {
             // in the forward pass this was: z = x·wᵀ, so dx[i, :] = Σ_j dz[i, j]·w[j, :]
-            if (pdx != null && inFeatures > 0)
-                BroadcastProduct<T, TVec, TOps>(pdx, lddx, accumulateDx, pdz, outFeatures, 1, pw, inFeatures, batch, inFeatures, outFeatures);
+            var (i0, i1) = Parallelism.Share(job.Batch, part, parts);
+            BroadcastProduct<T, TVec, TOps>(job.Dx + (long)i0 * job.Lddx, job.Lddx, job.AccumulateDx, job.Dz + (long)i0 * n, n, 1, job.W, k, i1 - i0, k, n);
+        }
+        if (job.Dw != null)
+        {
             // ... and dw[j, :] += Σ_i dz[i, j]·x[i, :]
-            if (pdw != null && inFeatures > 0)
-                BroadcastProduct<T, TVec, TOps>(pdw, inFeatures, true, pdz, 1, outFeatures, px, ldx, outFeatures, inFeatures, batch);
+            var (j0, j1) = Parallelism.Share(n, part, parts);
+            BroadcastProduct<T, TVec, TOps>(job.Dw + (long)j0 * k, k, true, job.Dz + j0, 1, n, job.X, job.Ldx, j1 - j0, k, job.Batch);
         }
     }
 
