@@ -91,6 +91,41 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
         }
     }
 
+    /// <summary>The vector loop split over up to <see cref="Parallelism.MaxThreads"/> threads by element ranges: every
+    /// element takes the same operations on whichever thread, so every thread count gives the same bits.</summary>
+    internal static unsafe void UpdateParallel(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c)
+    {
+        int parts = Math.Min(Parallelism.MaxThreads, p.Length / MinElementsPerPart);
+        if (parts <= 1)
+        {
+            UpdateVectorized(p, g, m, v, c);
+            return;
+        }
+        fixed (T* pp = p, pg = g, pm = m, pv = v)
+        {
+            var job = new UpdateJob { P = pp, G = pg, M = pm, V = pv, Length = p.Length, Coefficients = c };
+            Parallelism.Run(&UpdatePart, &job, parts);
+        }
+    }
+
+    // A part of a parallel update gets at least this many elements (a few microseconds of one core).
+    private const int MinElementsPerPart = 16 * 1024;
+
+    private struct UpdateJob
+    {
+        public unsafe T* P, G, M, V;
+        public int Length;
+        public Coefficients Coefficients;
+    }
+
+    private static unsafe void UpdatePart(void* context, int part, int parts)
+    {
+        ref UpdateJob job = ref *(UpdateJob*)context;
+        var (start, end) = Parallelism.Share(job.Length, part, parts);
+        UpdateVectorized(new Span<T>(job.P + start, end - start), new ReadOnlySpan<T>(job.G + start, end - start),
+            new Span<T>(job.M + start, end - start), new Span<T>(job.V + start, end - start), job.Coefficients);
+    }
+
     /// <summary>The SIMD loop at the widest accelerated width: the same operations as <see cref="UpdateScalar"/> on
     /// vector lanes (no fused multiply-add, IEEE sqrt and division, so every lane rounds as the scalar loop), then the
     /// scalar loop for the tail.</summary>

@@ -71,7 +71,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
             Nesterov = Nesterov,
             NegativeLearningRate = T.CreateChecked(-learningRate),
         };
-        if (Vectorize) UpdateVectorized(parameters, gradients, _momentumBuffer, c);
+        if (Vectorize) UpdateParallel(parameters, gradients, _momentumBuffer, c);
         else UpdateScalar(parameters, gradients, _momentumBuffer, c);
         _bufferInitialised = true;
     }
@@ -112,6 +112,42 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
             }
             p[i] += c.NegativeLearningRate * grad;                       // param.add_(grad, alpha=−lr)
         }
+    }
+
+    /// <summary>The vector loop split over up to <see cref="Parallelism.MaxThreads"/> threads by element ranges: every
+    /// element takes the same operations on whichever thread, so every thread count gives the same bits.</summary>
+    internal static unsafe void UpdateParallel(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c)
+    {
+        int parts = Math.Min(Parallelism.MaxThreads, p.Length / MinElementsPerPart);
+        if (parts <= 1)
+        {
+            UpdateVectorized(p, g, buf, c);
+            return;
+        }
+        fixed (T* pp = p, pg = g, pb = buf)
+        {
+            var job = new UpdateJob { P = pp, G = pg, Buffer = pb, Length = p.Length, Coefficients = c };
+            Parallelism.Run(&UpdatePart, &job, parts);
+        }
+    }
+
+    // A part of a parallel update gets at least this many elements (a few microseconds of one core).
+    private const int MinElementsPerPart = 32 * 1024;
+
+    private struct UpdateJob
+    {
+        public unsafe T* P, G, Buffer;
+        public int Length;
+        public Coefficients Coefficients;
+    }
+
+    private static unsafe void UpdatePart(void* context, int part, int parts)
+    {
+        ref UpdateJob job = ref *(UpdateJob*)context;
+        var (start, end) = Parallelism.Share(job.Length, part, parts);
+        // Without momentum the buffer is empty (a null pointer): an empty span.
+        Span<T> buffer = job.Buffer == null ? default : new Span<T>(job.Buffer + start, end - start);
+        UpdateVectorized(new Span<T>(job.P + start, end - start), new ReadOnlySpan<T>(job.G + start, end - start), buffer, job.Coefficients);
     }
 
     /// <summary>The SIMD loop at the widest accelerated width: the same operations as <see cref="UpdateScalar"/> on

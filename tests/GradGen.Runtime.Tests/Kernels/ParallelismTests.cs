@@ -70,6 +70,40 @@ public class ParallelismTests
     }
 
     [Fact]
+    public void OptimizerUpdatesGiveTheSameBitsForEveryThreadCount()
+    {
+        // Long enough to split (100,003 elements: parts of unequal, odd lengths).
+        const int n = 100_003;
+        float[] start = Random<float>(n, 7);
+        float[]? adamSingle = null, sgdSingle = null;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Parallelism.MaxThreads = threads;
+                float[] pa = (float[])start.Clone(), ps = (float[])start.Clone();
+                var adam = new GradGen.Optim.AdamW<float>(n, 1e-2, weightDecay: 0.1);
+                var sgd = new GradGen.Optim.Sgd<float>(n, 0.1, momentum: 0.9);
+                for (int step = 0; step < 3; step++)
+                {
+                    float[] g = Random<float>(n, (ulong)(10 + step));
+                    adam.Step(pa, g);
+                    sgd.Step(ps, g);
+                }
+                Assert.NotEqual(start, pa);
+                adamSingle ??= pa;
+                sgdSingle ??= ps;
+                Assert.Equal(adamSingle, pa);
+                Assert.Equal(sgdSingle, ps);
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = 1;
+        }
+    }
+
+    [Fact]
     public void RejectsThreadCountsOutsideOneToSixtyFour()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.MaxThreads = 0);
