@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using GradGen.Optim;
 
 namespace GradGen;
@@ -90,17 +91,9 @@ public abstract class Network<T, TTarget> : Network<T>
 
     private static int FirstNonFinite(ReadOnlySpan<T> values)
     {
-        // x − x is 0 for finite x and NaN for NaN or ±∞: one subtraction and compare per element, vectorised.
-        int i = 0;
-        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector512<T>.IsSupported)
-        {
-            for (; i + System.Runtime.Intrinsics.Vector512<T>.Count <= values.Length; i += System.Runtime.Intrinsics.Vector512<T>.Count)
-            {
-                var v = System.Runtime.Intrinsics.Vector512.Create(values.Slice(i, System.Runtime.Intrinsics.Vector512<T>.Count));
-                if (!System.Runtime.Intrinsics.Vector512.EqualsAll(v - v, System.Runtime.Intrinsics.Vector512<T>.Zero)) break;
-            }
-        }
-        for (; i < values.Length; i++)
+        // TensorPrimitives.IsFiniteAll is vectorised at every width; only a failing check searches for the element.
+        if (TensorPrimitives.IsFiniteAll(values)) return -1;
+        for (int i = 0; i < values.Length; i++)
         {
             if (!T.IsFinite(values[i])) return i;
         }
