@@ -18,6 +18,8 @@ public class VectorWidthConfig : ManualConfig
         AddJob(baseJob.WithEnvironmentVariables(new EnvironmentVariable("DOTNET_PreferredVectorBitWidth", "128")).WithId("128-bit"));
         // The fastest iteration too: on a shared machine it is the one least disturbed by other processes.
         AddColumn(StatisticColumn.Min);
+        // Each job builds its own copy of the project; on a busy machine that takes longer than the default 2 minutes.
+        WithBuildTimeout(TimeSpan.FromMinutes(15));
     }
 }
 
