@@ -124,7 +124,7 @@ public static class Parallelism
         {
             // Spin briefly before blocking: the kernels of one training step follow each other within microseconds,
             // and waking a blocked thread costs tens of them.
-            for (int i = 0; i < 2000 && signal.CurrentCount == 0; i++) Thread.SpinWait(20);
+            for (int i = 0; i < 256 && signal.CurrentCount == 0; i++) Thread.SpinWait(20);
             signal.Wait();
             RunParts();
         }
