@@ -26,23 +26,31 @@ internal static class InDouble
     public static T Round<T>(double value) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(value);
 }
 
+/// <summary>The vector form of an activation, which the kernels use at every width: the same formulas as the scalar
+/// members, lane by lane. Piecewise-linear activations give the scalar results bit for bit; the others compute in double
+/// through the vector e^x, log, tanh and erf of <see cref="SpecialFunctions"/> (within a few ulp of Math's) and round once.</summary>
+internal interface IVectorActivation
+{
+    TVec Forward<T, TVec, TOps>(TVec z) where T : unmanaged where TVec : unmanaged where TOps : ISimd<TVec, T>;
+
+    TVec Derivative<T, TVec, TOps>(TVec z, TVec a) where T : unmanaged where TVec : unmanaged where TOps : ISimd<TVec, T>;
+}
+
 // Every activation below follows PyTorch's CPU kernels formula for formula (ATen/native/cpu/Activation.cpp and
 // UnaryOpsKernel.cpp), so that float64 results agree with PyTorch to rounding. The float overloads compute in double
-// and round once. The piecewise-linear ones, and Sigmoid, SiLU and Tanh (through the vector e^x and tanh in
-// SpecialFunctions, a few ulp from Math's), also have Vector512 members, which the kernels use (see VectorActivation).
-// GELU (erf), GELUTanh (1 + tanh cancels for very negative z), Softplus and ELU stay scalar.
+// and round once. Each has its scalar members (the reference) and its vector members (IVectorActivation) side by side.
 
 /// <summary>f(z) = z.</summary>
-public readonly struct Identity : IActivation
+public readonly struct Identity : IActivation, IVectorActivation
 {
     public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => z;
     public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => T.One;
-    public Vector512<T> Forward<T>(Vector512<T> z) => z;
-    public Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) => Vector512<T>.One;
+    TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => z;
+    TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a) => TOps.One;
 }
 
 /// <summary>f(z) = 1 / (1 + e^−z); f' = a(1 − a).</summary>
-public readonly struct Sigmoid : IActivation
+public readonly struct Sigmoid : IActivation, IVectorActivation
 {
     public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
     private static double Forward(double z)
@@ -56,48 +64,48 @@ public readonly struct Sigmoid : IActivation
 
     // The vector members run the scalar formula lane by lane; SpecialFunctions.Exp is within 1 ulp of Math.Exp, so
     // the results agree with the scalar ones to rounding. Floats go through double and round once, like the scalars.
-    internal Vector512<T> Forward<T>(Vector512<T> z) => VectorInDouble.Apply<T, SigmoidFormula>(z);
-    internal Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) where T : INumberBase<T> => a * (Vector512<T>.One - a);
+    TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.ApplyInDouble(z, default(Formula));
+    TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a) => TOps.Multiply(a, TOps.Subtract(TOps.One, a));
 
-    private readonly struct SigmoidFormula : IVectorFormula
+    private readonly struct Formula : IDoubleFormula
     {
-        public Vector512<double> Apply(Vector512<double> z)
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double>
         {
             // As the scalar: only e^−|z| is formed; 1/(1 + e) where z ≥ 0, e/(1 + e) elsewhere (and for NaN).
-            Vector512<double> e = SpecialFunctions.Exp(-Vector512.Abs(z));
-            Vector512<double> onePlusE = Vector512<double>.One + e;
-            return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(z, Vector512<double>.Zero), Vector512<double>.One / onePlusE, e / onePlusE);
+            TD e = SpecialFunctions.Exp<TD, TOps>(TOps.Negate(TOps.Abs(z)));
+            TD onePlusE = TOps.Add(TOps.One, e);
+            return TOps.Select(TOps.GreaterThanOrEqual(z, TOps.Zero), TOps.Divide(TOps.One, onePlusE), TOps.Divide(e, onePlusE));
         }
     }
 }
 
 /// <summary>f(z) = tanh z; f' = 1 − a².</summary>
-public readonly struct Tanh : IActivation
+public readonly struct Tanh : IActivation, IVectorActivation
 {
     public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Math.Tanh(InDouble.Widen(z)));
     public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => T.One - a * a;
 
     // Vector members: tanh in double (see Sigmoid and SpecialFunctions.Tanh); the derivative is the same formula in a.
-    internal Vector512<T> Forward<T>(Vector512<T> z) => VectorInDouble.Apply<T, TanhFormula>(z);
-    internal Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) where T : INumberBase<T> => Vector512<T>.One - a * a;
+    TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.ApplyInDouble(z, default(Formula));
+    TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a) => TOps.Subtract(TOps.One, TOps.Multiply(a, a));
 
-    private readonly struct TanhFormula : IVectorFormula
+    private readonly struct Formula : IDoubleFormula
     {
-        public Vector512<double> Apply(Vector512<double> z) => SpecialFunctions.Tanh(z);
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double> => SpecialFunctions.Tanh<TD, TOps>(z);
     }
 }
 
 /// <summary>f(z) = max(0, z); f'(0) = 0 as in PyTorch. NaN propagates, as torch.relu does.</summary>
-public readonly struct ReLU : IActivation
+public readonly struct ReLU : IActivation, IVectorActivation
 {
     public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => z < T.Zero ? T.Zero : z;
     public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => z > T.Zero ? T.One : T.Zero;
-    public Vector512<T> Forward<T>(Vector512<T> z) => Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<T>.Zero), Vector512<T>.Zero, z);
-    public Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) => Vector512.GreaterThan(z, Vector512<T>.Zero) & Vector512<T>.One;
+    TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.Select(TOps.LessThan(z, TOps.Zero), TOps.Zero, z);
+    TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a) => TOps.And(TOps.GreaterThan(z, TOps.Zero), TOps.One);
 }
 
 /// <summary>f(z) = z for z &gt; 0, slope·z otherwise; f'(0) = slope as in PyTorch.</summary>
-public readonly struct LeakyReLU : IActivation
+public readonly struct LeakyReLU : IActivation, IVectorActivation
 {
     /// <summary>The slope for z ≤ 0 (PyTorch's negative_slope, default 0.01).</summary>
     public double Slope { get; }
@@ -106,14 +114,16 @@ public readonly struct LeakyReLU : IActivation
 
     public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => z > T.Zero ? z : z * T.CreateTruncating(Slope);
     public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => z > T.Zero ? T.One : T.CreateTruncating(Slope);
-    public Vector512<T> Forward<T>(Vector512<T> z) where T : INumberBase<T>
-        => Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<T>.Zero), z, z * Vector512.Create(T.CreateTruncating(Slope)));
-    public Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) where T : INumberBase<T>
-        => Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<T>.Zero), Vector512<T>.One, Vector512.Create(T.CreateTruncating(Slope)));
+    TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z)
+        => TOps.Select(TOps.GreaterThan(z, TOps.Zero), z, TOps.Multiply(z, TOps.Create(SlopeAs<T>())));
+    TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a)
+        => TOps.Select(TOps.GreaterThan(z, TOps.Zero), TOps.One, TOps.Create(SlopeAs<T>()));
+    // The slope rounded to T, as T.CreateTruncating(Slope) in the scalar members (T is float or double here).
+    private T SlopeAs<T>() where T : unmanaged => typeof(T) == typeof(float) ? (T)(object)(float)Slope : (T)(object)Slope;
 }
 
 /// <summary>Exact GELU: f(z) = ½z(1 + erf(z/√2)); f' = Φ(z) + z·φ(z).</summary>
-public readonly struct GELU : IActivation
+public readonly struct GELU : IActivation, IVectorActivation
 {
     private const double Sqrt1Over2 = 0.70710678118654752440;
     private const double OneOverSqrt2Pi = 0.39894228040143267794;
@@ -128,10 +138,32 @@ public readonly struct GELU : IActivation
         double pdf = Math.Exp(-0.5 * z * z) * OneOverSqrt2Pi;
         return cdf + z * pdf;
     }
+
+    TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.ApplyInDouble(z, default(Formula));
+    TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a) => TOps.ApplyInDouble(z, default(DerivativeFormula));
+
+    private readonly struct Formula : IDoubleFormula
+    {
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double>
+        {
+            TD erf = SpecialFunctions.Erf<TD, TOps>(TOps.Multiply(z, TOps.Create(Sqrt1Over2)));
+            return TOps.Multiply(TOps.Multiply(z, TOps.Create(0.5)), TOps.Add(TOps.One, erf));
+        }
+    }
+
+    private readonly struct DerivativeFormula : IDoubleFormula
+    {
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double>
+        {
+            TD cdf = TOps.Multiply(TOps.Create(0.5), TOps.Add(TOps.One, SpecialFunctions.Erf<TD, TOps>(TOps.Multiply(z, TOps.Create(Sqrt1Over2)))));
+            TD pdf = TOps.Multiply(SpecialFunctions.Exp<TD, TOps>(TOps.Multiply(TOps.Multiply(TOps.Create(-0.5), z), z)), TOps.Create(OneOverSqrt2Pi));
+            return TOps.Add(cdf, TOps.Multiply(z, pdf));
+        }
+    }
 }
 
 /// <summary>PyTorch's GELU(approximate='tanh'): f(z) = ½z(1 + tanh(√(2/π)(z + 0.044715z³))).</summary>
-public readonly struct GELUTanh : IActivation
+public readonly struct GELUTanh : IActivation, IVectorActivation
 {
     private const double SqrtTwoOverPi = 0.79788456080286535588;
     private const double Kappa = 0.044715;
@@ -154,10 +186,40 @@ public readonly struct GELUTanh : IActivation
         double rightDerivative = left * (1.0 - t * t) * SqrtTwoOverPi * (1.0 + 3.0 * Kappa * zSq);
         return leftDerivative + rightDerivative;
     }
+
+    // Vector members: the same formulas in the same order. Where 1 + tanh cancels (z ≪ 0) the result inherits the
+    // vector tanh's few-ulp difference from Math.Tanh in absolute terms, as PyTorch's own vectorised tanh does.
+    TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.ApplyInDouble(z, default(Formula));
+    TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a) => TOps.ApplyInDouble(z, default(DerivativeFormula));
+
+    private readonly struct Formula : IDoubleFormula
+    {
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double>
+        {
+            TD cube = TOps.Multiply(TOps.Multiply(TOps.Multiply(TOps.Create(Kappa), z), z), z);
+            TD t = SpecialFunctions.Tanh<TD, TOps>(TOps.Multiply(TOps.Create(SqrtTwoOverPi), TOps.Add(z, cube)));
+            return TOps.Multiply(TOps.Multiply(TOps.Create(0.5), z), TOps.Add(TOps.One, t));
+        }
+    }
+
+    private readonly struct DerivativeFormula : IDoubleFormula
+    {
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double>
+        {
+            TD zSq = TOps.Multiply(z, z);
+            TD cube = TOps.Multiply(TOps.Multiply(TOps.Create(Kappa), zSq), z);
+            TD t = SpecialFunctions.Tanh<TD, TOps>(TOps.Multiply(TOps.Create(SqrtTwoOverPi), TOps.Add(z, cube)));
+            TD left = TOps.Multiply(TOps.Create(0.5), z);
+            TD leftDerivative = TOps.Multiply(TOps.Create(0.5), TOps.Add(TOps.One, t));
+            TD inner = TOps.Add(TOps.One, TOps.Multiply(TOps.Create(3.0 * Kappa), zSq));
+            TD rightDerivative = TOps.Multiply(TOps.Multiply(TOps.Multiply(left, TOps.Subtract(TOps.One, TOps.Multiply(t, t))), TOps.Create(SqrtTwoOverPi)), inner);
+            return TOps.Add(leftDerivative, rightDerivative);
+        }
+    }
 }
 
 /// <summary>SiLU (Swish): f(z) = z·σ(z); f' = σ(z)(1 + z(1 − σ(z))).</summary>
-public readonly struct SiLU : IActivation
+public readonly struct SiLU : IActivation, IVectorActivation
 {
     public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
     // PyTorch's x / (1 + e^−x): for very negative x, e^−x overflows to +∞ and the quotient is −0, the right limit.
@@ -169,27 +231,27 @@ public readonly struct SiLU : IActivation
         return s * (1.0 + z * (1.0 - s));
     }
 
-    // Vector members: the scalar formulas lane by lane, in double (see Sigmoid).
-    internal Vector512<T> Forward<T>(Vector512<T> z) => VectorInDouble.Apply<T, SiLUFormula>(z);
-    internal Vector512<T> Derivative<T>(Vector512<T> z, Vector512<T> a) => VectorInDouble.Apply<T, SiLUDerivativeFormula>(z);
+    TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.ApplyInDouble(z, default(Formula));
+    TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a) => TOps.ApplyInDouble(z, default(DerivativeFormula));
 
-    private readonly struct SiLUFormula : IVectorFormula
+    private readonly struct Formula : IDoubleFormula
     {
-        public Vector512<double> Apply(Vector512<double> z) => z / (Vector512<double>.One + SpecialFunctions.Exp(-z));
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double>
+            => TOps.Divide(z, TOps.Add(TOps.One, SpecialFunctions.Exp<TD, TOps>(TOps.Negate(z))));
     }
 
-    private readonly struct SiLUDerivativeFormula : IVectorFormula
+    private readonly struct DerivativeFormula : IDoubleFormula
     {
-        public Vector512<double> Apply(Vector512<double> z)
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double>
         {
-            Vector512<double> s = Vector512<double>.One / (Vector512<double>.One + SpecialFunctions.Exp(-z));
-            return s * (Vector512<double>.One + z * (Vector512<double>.One - s));
+            TD s = TOps.Divide(TOps.One, TOps.Add(TOps.One, SpecialFunctions.Exp<TD, TOps>(TOps.Negate(z))));
+            return TOps.Multiply(s, TOps.Add(TOps.One, TOps.Multiply(z, TOps.Subtract(TOps.One, s))));
         }
     }
 }
 
 /// <summary>Softplus with beta 1 and PyTorch's threshold 20: f(z) = log(1 + e^z), or z when z &gt; 20; f' = σ(z).</summary>
-public readonly struct Softplus : IActivation
+public readonly struct Softplus : IActivation, IVectorActivation
 {
     private const double Threshold = 20.0;
 
@@ -204,10 +266,32 @@ public readonly struct Softplus : IActivation
         double e = Math.Exp(z);
         return e / (e + 1.0);
     }
+
+    TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.ApplyInDouble(z, default(Formula));
+    TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a) => TOps.ApplyInDouble(z, default(DerivativeFormula));
+
+    private readonly struct Formula : IDoubleFormula
+    {
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double>
+        {
+            // Lanes above the threshold compute log1p of up to +∞ (finite garbage) and are selected away.
+            TD soft = SpecialFunctions.Log1P<TD, TOps>(SpecialFunctions.Exp<TD, TOps>(z));
+            return TOps.Select(TOps.GreaterThan(z, TOps.Create(Threshold)), z, soft);
+        }
+    }
+
+    private readonly struct DerivativeFormula : IDoubleFormula
+    {
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double>
+        {
+            TD e = SpecialFunctions.Exp<TD, TOps>(z);
+            return TOps.Select(TOps.GreaterThan(z, TOps.Create(Threshold)), TOps.One, TOps.Divide(e, TOps.Add(e, TOps.One)));
+        }
+    }
 }
 
 /// <summary>ELU: f(z) = z for z &gt; 0, alpha·(e^z − 1) otherwise; f' = 1 or alpha·e^z.</summary>
-public readonly struct ELU : IActivation
+public readonly struct ELU : IActivation, IVectorActivation
 {
     /// <summary>The saturation value for z → −∞ is −alpha (PyTorch default 1).</summary>
     public double Alpha { get; }
@@ -221,69 +305,19 @@ public readonly struct ELU : IActivation
     // PyTorch's elu_backward with is_result = false (what nn.ELU() uses): alpha·e^z for z ≤ 0, equal to a + alpha
     // but without its cancellation.
     private double Derivative(double z, double a) => z > 0.0 ? 1.0 : Alpha * Math.Exp(z);
-}
 
-/// <summary>Static dispatch from an activation type to its Vector512 members, for the activations that have them.
-/// The typeof tests are JIT-time constants for struct type arguments, so each kernel instantiation keeps one branch.</summary>
-internal static class VectorActivation
-{
-    /// <summary>TAct has vector members whose results agree with its scalar members to rounding (Sigmoid and SiLU
-    /// use SpecialFunctions.Exp and Tanh, which can differ from Math's in the last bits). The Dense kernels, whose products already
-    /// round differently from the reference, use these.</summary>
-    public static bool IsSupported<T, TAct>()
-        => IsBitExact<T, TAct>() || (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported
-                                     && (typeof(TAct) == typeof(Sigmoid) || typeof(TAct) == typeof(SiLU) || typeof(TAct) == typeof(Tanh)));
+    TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.ApplyInDouble(z, new Formula(Alpha));
+    TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a) => TOps.ApplyInDouble(z, new DerivativeFormula(Alpha));
 
-    /// <summary>TAct has vector members whose results equal its scalar members bit for bit (the piecewise-linear ones).
-    /// The element-wise kernels, which promise results identical to their scalar path, use only these.</summary>
-    public static bool IsBitExact<T, TAct>()
-        => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported
-           && (typeof(TAct) == typeof(Identity) || typeof(TAct) == typeof(ReLU) || typeof(TAct) == typeof(LeakyReLU));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Forward<T, TAct>(ref TAct act, Vector512<T> z) where T : INumberBase<T>
+    private readonly struct Formula(double alpha) : IDoubleFormula
     {
-        if (typeof(TAct) == typeof(Identity)) return z;
-        if (typeof(TAct) == typeof(ReLU)) return Unsafe.As<TAct, ReLU>(ref act).Forward(z);
-        if (typeof(TAct) == typeof(LeakyReLU)) return Unsafe.As<TAct, LeakyReLU>(ref act).Forward(z);
-        if (typeof(TAct) == typeof(Sigmoid)) return Unsafe.As<TAct, Sigmoid>(ref act).Forward(z);
-        if (typeof(TAct) == typeof(SiLU)) return Unsafe.As<TAct, SiLU>(ref act).Forward(z);
-        if (typeof(TAct) == typeof(Tanh)) return Unsafe.As<TAct, Tanh>(ref act).Forward(z);
-        throw new NotSupportedException();
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double>
+            => TOps.Select(TOps.GreaterThan(z, TOps.Zero), z, TOps.Multiply(TOps.Create(alpha), SpecialFunctions.ExpM1<TD, TOps>(z)));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Derivative<T, TAct>(ref TAct act, Vector512<T> z, Vector512<T> a) where T : INumberBase<T>
+    private readonly struct DerivativeFormula(double alpha) : IDoubleFormula
     {
-        if (typeof(TAct) == typeof(Identity)) return Vector512<T>.One;
-        if (typeof(TAct) == typeof(ReLU)) return Unsafe.As<TAct, ReLU>(ref act).Derivative(z, a);
-        if (typeof(TAct) == typeof(LeakyReLU)) return Unsafe.As<TAct, LeakyReLU>(ref act).Derivative(z, a);
-        if (typeof(TAct) == typeof(Sigmoid)) return Unsafe.As<TAct, Sigmoid>(ref act).Derivative(z, a);
-        if (typeof(TAct) == typeof(SiLU)) return Unsafe.As<TAct, SiLU>(ref act).Derivative(z, a);
-        if (typeof(TAct) == typeof(Tanh)) return Unsafe.As<TAct, Tanh>(ref act).Derivative(z, a);
-        throw new NotSupportedException();
-    }
-}
-
-/// <summary>A double-precision vector formula, passed as a struct type argument so that the JIT inlines it.</summary>
-internal interface IVectorFormula
-{
-    Vector512<double> Apply(Vector512<double> z);
-}
-
-internal static class VectorInDouble
-{
-    /// <summary>Applies <typeparamref name="TFormula"/> to a vector of T: directly for double; for float widened to two
-    /// vectors of double and narrowed once, as the scalar float overloads compute in double and round once.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Apply<T, TFormula>(Vector512<T> z) where TFormula : struct, IVectorFormula
-    {
-        if (typeof(T) == typeof(double)) return default(TFormula).Apply(z.As<T, double>()).As<double, T>();
-        if (typeof(T) == typeof(float))
-        {
-            (Vector512<double> lower, Vector512<double> upper) = Vector512.Widen(z.As<T, float>());
-            return Vector512.Narrow(default(TFormula).Apply(lower), default(TFormula).Apply(upper)).As<float, T>();
-        }
-        throw new NotSupportedException();
+        public TD Apply<TD, TOps>(TD z) where TD : unmanaged where TOps : ISimd<TD, double>
+            => TOps.Select(TOps.GreaterThan(z, TOps.Zero), TOps.One, TOps.Multiply(TOps.Create(alpha), SpecialFunctions.Exp<TD, TOps>(z)));
     }
 }

@@ -7,19 +7,22 @@ namespace GradGen.Kernels;
 /// <summary>A fully connected layer, z = x·wᵀ + b (+ r), a = act(z), and its backward pass.
 /// Matrices are row-major; every <c>ld*</c> argument is a row stride in elements (≥ the width), so inputs and outputs
 /// can be column slices of a wider buffer (DenseNet concatenation). Empty spans mean "absent".
-/// <see cref="DenseReference"/> holds the same two functions as plain loops; the tests compare the two.</summary>
+/// <see cref="DenseReference"/> holds the same two functions as plain loops; the tests compare the two at every width.</summary>
 /// <remarks>
+/// Each call runs at the widest accelerated vector width (512, 256 or 128 bits; see <see cref="ISimd{TVec, T}"/>), with
+/// the register-block shape of that width: 4 rows × 4 vectors where there are 32 vector registers (AVX-512, ARM64),
+/// 6 rows × 2 vectors where there are 16 (AVX2, SSE). Without SIMD it runs <see cref="DenseReference"/>.
 /// Aliasing: x must not share elements with a or z (it may share a buffer with them, in other columns); r may not share
 /// elements with a or z either. In the backward pass da is read completely into dz before dx is written, so dx may share
 /// a buffer with da, even the same elements.
-/// No call allocates on the heap, except once per thread: the first forward with batch ≥ 16 and outF ≥ 2 vectors on a
-/// thread allocates that thread's 256 KB buffer for packed weights (<see cref="PackBuffer{T}"/>), which later calls reuse.
+/// No call allocates on the heap, except once per thread: the first forward with batch ≥ 8 on a thread allocates that
+/// thread's 256 KB buffer for packed weights (<see cref="PackBuffer{T}"/>), which later calls reuse.
 /// </remarks>
 public static class Dense
 {
-    // Register blocking: the forward computes 4 batch rows × 4 weight rows of dot products at once (16 accumulators,
-    // each weight load feeding 4 FMAs and each x load 4); the backward products compute 4 rows × 4 vectors of columns.
-    private const int Rows = 4;
+    // The forward packs w once per call; below this batch the packing costs more than it saves, and the dot-product
+    // tiles read w in place.
+    private const int PackedMinBatch = 8;
 
     /// <summary>z = x·wᵀ + b (+ r); a = act(z).</summary>
     /// <param name="a">(batch, outF) with row stride <paramref name="lda"/>; may be empty when z is given.</param>
@@ -28,250 +31,297 @@ public static class Dense
     /// <param name="w">(outF, inF), PyTorch's layout.</param>
     /// <param name="b">(outF), or empty for no bias.</param>
     /// <param name="r">(batch, outF) with row stride <paramref name="ldr"/>, a residual added before the activation; or empty.</param>
-    public static unsafe void Forward<T, TAct>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> w,
+    public static void Forward<T, TAct>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> w,
         ReadOnlySpan<T> b, ReadOnlySpan<T> r, int ldr, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
     {
-        ValidateForward(a, lda, z, x, ldx, w, b, r, ldr, batch, inFeatures, outFeatures);
-        if (!Simd.Enabled<T>())
-        {
+        if (Simd512<T>.IsAccelerated)
+            Forward<T, TAct, Vector512<T>, Simd512<T>>(a, lda, z, x, ldx, w, b, r, ldr, batch, inFeatures, outFeatures, act);
+        else if (Simd256<T>.IsAccelerated)
+            Forward<T, TAct, Vector256<T>, Simd256<T>>(a, lda, z, x, ldx, w, b, r, ldr, batch, inFeatures, outFeatures, act);
+        else if (Simd128<T>.IsAccelerated)
+            Forward<T, TAct, Vector128<T>, Simd128<T>>(a, lda, z, x, ldx, w, b, r, ldr, batch, inFeatures, outFeatures, act);
+        else
             DenseReference.Forward(a, lda, z, x, ldx, w, b, r, ldr, batch, inFeatures, outFeatures, act);
-            return;
-        }
-        if (batch == 0 || outFeatures == 0) return;
-        if (batch >= 16 && outFeatures >= 2 * Vector512<T>.Count)
-        {
-            fixed (T* pa = a, pz = z, px = x, pw = w, pb = b, pr = r)
-                ForwardPacked(pa, lda, pz, px, ldx, pw, pb, pr, ldr, batch, inFeatures, outFeatures, ref act);
-            return;
-        }
+    }
 
-        // Small batches or few outputs: 4×4 tiles of dot products straight from x and w.
-        T* sums = stackalloc T[Rows * Rows];
+    /// <summary><see cref="Forward{T, TAct}"/> at the vector width of <typeparamref name="TOps"/> (the tests call each width).</summary>
+    internal static unsafe void Forward<T, TAct, TVec, TOps>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> w,
+        ReadOnlySpan<T> b, ReadOnlySpan<T> r, int ldr, int batch, int inFeatures, int outFeatures, TAct act)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        ValidateForward(a, lda, z, x, ldx, w, b, r, ldr, batch, inFeatures, outFeatures);
+        if (batch == 0 || outFeatures == 0) return;
         // fixed on an empty span gives a null pointer: null means "absent" below.
         fixed (T* pa = a, pz = z, px = x, pw = w, pb = b, pr = r)
         {
-            int rowBlocks = (batch + Rows - 1) / Rows, colBlocks = (outFeatures + Rows - 1) / Rows;
-            // Loop order: the operand swept by the inner loop is re-read once per outer block, so sweep the smaller
-            // of x and w (more likely to stay in L2) and keep the 4 rows of the other one in L1.
-            bool batchOuter = outFeatures <= batch;
-            int outerCount = batchOuter ? rowBlocks : colBlocks, innerCount = batchOuter ? colBlocks : rowBlocks;
-            // Cache blocking along k: when the swept operand is larger than about half of a 1 MB L2, the dot products
-            // run over k-slices whose swept panel fits, and the partial sums wait in the output (z, or else a).
-            int v = Vector512<T>.Count;
-            long sweptRows = batchOuter ? outFeatures : batch;
-            long budget = 512 * 1024 / sizeof(T);
-            int kc = sweptRows * inFeatures <= budget ? inFeatures : (int)Math.Max(v, budget / sweptRows / v * v);
-            T* partial = pz != null ? pz : pa;
-            long ldp = pz != null ? outFeatures : lda;
-            int k0 = 0;
-            while (true)
+            var output = new Epilogue<T, TAct>(pa, lda, pz, outFeatures, pb, pr, ldr, act);
+            if (batch < PackedMinBatch)
             {
-                int kLen = Math.Min(kc, inFeatures - k0);
-                bool first = k0 == 0, last = k0 + kLen >= inFeatures;
-                for (int outer = 0; outer < outerCount; outer++)
-                {
-                    for (int inner = 0; inner < innerCount; inner++)
-                    {
-                        int i0 = Rows * (batchOuter ? outer : inner), j0 = Rows * (batchOuter ? inner : outer);
-                        DotTile(sums, px + k0, ldx, i0, batch, pw + k0, inFeatures, j0, outFeatures, kLen);
-                        for (int ri = 0; ri < Rows && i0 + ri < batch; ri++)
-                        {
-                            int i = i0 + ri;
-                            for (int cj = 0; cj < Rows && j0 + cj < outFeatures; cj++)
-                            {
-                                int j = j0 + cj;
-                                T s = sums[ri * Rows + cj];
-                                if (!first) s += partial[i * ldp + j];
-                                if (!last)
-                                {
-                                    partial[i * ldp + j] = s;
-                                    continue;
-                                }
-                                // Epilogue, fused while the tile is in L1: bias, residual, store z, activation.
-                                if (pb != null) s += pb[j];
-                                if (pr != null) s += pr[(long)i * ldr + j];
-                                if (pz != null) pz[(long)i * outFeatures + j] = s;
-                                if (pa != null) pa[(long)i * lda + j] = act.Forward(s);
-                            }
-                        }
-                    }
-                }
-                if (last) break;
-                k0 += kLen;
+                ForwardDot<T, TAct, TVec, TOps>(ref output, px, ldx, pw, batch, inFeatures, outFeatures);
+                return;
             }
+            // Threads (Parallelism.MaxThreads) split the panels of w when there are enough of them, else the row tiles.
+            var job = new ForwardJob<T, TAct> { Output = output, X = px, Ldx = ldx, W = pw, Batch = batch, K = inFeatures, N = outFeatures };
+            var (panel, rowsPerTile) = PackedLayout<T, TVec, TOps>(outFeatures);
+            int panels = (outFeatures + panel - 1) / panel, tiles = (batch + rowsPerTile - 1) / rowsPerTile;
+            int parts = PartsFor((long)batch * inFeatures * outFeatures);
+            job.SplitPanels = panels >= parts;
+            if (!job.SplitPanels) parts = Math.Min(parts, tiles);
+            Parallelism.Run(&ForwardPart<T, TAct, TVec, TOps>, Unsafe.AsPointer(ref job), parts);
         }
     }
 
-    // The forward for batches big enough to amortise a repacking of w, BLIS-style. For each panel of 4v outputs, w's
-    // rows are packed transposed (Packing.PackTransposed, v×v register transposes) into wᵀ (kc, 4v): one aligned
-    // 256-byte row per k, in a per-thread buffer of 256 KB that stays in L2. kc is the whole of k whenever the panel fits
-    // (k ≤ 1024, every MNIST layer), so there is a single pass and no partial sums. Then every 4-row block of x runs
-    // the micro-kernel: per k, 4 loads of the wᵀ row, 4 broadcasts of x[i, k], 16 FMAs into 4×4v accumulators
-    // (the same broadcast-and-FMA loop as the backward products, with no horizontal sums). For larger k the panel is
-    // built one k-slice at a time and the partial sums wait in the output (z, or else a).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ForwardPacked<T, TAct>(T* pa, int lda, T* pz, T* px, int ldx, T* pw, T* pb, T* pr, int ldr,
-        int batch, int k, int n, ref TAct act)
+    // A part of a parallel call gets at least this many multiply-adds (about a microsecond of one core), so that small
+    // layers stay on one thread.
+    private const long MinMultiplyAddsPerPart = 1 << 16;
+
+    private static int PartsFor(long multiplyAdds)
+        => (int)Math.Min(Parallelism.MaxThreads, Math.Max(1, multiplyAdds / MinMultiplyAddsPerPart));
+
+    private unsafe struct ForwardJob<T, TAct>
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
     {
-        int v = Vector512<T>.Count, panel = 4 * v;
+        public Epilogue<T, TAct> Output;
+        public T* X, W;
+        public int Ldx, Batch, K, N;
+        public bool SplitPanels;
+    }
+
+    // One part of a packed forward: a share of the panels of w (every row), or a share of the row tiles (every panel).
+    private static unsafe void ForwardPart<T, TAct, TVec, TOps>(void* context, int part, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        ref ForwardJob<T, TAct> job = ref Unsafe.AsRef<ForwardJob<T, TAct>>(context);
+        var (panel, rowsPerTile) = PackedLayout<T, TVec, TOps>(job.N);
+        int panels = (job.N + panel - 1) / panel, tiles = (job.Batch + rowsPerTile - 1) / rowsPerTile;
+        var (p0, p1) = job.SplitPanels ? Parallelism.Share(panels, part, parts) : (0, panels);
+        var (t0, t1) = job.SplitPanels ? (0, tiles) : Parallelism.Share(tiles, part, parts);
+        ForwardPacked<T, TAct, TVec, TOps>(ref job.Output, job.X, job.Ldx, job.W, job.Batch, job.K, job.N, p0, p1, t0, t1);
+    }
+
+    // The packed forward's panel width and rows per tile: the main tile's, or one vector and the column tile's rows
+    // when there are fewer outputs than a main panel (a 64 → 10 layer).
+    private static (int Panel, int RowsPerTile) PackedLayout<T, TVec, TOps>(int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        int v = TOps.Count, main = Tiles<T, TVec, TOps>.Vectors * v;
+        return n < main ? (v, Tiles<T, TVec, TOps>.ColumnRows) : (main, Tiles<T, TVec, TOps>.Rows);
+    }
+
+    /// <summary>Where the forward's dot products go: the fused epilogue (bias, residual, store z, activation), and the
+    /// partial sums of a k-sliced product, which wait in z (or else a) between slices.</summary>
+    private unsafe struct Epilogue<T, TAct>(T* a, int lda, T* z, int n, T* b, T* r, int ldr, TAct act)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+    {
+        private TAct _act = act;
+
+        public T* Partial(long i) => z != null ? z + i * n : a + i * lda;
+
+        /// <summary>Row i, columns [j0, j0 + width): s = sums (+ the partial sums unless <paramref name="first"/>); then
+        /// either the new partial sums, or (when <paramref name="last"/>) the finished outputs.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Row<TVec, TOps>(long i, int j0, int width, T* sums, bool first, bool last)
+            where TVec : unmanaged where TOps : ISimd<TVec, T>
+        {
+            T* part = Partial(i) + j0;
+            int v = TOps.Count, c = 0;
+            if (!last || !VectorActivation.IsSupported<TAct>())
+            {
+                // Not the last slice (or an activation without vector members): vector partial sums, then for the last
+                // slice the scalar epilogue.
+                for (; c <= width - v; c += v)
+                {
+                    TVec s = TOps.Load(sums + c);
+                    if (!first) s = TOps.Add(s, TOps.Load(part + c));
+                    TOps.Store(s, last ? sums + c : part + c);
+                }
+                for (; c < width; c++)
+                {
+                    T s = sums[c];
+                    if (!first) s += part[c];
+                    if (last) sums[c] = s;
+                    else part[c] = s;
+                }
+                if (!last) return;
+                for (c = 0; c < width; c++) Finish(i, j0 + c, sums[c]);
+                return;
+            }
+            for (; c <= width - v; c += v)
+            {
+                TVec s = TOps.Load(sums + c);
+                if (!first) s = TOps.Add(s, TOps.Load(part + c));
+                long j = j0 + c;
+                if (b != null) s = TOps.Add(s, TOps.Load(b + j));
+                if (r != null) s = TOps.Add(s, TOps.Load(r + i * ldr + j));
+                if (z != null) TOps.Store(s, z + i * n + j);
+                if (a != null) TOps.Store(VectorActivation.Forward<T, TAct, TVec, TOps>(ref _act, s), a + i * lda + j);
+            }
+            for (; c < width; c++) Finish(i, j0 + c, first ? sums[c] : sums[c] + part[c]);
+        }
+
+        /// <summary>One finished dot product s for output (i, j): bias, residual, store z, activation.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Finish(long i, long j, T s)
+        {
+            if (b != null) s += b[j];
+            if (r != null) s += r[i * ldr + j];
+            if (z != null) z[i * n + j] = s;
+            if (a != null) a[i * lda + j] = _act.Forward(s);
+        }
+
+        /// <summary>Stores the partial sum s for output (i, j), adding the earlier slices' unless first.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Accumulate(long i, long j, T s, bool first, bool last)
+        {
+            T* part = Partial(i) + j;
+            if (!first) s += *part;
+            if (last) Finish(i, j, s);
+            else *part = s;
+        }
+    }
+
+    // Small batches: tiles of 2 rows of x × 4 rows of w, as dot products straight from x and w (no packing).
+    private static unsafe void ForwardDot<T, TAct, TVec, TOps>(ref Epilogue<T, TAct> output, T* px, int ldx, T* pw,
+        int batch, int inFeatures, int outFeatures)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        const int XRows = 2, WRows = 4;
+        T* sums = stackalloc T[XRows * WRows];
+        int rowBlocks = (batch + XRows - 1) / XRows, colBlocks = (outFeatures + WRows - 1) / WRows;
+        // Loop order: the operand swept by the inner loop is re-read once per outer block, so sweep the smaller
+        // of x and w (more likely to stay in L2) and keep the rows of the other one in L1.
+        bool batchOuter = outFeatures <= batch;
+        int outerCount = batchOuter ? rowBlocks : colBlocks, innerCount = batchOuter ? colBlocks : rowBlocks;
+        // Cache blocking along k: when the swept operand is larger than about half of a 1 MB L2, the dot products
+        // run over k-slices whose swept panel fits, and the partial sums wait in the output (z, or else a).
+        int v = TOps.Count;
+        long sweptRows = batchOuter ? outFeatures : batch;
+        long budget = 512 * 1024 / sizeof(T);
+        int kc = sweptRows * inFeatures <= budget ? inFeatures : (int)Math.Max(v, budget / sweptRows / v * v);
+        for (int k0 = 0; ; k0 += kc)
+        {
+            int kLen = Math.Min(kc, inFeatures - k0);
+            bool first = k0 == 0, last = k0 + kLen >= inFeatures;
+            for (int outer = 0; outer < outerCount; outer++)
+            {
+                for (int inner = 0; inner < innerCount; inner++)
+                {
+                    int i0 = XRows * (batchOuter ? outer : inner), j0 = WRows * (batchOuter ? inner : outer);
+                    DotTile<T, TVec, TOps>(sums, px + k0, ldx, i0, batch, pw + k0, inFeatures, j0, outFeatures, kLen);
+                    for (int ri = 0; ri < XRows && i0 + ri < batch; ri++)
+                        for (int cj = 0; cj < WRows && j0 + cj < outFeatures; cj++)
+                            output.Accumulate(i0 + ri, j0 + cj, sums[ri * WRows + cj], first, last);
+                }
+            }
+            if (last) break;
+        }
+    }
+
+    // sums[ri·4 + cj] = x[i0+ri, :k] · w[j0+cj, :k] for a 2×4 tile (w with row stride ldw): 8 accumulators, so the
+    // tile fits 16 registers. Rows past the edge are clamped to the last row (computed twice, stored never), so one
+    // kernel handles every edge without a separate remainder path.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void DotTile<T, TVec, TOps>(T* sums, T* px, int ldx, int i0, int batch, T* pw, int ldw, int j0, int outFeatures, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        int v = TOps.Count;
+        T* x0 = px + (long)Math.Min(i0, batch - 1) * ldx;
+        T* x1 = px + (long)Math.Min(i0 + 1, batch - 1) * ldx;
+        T* w0 = pw + (long)Math.Min(j0, outFeatures - 1) * ldw;
+        T* w1 = pw + (long)Math.Min(j0 + 1, outFeatures - 1) * ldw;
+        T* w2 = pw + (long)Math.Min(j0 + 2, outFeatures - 1) * ldw;
+        T* w3 = pw + (long)Math.Min(j0 + 3, outFeatures - 1) * ldw;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        int p = 0;
+        for (; p <= k - v; p += v)
+        {
+            TVec xv0 = TOps.Load(x0 + p), xv1 = TOps.Load(x1 + p);
+            TVec wv = TOps.Load(w0 + p);
+            c00 = TOps.MultiplyAdd(xv0, wv, c00); c10 = TOps.MultiplyAdd(xv1, wv, c10);
+            wv = TOps.Load(w1 + p);
+            c01 = TOps.MultiplyAdd(xv0, wv, c01); c11 = TOps.MultiplyAdd(xv1, wv, c11);
+            wv = TOps.Load(w2 + p);
+            c02 = TOps.MultiplyAdd(xv0, wv, c02); c12 = TOps.MultiplyAdd(xv1, wv, c12);
+            wv = TOps.Load(w3 + p);
+            c03 = TOps.MultiplyAdd(xv0, wv, c03); c13 = TOps.MultiplyAdd(xv1, wv, c13);
+        }
+        sums[0] = TOps.Sum(c00); sums[1] = TOps.Sum(c01); sums[2] = TOps.Sum(c02); sums[3] = TOps.Sum(c03);
+        sums[4] = TOps.Sum(c10); sums[5] = TOps.Sum(c11); sums[6] = TOps.Sum(c12); sums[7] = TOps.Sum(c13);
+        // The k % v leftover columns, scalar.
+        for (; p < k; p++)
+        {
+            T a0 = x0[p], a1 = x1[p];
+            T b0 = w0[p], b1 = w1[p], b2 = w2[p], b3 = w3[p];
+            sums[0] += a0 * b0; sums[1] += a0 * b1; sums[2] += a0 * b2; sums[3] += a0 * b3;
+            sums[4] += a1 * b0; sums[5] += a1 * b1; sums[6] += a1 * b2; sums[7] += a1 * b3;
+        }
+    }
+
+    // The forward for batches big enough to amortise a repacking of w, BLIS-style. For each panel of outputs (the
+    // register block's width: 4 vectors on AVX-512, 2 on AVX2; 1 vector when there are fewer outputs than that, as in
+    // a 64 → 10 layer), w's rows are packed transposed (Packing.PackTransposed) into wᵀ (kc, panel): one aligned row
+    // per k, in a per-thread buffer of 256 KB that stays in L2. kc is the whole of k whenever the panel fits (every
+    // MNIST layer), so there is a single pass and no partial sums. Then every block of x rows runs the micro-kernel:
+    // per k, loads of the wᵀ row, broadcasts of x[i, k] and FMAs into rows × vectors accumulators (the same
+    // broadcast-and-FMA tiles as the backward products). For larger k the panel is built one k-slice at a time and
+    // the partial sums wait in the output (z, or else a).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // This call computes the panels [panelStart, panelEnd) for the row tiles [tileStart, tileEnd).
+    private static unsafe void ForwardPacked<T, TAct, TVec, TOps>(ref Epilogue<T, TAct> output, T* px, int ldx, T* pw,
+        int batch, int k, int n, int panelStart, int panelEnd, int tileStart, int tileEnd)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        var (panel, rowsPerTile) = PackedLayout<T, TVec, TOps>(n);
+        bool narrow = panel == TOps.Count;
         int kc = Math.Min(k, PackBuffer<T>.Length / panel);
         T* packed = PackBuffer<T>.Get();
-        T* tile = stackalloc T[Rows * panel];
-        T* partial = pz != null ? pz : pa;
-        long ldp = pz != null ? n : lda;
-        bool vectorAct = VectorActivation.IsSupported<T, TAct>();
-        for (int n0 = 0; n0 < n; n0 += panel)
+        T* tile = stackalloc T[Tiles<T, TVec, TOps>.MaxTileElements];
+        int rowEnd = Math.Min(batch, tileEnd * rowsPerTile);
+        for (int n0 = panelStart * panel; n0 < Math.Min(n, panelEnd * panel); n0 += panel)
         {
             int width = Math.Min(panel, n - n0);
             for (int k0 = 0; ; k0 += kc)
             {
                 int kLen = Math.Min(kc, k - k0);
                 bool first = k0 == 0, last = k0 + kLen >= k;
-                Packing.PackTransposed(packed, panel, pw, k, n0, width, k0, kLen);
-                for (int i0 = 0; i0 < batch; i0 += Rows)
+                Packing.PackTransposed<T, TVec, TOps>(packed, panel, pw, k, n0, width, k0, kLen);
+                for (int i0 = tileStart * rowsPerTile; i0 < rowEnd; i0 += rowsPerTile)
                 {
-                    // Rows past the edge are clamped to the last row: computed, never stored.
-                    T* x0 = px + (long)Math.Min(i0, batch - 1) * ldx + k0;
-                    T* x1 = px + (long)Math.Min(i0 + 1, batch - 1) * ldx + k0;
-                    T* x2 = px + (long)Math.Min(i0 + 2, batch - 1) * ldx + k0;
-                    T* x3 = px + (long)Math.Min(i0 + 3, batch - 1) * ldx + k0;
-                    Vector512<T> c00 = default, c01 = default, c02 = default, c03 = default;
-                    Vector512<T> c10 = default, c11 = default, c12 = default, c13 = default;
-                    Vector512<T> c20 = default, c21 = default, c22 = default, c23 = default;
-                    Vector512<T> c30 = default, c31 = default, c32 = default, c33 = default;
-                    T* bp = packed;
-                    for (int p = 0; p < kLen; p++, bp += panel)
-                    {
-                        Vector512<T> b0 = Vector512.Load(bp), b1 = Vector512.Load(bp + v), b2 = Vector512.Load(bp + 2 * v), b3 = Vector512.Load(bp + 3 * v);
-                        Vector512<T> s = Vector512.Create(x0[p]);
-                        c00 = Simd.Fma(s, b0, c00); c01 = Simd.Fma(s, b1, c01); c02 = Simd.Fma(s, b2, c02); c03 = Simd.Fma(s, b3, c03);
-                        s = Vector512.Create(x1[p]);
-                        c10 = Simd.Fma(s, b0, c10); c11 = Simd.Fma(s, b1, c11); c12 = Simd.Fma(s, b2, c12); c13 = Simd.Fma(s, b3, c13);
-                        s = Vector512.Create(x2[p]);
-                        c20 = Simd.Fma(s, b0, c20); c21 = Simd.Fma(s, b1, c21); c22 = Simd.Fma(s, b2, c22); c23 = Simd.Fma(s, b3, c23);
-                        s = Vector512.Create(x3[p]);
-                        c30 = Simd.Fma(s, b0, c30); c31 = Simd.Fma(s, b1, c31); c32 = Simd.Fma(s, b2, c32); c33 = Simd.Fma(s, b3, c33);
-                    }
-                    // Through a stack tile, so that a panel narrower than 4v never stores past the last output.
-                    StoreRow(tile, v, false, c00, c01, c02, c03);
-                    StoreRow(tile + panel, v, false, c10, c11, c12, c13);
-                    StoreRow(tile + 2 * panel, v, false, c20, c21, c22, c23);
-                    StoreRow(tile + 3 * panel, v, false, c30, c31, c32, c33);
-                    for (int ri = 0; ri < Rows && i0 + ri < batch; ri++)
-                    {
-                        long i = i0 + ri;
-                        T* t = tile + ri * panel;
-                        T* part = partial + i * ldp + n0;
-                        int c = 0;
-                        if (!last || !vectorAct)
-                        {
-                            // Not the last slice (or an activation without vector members): vector partial sums,
-                            // and for the last slice a scalar epilogue.
-                            for (; c <= width - v; c += v)
-                            {
-                                Vector512<T> s = Vector512.Load(t + c);
-                                if (!first) s += Vector512.Load(part + c);
-                                Vector512.Store(s, last ? t + c : part + c);
-                            }
-                            for (; c < width; c++)
-                            {
-                                T s = t[c];
-                                if (!first) s += part[c];
-                                if (last) t[c] = s;
-                                else part[c] = s;
-                            }
-                            if (!last) continue;
-                            for (c = 0; c < width; c++)
-                            {
-                                // Epilogue: bias, residual, store z, activation.
-                                T s = t[c];
-                                if (pb != null) s += pb[n0 + c];
-                                if (pr != null) s += pr[i * ldr + n0 + c];
-                                if (pz != null) pz[i * n + n0 + c] = s;
-                                if (pa != null) pa[i * lda + n0 + c] = act.Forward(s);
-                            }
-                            continue;
-                        }
-                        // Last slice with a vector activation: the whole epilogue in vectors.
-                        for (; c <= width - v; c += v)
-                        {
-                            Vector512<T> s = Vector512.Load(t + c);
-                            if (!first) s += Vector512.Load(part + c);
-                            if (pb != null) s += Vector512.Load(pb + n0 + c);
-                            if (pr != null) s += Vector512.Load(pr + i * ldr + n0 + c);
-                            if (pz != null) Vector512.Store(s, pz + i * n + n0 + c);
-                            if (pa != null) Vector512.Store(VectorActivation.Forward(ref act, s), pa + i * lda + n0 + c);
-                        }
-                        for (; c < width; c++)
-                        {
-                            T s = t[c];
-                            if (!first) s += part[c];
-                            if (pb != null) s += pb[n0 + c];
-                            if (pr != null) s += pr[i * ldr + n0 + c];
-                            if (pz != null) pz[i * n + n0 + c] = s;
-                            if (pa != null) pa[i * lda + n0 + c] = act.Forward(s);
-                        }
-                    }
+                    int rows = Math.Min(rowsPerTile, batch - i0);
+                    T* x0 = px + (long)i0 * ldx + k0;
+                    // Through a stack tile, so that a panel narrower than its vectors never stores past the last output.
+                    if (narrow) Tiles<T, TVec, TOps>.Column(tile, panel, false, x0, ldx, 1, rows, packed, panel, kLen);
+                    else Tiles<T, TVec, TOps>.Main(tile, panel, false, x0, ldx, 1, rows, packed, panel, kLen);
+                    for (int ri = 0; ri < rows; ri++)
+                        output.Row<TVec, TOps>(i0 + ri, n0, width, tile + ri * panel, first, last);
                 }
                 if (last) break;
             }
         }
     }
 
-    // sums[ri·4 + cj] = x[i0+ri, :k] · w[j0+cj, :k] for a 4×4 tile (w with row stride ldw). Rows past the edge are clamped to the last row
-    // (computed twice, stored never), so one kernel handles every edge without a separate remainder path.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void DotTile<T>(T* sums, T* px, int ldx, int i0, int batch, T* pw, int ldw, int j0, int outFeatures, int k)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int v = Vector512<T>.Count;
-        T* x0 = px + (long)Math.Min(i0, batch - 1) * ldx;
-        T* x1 = px + (long)Math.Min(i0 + 1, batch - 1) * ldx;
-        T* x2 = px + (long)Math.Min(i0 + 2, batch - 1) * ldx;
-        T* x3 = px + (long)Math.Min(i0 + 3, batch - 1) * ldx;
-        T* w0 = pw + (long)Math.Min(j0, outFeatures - 1) * ldw;
-        T* w1 = pw + (long)Math.Min(j0 + 1, outFeatures - 1) * ldw;
-        T* w2 = pw + (long)Math.Min(j0 + 2, outFeatures - 1) * ldw;
-        T* w3 = pw + (long)Math.Min(j0 + 3, outFeatures - 1) * ldw;
-        Vector512<T> c00 = default, c01 = default, c02 = default, c03 = default;
-        Vector512<T> c10 = default, c11 = default, c12 = default, c13 = default;
-        Vector512<T> c20 = default, c21 = default, c22 = default, c23 = default;
-        Vector512<T> c30 = default, c31 = default, c32 = default, c33 = default;
-        int p = 0;
-        for (; p <= k - v; p += v)
-        {
-            Vector512<T> xv0 = Vector512.Load(x0 + p), xv1 = Vector512.Load(x1 + p);
-            Vector512<T> xv2 = Vector512.Load(x2 + p), xv3 = Vector512.Load(x3 + p);
-            Vector512<T> wv = Vector512.Load(w0 + p);
-            c00 = Simd.Fma(xv0, wv, c00); c10 = Simd.Fma(xv1, wv, c10); c20 = Simd.Fma(xv2, wv, c20); c30 = Simd.Fma(xv3, wv, c30);
-            wv = Vector512.Load(w1 + p);
-            c01 = Simd.Fma(xv0, wv, c01); c11 = Simd.Fma(xv1, wv, c11); c21 = Simd.Fma(xv2, wv, c21); c31 = Simd.Fma(xv3, wv, c31);
-            wv = Vector512.Load(w2 + p);
-            c02 = Simd.Fma(xv0, wv, c02); c12 = Simd.Fma(xv1, wv, c12); c22 = Simd.Fma(xv2, wv, c22); c32 = Simd.Fma(xv3, wv, c32);
-            wv = Vector512.Load(w3 + p);
-            c03 = Simd.Fma(xv0, wv, c03); c13 = Simd.Fma(xv1, wv, c13); c23 = Simd.Fma(xv2, wv, c23); c33 = Simd.Fma(xv3, wv, c33);
-        }
-        sums[0] = Vector512.Sum(c00); sums[1] = Vector512.Sum(c01); sums[2] = Vector512.Sum(c02); sums[3] = Vector512.Sum(c03);
-        sums[4] = Vector512.Sum(c10); sums[5] = Vector512.Sum(c11); sums[6] = Vector512.Sum(c12); sums[7] = Vector512.Sum(c13);
-        sums[8] = Vector512.Sum(c20); sums[9] = Vector512.Sum(c21); sums[10] = Vector512.Sum(c22); sums[11] = Vector512.Sum(c23);
-        sums[12] = Vector512.Sum(c30); sums[13] = Vector512.Sum(c31); sums[14] = Vector512.Sum(c32); sums[15] = Vector512.Sum(c33);
-        // The k % v leftover columns, scalar.
-        for (; p < k; p++)
-        {
-            T a0 = x0[p], a1 = x1[p], a2 = x2[p], a3 = x3[p];
-            T b0 = w0[p], b1 = w1[p], b2 = w2[p], b3 = w3[p];
-            sums[0] += a0 * b0; sums[1] += a0 * b1; sums[2] += a0 * b2; sums[3] += a0 * b3;
-            sums[4] += a1 * b0; sums[5] += a1 * b1; sums[6] += a1 * b2; sums[7] += a1 * b3;
-            sums[8] += a2 * b0; sums[9] += a2 * b1; sums[10] += a2 * b2; sums[11] += a2 * b3;
-            sums[12] += a3 * b0; sums[13] += a3 * b1; sums[14] += a3 * b2; sums[15] += a3 * b3;
-        }
-    }
-
-    /// <summary>The backward pass of <see cref="Forward"/>:
+    /// <summary>The backward pass of <see cref="Forward{T, TAct}"/>:
     /// dz = da ⊙ act'(z, a); dw += dzᵀ·x; db += Σ_batch dz; dx = dz·w (or += when <paramref name="accumulateDx"/>).</summary>
     /// <param name="dx">(batch, inF) with row stride <paramref name="lddx"/>, or empty to skip (first layer).</param>
     /// <param name="dw">(outF, inF), accumulated; or empty for a frozen weight.</param>
@@ -282,18 +332,32 @@ public static class Dense
     /// <param name="a">(batch, outF) with row stride <paramref name="lda"/>; when empty it is recomputed from z.</param>
     /// <param name="x">(batch, inF) with row stride <paramref name="ldx"/>; needed when dw is given.</param>
     /// <param name="w">(outF, inF); needed when dx is given.</param>
-    public static unsafe void Backward<T, TAct>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, Span<T> dz,
+    public static void Backward<T, TAct>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, Span<T> dz,
         ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
         ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
     {
-        ValidateBackward<T, TAct>(dx, lddx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures);
-        if (!Simd.Enabled<T>())
-        {
+        if (Simd512<T>.IsAccelerated)
+            Backward<T, TAct, Vector512<T>, Simd512<T>>(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+        else if (Simd256<T>.IsAccelerated)
+            Backward<T, TAct, Vector256<T>, Simd256<T>>(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+        else if (Simd128<T>.IsAccelerated)
+            Backward<T, TAct, Vector128<T>, Simd128<T>>(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+        else
             DenseReference.Backward(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
-            return;
-        }
+    }
+
+    /// <summary><see cref="Backward{T, TAct}"/> at the vector width of <typeparamref name="TOps"/>.</summary>
+    internal static unsafe void Backward<T, TAct, TVec, TOps>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, Span<T> dz,
+        ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
+        ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        ValidateBackward<T, TAct>(dx, lddx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures);
         if (batch == 0 || outFeatures == 0)
         {
             // dz·w over an empty sum is zero.
@@ -305,38 +369,71 @@ public static class Dense
         fixed (T* pdx = dx, pdw = dw, pdb = db, pdz = dz, pda = da, pz = z, pa = a, px = x, pw = w)
         {
             // in the forward pass this was: a = act(z), and z = x·wᵀ + b; the first use of dz (db) is fused in.
-            ActivationGradient(pdz, pdb, pda, ldda, pz, pa, lda, batch, outFeatures, ref act);
+            ActivationGradient<T, TAct, TVec, TOps>(pdz, pdb, pda, ldda, pz, pa, lda, batch, outFeatures, ref act);
+            if (inFeatures == 0) return;
+            var job = new BackwardJob<T>
+            {
+                Dx = pdx, Lddx = lddx, AccumulateDx = accumulateDx, Dw = pdw, Dz = pdz, X = px, Ldx = ldx, W = pw,
+                Batch = batch, K = inFeatures, N = outFeatures,
+            };
+            long multiplyAdds = (long)batch * inFeatures * outFeatures * ((pdx != null ? 1 : 0) + (pdw != null ? 1 : 0));
+            Parallelism.Run(&BackwardPart<T, TVec, TOps>, Unsafe.AsPointer(ref job), Math.Min(PartsFor(multiplyAdds), Math.Max(batch, outFeatures)));
+        }
+    }
+
+    private unsafe struct BackwardJob<T> where T : unmanaged
+    {
+        public T* Dx, Dw, Dz, X, W;
+        public int Lddx, Ldx, Batch, K, N;
+        public bool AccumulateDx;
+    }
+
+    // One part of the backward products: a share of the rows of dx and a share of the rows of dw.
+    private static unsafe void BackwardPart<T, TVec, TOps>(void* context, int part, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        ref BackwardJob<T> job = ref Unsafe.AsRef<BackwardJob<T>>(context);
+        int n = job.N, k = job.K;
+        if (job.Dx != null)
+        {
             // in the forward pass this was: z = x·wᵀ, so dx[i, :] = Σ_j dz[i, j]·w[j, :]
-            if (pdx != null && inFeatures > 0)
-                BroadcastProduct(pdx, lddx, accumulateDx, pdz, outFeatures, 1, pw, inFeatures, batch, inFeatures, outFeatures);
+            var (i0, i1) = Parallelism.Share(job.Batch, part, parts);
+            BroadcastProduct<T, TVec, TOps>(job.Dx + (long)i0 * job.Lddx, job.Lddx, job.AccumulateDx, job.Dz + (long)i0 * n, n, 1, job.W, k, i1 - i0, k, n);
+        }
+        if (job.Dw != null)
+        {
             // ... and dw[j, :] += Σ_i dz[i, j]·x[i, :]
-            if (pdw != null && inFeatures > 0)
-                BroadcastProduct(pdw, inFeatures, true, pdz, 1, outFeatures, px, ldx, outFeatures, inFeatures, batch);
+            var (j0, j1) = Parallelism.Share(n, part, parts);
+            BroadcastProduct<T, TVec, TOps>(job.Dw + (long)j0 * k, k, true, job.Dz + j0, 1, n, job.X, job.Ldx, j1 - j0, k, job.Batch);
         }
     }
 
     // dz = da ⊙ act'(z, a) over (batch, n), and db += Σ_i dz[i, :]. Walks column strips of one vector so that the
     // db partial sums stay in a register: db receives Σ_i dz once, as PyTorch accumulates a finished gradient.
-    private static unsafe void ActivationGradient<T, TAct>(T* dz, T* db, T* da, int ldda, T* z, T* a, int lda, int batch, int n, ref TAct act)
+    private static unsafe void ActivationGradient<T, TAct, TVec, TOps>(T* dz, T* db, T* da, int ldda, T* z, T* a, int lda, int batch, int n, ref TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
     {
-        int v = Vector512<T>.Count;
+        int v = TOps.Count;
         int j = 0;
-        if (VectorActivation.IsSupported<T, TAct>())
+        if (VectorActivation.IsSupported<TAct>())
         {
             for (; j <= n - v; j += v)
             {
-                Vector512<T> sum = Vector512<T>.Zero;
+                TVec sum = TOps.Zero;
                 for (int i = 0; i < batch; i++)
                 {
-                    Vector512<T> zv = z == null ? Vector512<T>.Zero : Vector512.Load(z + (long)i * n + j);
-                    Vector512<T> av = a == null ? VectorActivation.Forward(ref act, zv) : Vector512.Load(a + (long)i * lda + j);
-                    Vector512<T> d = Vector512.Load(da + (long)i * ldda + j) * VectorActivation.Derivative(ref act, zv, av);
-                    Vector512.Store(d, dz + (long)i * n + j);
-                    sum += d;
+                    TVec zv = z == null ? TOps.Zero : TOps.Load(z + (long)i * n + j);
+                    TVec av = a == null ? VectorActivation.Forward<T, TAct, TVec, TOps>(ref act, zv) : TOps.Load(a + (long)i * lda + j);
+                    TVec d = TOps.Multiply(TOps.Load(da + (long)i * ldda + j), VectorActivation.Derivative<T, TAct, TVec, TOps>(ref act, zv, av));
+                    TOps.Store(d, dz + (long)i * n + j);
+                    sum = TOps.Add(sum, d);
                 }
-                if (db != null) Vector512.Store(Vector512.Load(db + j) + sum, db + j);
+                if (db != null) TOps.Store(TOps.Add(TOps.Load(db + j), sum), db + j);
             }
         }
         for (; j < n; j++)
@@ -357,75 +454,24 @@ public static class Dense
     // c[m, :] (= or +=) Σ_p A(m, p) · b[p, :], with A(m, p) = pa[m·sam + p·sap], c (rows, cols) stride ldc and
     // b (depth, cols) stride ldb. Both backward products have this form, vectorised along the contiguous columns with
     // A broadcast: dx = dz·w (A = dz, b = w) and dw = dzᵀ·x (A = dzᵀ, b = x).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void BroadcastProduct<T>(T* c, int ldc, bool accumulate, T* pa, int sam, int sap, T* b, int ldb,
+    private static unsafe void BroadcastProduct<T, TVec, TOps>(T* c, int ldc, bool accumulate, T* pa, int sam, int sap, T* b, int ldb,
         int rows, int cols, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
     {
-        int v = Vector512<T>.Count;
+        int v = TOps.Count, panel = Tiles<T, TVec, TOps>.Vectors * v;
         int n = 0;
-        // Column panels outermost: a panel of b (depth × 4v) is reused from cache by every block of rows.
-        for (; n <= cols - 4 * v; n += 4 * v)
-        {
-            for (int m0 = 0; m0 < rows; m0 += Rows)
-            {
-                // Rows past the edge are clamped to the last row: computed, never stored.
-                T* a0 = pa + (long)Math.Min(m0, rows - 1) * sam;
-                T* a1 = pa + (long)Math.Min(m0 + 1, rows - 1) * sam;
-                T* a2 = pa + (long)Math.Min(m0 + 2, rows - 1) * sam;
-                T* a3 = pa + (long)Math.Min(m0 + 3, rows - 1) * sam;
-                Vector512<T> c00 = default, c01 = default, c02 = default, c03 = default;
-                Vector512<T> c10 = default, c11 = default, c12 = default, c13 = default;
-                Vector512<T> c20 = default, c21 = default, c22 = default, c23 = default;
-                Vector512<T> c30 = default, c31 = default, c32 = default, c33 = default;
-                T* bp = b + n;
-                for (int p = 0; p < depth; p++, bp += ldb)
-                {
-                    long ap = (long)p * sap;
-                    Vector512<T> b0 = Vector512.Load(bp), b1 = Vector512.Load(bp + v), b2 = Vector512.Load(bp + 2 * v), b3 = Vector512.Load(bp + 3 * v);
-                    Vector512<T> s = Vector512.Create(a0[ap]);
-                    c00 = Simd.Fma(s, b0, c00); c01 = Simd.Fma(s, b1, c01); c02 = Simd.Fma(s, b2, c02); c03 = Simd.Fma(s, b3, c03);
-                    s = Vector512.Create(a1[ap]);
-                    c10 = Simd.Fma(s, b0, c10); c11 = Simd.Fma(s, b1, c11); c12 = Simd.Fma(s, b2, c12); c13 = Simd.Fma(s, b3, c13);
-                    s = Vector512.Create(a2[ap]);
-                    c20 = Simd.Fma(s, b0, c20); c21 = Simd.Fma(s, b1, c21); c22 = Simd.Fma(s, b2, c22); c23 = Simd.Fma(s, b3, c23);
-                    s = Vector512.Create(a3[ap]);
-                    c30 = Simd.Fma(s, b0, c30); c31 = Simd.Fma(s, b1, c31); c32 = Simd.Fma(s, b2, c32); c33 = Simd.Fma(s, b3, c33);
-                }
-                T* cr = c + (long)m0 * ldc + n;
-                StoreRow(cr, v, accumulate, c00, c01, c02, c03);
-                if (m0 + 1 < rows) StoreRow(cr + ldc, v, accumulate, c10, c11, c12, c13);
-                if (m0 + 2 < rows) StoreRow(cr + 2L * ldc, v, accumulate, c20, c21, c22, c23);
-                if (m0 + 3 < rows) StoreRow(cr + 3L * ldc, v, accumulate, c30, c31, c32, c33);
-            }
-        }
-        // Leftover full vectors: 4 rows × 1 vector.
+        // Column panels outermost: a panel of b (depth × panel) is reused from cache by every block of rows.
+        for (; n <= cols - panel; n += panel)
+            for (int m0 = 0; m0 < rows; m0 += Tiles<T, TVec, TOps>.Rows)
+                Tiles<T, TVec, TOps>.Main(c + (long)m0 * ldc + n, ldc, accumulate, pa + (long)m0 * sam, sam, sap,
+                    Math.Min(Tiles<T, TVec, TOps>.Rows, rows - m0), b + n, ldb, depth);
+        // Leftover full vectors: one vector at a time.
         for (; n <= cols - v; n += v)
-        {
-            for (int m0 = 0; m0 < rows; m0 += Rows)
-            {
-                T* a0 = pa + (long)Math.Min(m0, rows - 1) * sam;
-                T* a1 = pa + (long)Math.Min(m0 + 1, rows - 1) * sam;
-                T* a2 = pa + (long)Math.Min(m0 + 2, rows - 1) * sam;
-                T* a3 = pa + (long)Math.Min(m0 + 3, rows - 1) * sam;
-                Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default;
-                T* bp = b + n;
-                for (int p = 0; p < depth; p++, bp += ldb)
-                {
-                    long ap = (long)p * sap;
-                    Vector512<T> b0 = Vector512.Load(bp);
-                    c0 = Simd.Fma(Vector512.Create(a0[ap]), b0, c0);
-                    c1 = Simd.Fma(Vector512.Create(a1[ap]), b0, c1);
-                    c2 = Simd.Fma(Vector512.Create(a2[ap]), b0, c2);
-                    c3 = Simd.Fma(Vector512.Create(a3[ap]), b0, c3);
-                }
-                T* cr = c + (long)m0 * ldc + n;
-                StoreVector(cr, accumulate, c0);
-                if (m0 + 1 < rows) StoreVector(cr + ldc, accumulate, c1);
-                if (m0 + 2 < rows) StoreVector(cr + 2L * ldc, accumulate, c2);
-                if (m0 + 3 < rows) StoreVector(cr + 3L * ldc, accumulate, c3);
-            }
-        }
+            for (int m0 = 0; m0 < rows; m0 += Tiles<T, TVec, TOps>.ColumnRows)
+                Tiles<T, TVec, TOps>.Column(c + (long)m0 * ldc + n, ldc, accumulate, pa + (long)m0 * sam, sam, sap,
+                    Math.Min(Tiles<T, TVec, TOps>.ColumnRows, rows - m0), b + n, ldb, depth);
         // The cols % v leftover columns, scalar.
         for (; n < cols; n++)
         {
@@ -439,21 +485,6 @@ public static class Dense
             }
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StoreRow<T>(T* c, int v, bool accumulate, Vector512<T> c0, Vector512<T> c1, Vector512<T> c2, Vector512<T> c3)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        StoreVector(c, accumulate, c0);
-        StoreVector(c + v, accumulate, c1);
-        StoreVector(c + 2 * v, accumulate, c2);
-        StoreVector(c + 3 * v, accumulate, c3);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StoreVector<T>(T* c, bool accumulate, Vector512<T> value)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => Vector512.Store(accumulate ? Vector512.Load(c) + value : value, c);
 
     internal static void ValidateForward<T>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> w,
         ReadOnlySpan<T> b, ReadOnlySpan<T> r, int ldr, int batch, int inFeatures, int outFeatures)

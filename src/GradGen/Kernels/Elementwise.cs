@@ -1,12 +1,14 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
 namespace GradGen.Kernels;
 
 /// <summary>Element-wise kernels on strided (batch, width) matrices: a standalone activation (after LayerNorm, say),
 /// its backward, and strided copies for concatenation and residual gradients.
-/// <see cref="ElementwiseReference"/> holds the same functions as plain loops. Activations without Vector512 members
-/// run the scalar loop in both.</summary>
+/// <see cref="ElementwiseReference"/> holds the same functions as plain loops. Each call runs at the widest
+/// accelerated vector width; the vector activations agree with the scalar ones bit for bit where they are piecewise
+/// linear and to a few ulp elsewhere (see <see cref="IVectorActivation"/>).</summary>
 public static class Elementwise
 {
     /// <summary>s = x (+ r); z = s if z is given; a = act(s).</summary>
@@ -14,18 +16,28 @@ public static class Elementwise
     /// <param name="z">(batch, width) contiguous, or empty.</param>
     /// <param name="x">(batch, width) with row stride <paramref name="ldx"/>.</param>
     /// <param name="r">(batch, width) with row stride <paramref name="ldr"/>, or empty.</param>
-    public static unsafe void Activate<T, TAct>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> r, int ldr,
+    public static void Activate<T, TAct>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> r, int ldr,
         int batch, int width, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
     {
+        if (!VectorActivation.IsSupported<TAct>()) ElementwiseReference.Activate(a, lda, z, x, ldx, r, ldr, batch, width, act);
+        else if (Simd512<T>.IsAccelerated) Activate<T, TAct, Vector512<T>, Simd512<T>>(a, lda, z, x, ldx, r, ldr, batch, width, act);
+        else if (Simd256<T>.IsAccelerated) Activate<T, TAct, Vector256<T>, Simd256<T>>(a, lda, z, x, ldx, r, ldr, batch, width, act);
+        else if (Simd128<T>.IsAccelerated) Activate<T, TAct, Vector128<T>, Simd128<T>>(a, lda, z, x, ldx, r, ldr, batch, width, act);
+        else ElementwiseReference.Activate(a, lda, z, x, ldx, r, ldr, batch, width, act);
+    }
+
+    /// <summary><see cref="Activate{T, TAct}"/> at the vector width of <typeparamref name="TOps"/>.</summary>
+    internal static unsafe void Activate<T, TAct, TVec, TOps>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> r, int ldr,
+        int batch, int width, TAct act)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
         ValidateActivate(a, lda, z, x, ldx, r, ldr, batch, width);
-        if (!Simd.Enabled<T>() || !VectorActivation.IsBitExact<T, TAct>())
-        {
-            ElementwiseReference.Activate(a, lda, z, x, ldx, r, ldr, batch, width, act);
-            return;
-        }
-        int v = Vector512<T>.Count;
+        int v = TOps.Count;
         fixed (T* pa = a, pz = z, px = x, pr = r)
         {
             for (int i = 0; i < batch; i++)
@@ -34,10 +46,10 @@ public static class Elementwise
                 int j = 0;
                 for (; j <= width - v; j += v)
                 {
-                    Vector512<T> s = Vector512.Load(xi + j);
-                    if (pr != null) s += Vector512.Load(ri + j);
-                    if (pz != null) Vector512.Store(s, zi + j);
-                    Vector512.Store(VectorActivation.Forward(ref act, s), ai + j);
+                    TVec s = TOps.Load(xi + j);
+                    if (pr != null) s = TOps.Add(s, TOps.Load(ri + j));
+                    if (pz != null) TOps.Store(s, zi + j);
+                    TOps.Store(VectorActivation.Forward<T, TAct, TVec, TOps>(ref act, s), ai + j);
                 }
                 for (; j < width; j++)
                 {
@@ -54,18 +66,28 @@ public static class Elementwise
     /// <param name="dz">(batch, width) contiguous; may be the same elements as da when ldda == width.</param>
     /// <param name="z">(batch, width) with row stride <paramref name="ldz"/>; may be empty only for <see cref="Identity"/>.</param>
     /// <param name="a">(batch, width) with row stride <paramref name="lda"/>; when empty it is recomputed from z.</param>
-    public static unsafe void ActivateBackward<T, TAct>(Span<T> dz, ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, int ldz,
+    public static void ActivateBackward<T, TAct>(Span<T> dz, ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, int ldz,
         ReadOnlySpan<T> a, int lda, int batch, int width, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
     {
+        if (!VectorActivation.IsSupported<TAct>()) ElementwiseReference.ActivateBackward(dz, da, ldda, z, ldz, a, lda, batch, width, act);
+        else if (Simd512<T>.IsAccelerated) ActivateBackward<T, TAct, Vector512<T>, Simd512<T>>(dz, da, ldda, z, ldz, a, lda, batch, width, act);
+        else if (Simd256<T>.IsAccelerated) ActivateBackward<T, TAct, Vector256<T>, Simd256<T>>(dz, da, ldda, z, ldz, a, lda, batch, width, act);
+        else if (Simd128<T>.IsAccelerated) ActivateBackward<T, TAct, Vector128<T>, Simd128<T>>(dz, da, ldda, z, ldz, a, lda, batch, width, act);
+        else ElementwiseReference.ActivateBackward(dz, da, ldda, z, ldz, a, lda, batch, width, act);
+    }
+
+    /// <summary><see cref="ActivateBackward{T, TAct}"/> at the vector width of <typeparamref name="TOps"/>.</summary>
+    internal static unsafe void ActivateBackward<T, TAct, TVec, TOps>(Span<T> dz, ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, int ldz,
+        ReadOnlySpan<T> a, int lda, int batch, int width, TAct act)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
         ValidateActivateBackward<T, TAct>(dz, da, ldda, z, ldz, a, lda, batch, width);
-        if (!Simd.Enabled<T>() || !VectorActivation.IsBitExact<T, TAct>())
-        {
-            ElementwiseReference.ActivateBackward(dz, da, ldda, z, ldz, a, lda, batch, width, act);
-            return;
-        }
-        int v = Vector512<T>.Count;
+        int v = TOps.Count;
         fixed (T* pdz = dz, pda = da, pz = z, pa = a)
         {
             for (int i = 0; i < batch; i++)
@@ -74,9 +96,9 @@ public static class Elementwise
                 int j = 0;
                 for (; j <= width - v; j += v)
                 {
-                    Vector512<T> zv = pz == null ? Vector512<T>.Zero : Vector512.Load(zi + j);
-                    Vector512<T> av = pa == null ? VectorActivation.Forward(ref act, zv) : Vector512.Load(ai + j);
-                    Vector512.Store(Vector512.Load(dai + j) * VectorActivation.Derivative(ref act, zv, av), dzi + j);
+                    TVec zv = pz == null ? TOps.Zero : TOps.Load(zi + j);
+                    TVec av = pa == null ? VectorActivation.Forward<T, TAct, TVec, TOps>(ref act, zv) : TOps.Load(ai + j);
+                    TOps.Store(TOps.Multiply(TOps.Load(dai + j), VectorActivation.Derivative<T, TAct, TVec, TOps>(ref act, zv, av)), dzi + j);
                 }
                 for (; j < width; j++)
                 {
@@ -89,33 +111,19 @@ public static class Elementwise
     }
 
     /// <summary>dst = src, or dst += src when <paramref name="accumulate"/>; both (batch, width), strided.</summary>
-    public static unsafe void Copy<T>(Span<T> dst, int ldd, ReadOnlySpan<T> src, int lds, int batch, int width, bool accumulate)
+    public static void Copy<T>(Span<T> dst, int ldd, ReadOnlySpan<T> src, int lds, int batch, int width, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Guard.Sizes(batch, width);
         Guard.Matrix(dst.Length, batch, width, ldd, nameof(dst));
         Guard.Matrix(src.Length, batch, width, lds, nameof(src));
-        if (!accumulate)
+        for (int i = 0; i < batch; i++)
         {
-            // Span.CopyTo is a vectorised memmove, and correct even if the rows overlap.
-            for (int i = 0; i < batch; i++) src.Slice(i * lds, width).CopyTo(dst.Slice(i * ldd, width));
-            return;
-        }
-        if (!Simd.Enabled<T>())
-        {
-            ElementwiseReference.Copy(dst, ldd, src, lds, batch, width, accumulate);
-            return;
-        }
-        int v = Vector512<T>.Count;
-        fixed (T* pd = dst, ps = src)
-        {
-            for (int i = 0; i < batch; i++)
-            {
-                T* di = pd + (long)i * ldd, si = ps + (long)i * lds;
-                int j = 0;
-                for (; j <= width - v; j += v) Vector512.Store(Vector512.Load(di + j) + Vector512.Load(si + j), di + j);
-                for (; j < width; j++) di[j] += si[j];
-            }
+            // Span.CopyTo is a vectorised memmove, and correct even if the rows overlap; TensorPrimitives.Add is
+            // vectorised at every width (a plain vector loop measured no faster).
+            Span<T> d = dst.Slice(i * ldd, width);
+            if (accumulate) TensorPrimitives.Add(d, src.Slice(i * lds, width), d);
+            else src.Slice(i * lds, width).CopyTo(d);
         }
     }
 

@@ -14,51 +14,59 @@ public static class LayerNorm
     /// <param name="x">(batch, width) with row stride <paramref name="ldx"/>.</param>
     /// <param name="gamma">(width), or empty for a scale of 1 (elementwise_affine = False).</param>
     /// <param name="beta">(width), or empty for a shift of 0.</param>
-    public static unsafe void Forward<T>(Span<T> y, int ldy, Span<T> mean, Span<T> rstd, ReadOnlySpan<T> x, int ldx,
+    public static void Forward<T>(Span<T> y, int ldy, Span<T> mean, Span<T> rstd, ReadOnlySpan<T> x, int ldx,
         ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, int batch, int width, T epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (Simd512<T>.IsAccelerated) Forward<T, Vector512<T>, Simd512<T>>(y, ldy, mean, rstd, x, ldx, gamma, beta, batch, width, epsilon);
+        else if (Simd256<T>.IsAccelerated) Forward<T, Vector256<T>, Simd256<T>>(y, ldy, mean, rstd, x, ldx, gamma, beta, batch, width, epsilon);
+        else if (Simd128<T>.IsAccelerated) Forward<T, Vector128<T>, Simd128<T>>(y, ldy, mean, rstd, x, ldx, gamma, beta, batch, width, epsilon);
+        else LayerNormReference.Forward(y, ldy, mean, rstd, x, ldx, gamma, beta, batch, width, epsilon);
+    }
+
+    /// <summary><see cref="Forward{T}"/> at the vector width of <typeparamref name="TOps"/>.</summary>
+    internal static unsafe void Forward<T, TVec, TOps>(Span<T> y, int ldy, Span<T> mean, Span<T> rstd, ReadOnlySpan<T> x, int ldx,
+        ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, int batch, int width, T epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
         ValidateForward(y, ldy, mean, rstd, x, ldx, gamma, beta, batch, width);
-        if (!Simd.Enabled<T>())
-        {
-            LayerNormReference.Forward(y, ldy, mean, rstd, x, ldx, gamma, beta, batch, width, epsilon);
-            return;
-        }
         if (width == 0) return;
-        int v = Vector512<T>.Count;
+        int v = TOps.Count;
         T n = T.CreateTruncating(width);
         fixed (T* py = y, pm = mean, prs = rstd, px = x, pg = gamma, pb = beta)
         {
             for (int i = 0; i < batch; i++)
             {
                 T* xi = px + (long)i * ldx, yi = py + (long)i * ldy;
-                Vector512<T> acc = Vector512<T>.Zero;
+                TVec acc = TOps.Zero;
                 int j = 0;
-                for (; j <= width - v; j += v) acc += Vector512.Load(xi + j);
-                T sum = Vector512.Sum(acc);
+                for (; j <= width - v; j += v) acc = TOps.Add(acc, TOps.Load(xi + j));
+                T sum = TOps.Sum(acc);
                 for (; j < width; j++) sum += xi[j];
                 T m = sum / n;
                 // Two passes (mean, then Σ(x − mean)²) rather than Σx² − (Σx)²/n, which cancels catastrophically
                 // when |mean| ≫ std.
-                Vector512<T> mv = Vector512.Create(m);
-                acc = Vector512<T>.Zero;
+                TVec mv = TOps.Create(m);
+                acc = TOps.Zero;
                 for (j = 0; j <= width - v; j += v)
                 {
-                    Vector512<T> d = Vector512.Load(xi + j) - mv;
-                    acc = Simd.Fma(d, d, acc);
+                    TVec d = TOps.Subtract(TOps.Load(xi + j), mv);
+                    acc = TOps.MultiplyAdd(d, d, acc);
                 }
-                T ss = Vector512.Sum(acc);
+                T ss = TOps.Sum(acc);
                 for (; j < width; j++) ss += (xi[j] - m) * (xi[j] - m);
                 T rs = T.One / T.Sqrt(ss / n + epsilon);
                 if (pm != null) pm[i] = m;
                 if (prs != null) prs[i] = rs;
-                Vector512<T> rsv = Vector512.Create(rs);
+                TVec rsv = TOps.Create(rs);
                 for (j = 0; j <= width - v; j += v)
                 {
-                    Vector512<T> h = (Vector512.Load(xi + j) - mv) * rsv;
-                    if (pg != null) h *= Vector512.Load(pg + j);
-                    if (pb != null) h += Vector512.Load(pb + j);
-                    Vector512.Store(h, yi + j);
+                    TVec h = TOps.Multiply(TOps.Subtract(TOps.Load(xi + j), mv), rsv);
+                    if (pg != null) h = TOps.Multiply(h, TOps.Load(pg + j));
+                    if (pb != null) h = TOps.Add(h, TOps.Load(pb + j));
+                    TOps.Store(h, yi + j);
                 }
                 for (; j < width; j++)
                 {
@@ -80,19 +88,32 @@ public static class LayerNorm
     /// <param name="dy">(batch, width) with row stride <paramref name="lddy"/>.</param>
     /// <param name="x">(batch, width) with row stride <paramref name="ldx"/>: the forward's input.</param>
     /// <param name="gamma">(width), or empty for a scale of 1.</param>
-    public static unsafe void Backward<T>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dgamma, Span<T> dbeta,
+    public static void Backward<T>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dgamma, Span<T> dbeta,
         ReadOnlySpan<T> dy, int lddy, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd,
         ReadOnlySpan<T> gamma, int batch, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ValidateBackward(dx, lddx, dgamma, dbeta, dy, lddy, x, ldx, mean, rstd, gamma, batch, width);
-        if (!Simd.Enabled<T>())
-        {
+        if (Simd512<T>.IsAccelerated)
+            Backward<T, Vector512<T>, Simd512<T>>(dx, lddx, accumulateDx, dgamma, dbeta, dy, lddy, x, ldx, mean, rstd, gamma, batch, width);
+        else if (Simd256<T>.IsAccelerated)
+            Backward<T, Vector256<T>, Simd256<T>>(dx, lddx, accumulateDx, dgamma, dbeta, dy, lddy, x, ldx, mean, rstd, gamma, batch, width);
+        else if (Simd128<T>.IsAccelerated)
+            Backward<T, Vector128<T>, Simd128<T>>(dx, lddx, accumulateDx, dgamma, dbeta, dy, lddy, x, ldx, mean, rstd, gamma, batch, width);
+        else
             LayerNormReference.Backward(dx, lddx, accumulateDx, dgamma, dbeta, dy, lddy, x, ldx, mean, rstd, gamma, batch, width);
-            return;
-        }
+    }
+
+    /// <summary><see cref="Backward{T}"/> at the vector width of <typeparamref name="TOps"/>.</summary>
+    internal static unsafe void Backward<T, TVec, TOps>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dgamma, Span<T> dbeta,
+        ReadOnlySpan<T> dy, int lddy, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd,
+        ReadOnlySpan<T> gamma, int batch, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        ValidateBackward(dx, lddx, dgamma, dbeta, dy, lddy, x, ldx, mean, rstd, gamma, batch, width);
         if (width == 0) return;
-        int v = Vector512<T>.Count;
+        int v = TOps.Count;
         T n = T.CreateTruncating(width);
         fixed (T* pdx = dx, pdg = dgamma, pdb = dbeta, pdy = dy, px = x, pg = gamma)
         {
@@ -100,21 +121,21 @@ public static class LayerNorm
             {
                 T* dxi = pdx + (long)i * lddx, dyi = pdy + (long)i * lddy, xi = px + (long)i * ldx;
                 T m = mean[i], rs = rstd[i];
-                Vector512<T> mv = Vector512.Create(m), rsv = Vector512.Create(rs);
+                TVec mv = TOps.Create(m), rsv = TOps.Create(rs);
                 // Pass 1: the two row sums dx needs, and the parameter gradients.
-                Vector512<T> sumG = Vector512<T>.Zero, sumGX = Vector512<T>.Zero;
+                TVec sumG = TOps.Zero, sumGX = TOps.Zero;
                 int j = 0;
                 for (; j <= width - v; j += v)
                 {
-                    Vector512<T> xhat = (Vector512.Load(xi + j) - mv) * rsv;
-                    Vector512<T> dyv = Vector512.Load(dyi + j);
-                    Vector512<T> g = pg != null ? dyv * Vector512.Load(pg + j) : dyv;
-                    sumG += g;
-                    sumGX = Simd.Fma(g, xhat, sumGX);
-                    if (pdg != null) Vector512.Store(Simd.Fma(dyv, xhat, Vector512.Load(pdg + j)), pdg + j);
-                    if (pdb != null) Vector512.Store(Vector512.Load(pdb + j) + dyv, pdb + j);
+                    TVec xhat = TOps.Multiply(TOps.Subtract(TOps.Load(xi + j), mv), rsv);
+                    TVec dyv = TOps.Load(dyi + j);
+                    TVec g = pg != null ? TOps.Multiply(dyv, TOps.Load(pg + j)) : dyv;
+                    sumG = TOps.Add(sumG, g);
+                    sumGX = TOps.MultiplyAdd(g, xhat, sumGX);
+                    if (pdg != null) TOps.Store(TOps.MultiplyAdd(dyv, xhat, TOps.Load(pdg + j)), pdg + j);
+                    if (pdb != null) TOps.Store(TOps.Add(TOps.Load(pdb + j), dyv), pdb + j);
                 }
-                T sg = Vector512.Sum(sumG), sgx = Vector512.Sum(sumGX);
+                T sg = TOps.Sum(sumG), sgx = TOps.Sum(sumGX);
                 for (; j < width; j++)
                 {
                     T xhat = (xi[j] - m) * rs;
@@ -127,14 +148,14 @@ public static class LayerNorm
                 if (pdx == null) continue;
                 // Pass 2: dx.
                 T meanG = sg / n, meanGX = sgx / n;
-                Vector512<T> meanGv = Vector512.Create(meanG), meanGXv = Vector512.Create(meanGX);
+                TVec meanGv = TOps.Create(meanG), meanGXv = TOps.Create(meanGX);
                 for (j = 0; j <= width - v; j += v)
                 {
-                    Vector512<T> xhat = (Vector512.Load(xi + j) - mv) * rsv;
-                    Vector512<T> dyv = Vector512.Load(dyi + j);
-                    Vector512<T> g = pg != null ? dyv * Vector512.Load(pg + j) : dyv;
-                    Vector512<T> d = (g - meanGv - xhat * meanGXv) * rsv;
-                    Vector512.Store(accumulateDx ? Vector512.Load(dxi + j) + d : d, dxi + j);
+                    TVec xhat = TOps.Multiply(TOps.Subtract(TOps.Load(xi + j), mv), rsv);
+                    TVec dyv = TOps.Load(dyi + j);
+                    TVec g = pg != null ? TOps.Multiply(dyv, TOps.Load(pg + j)) : dyv;
+                    TVec d = TOps.Multiply(TOps.Subtract(TOps.Subtract(g, meanGv), TOps.Multiply(xhat, meanGXv)), rsv);
+                    TOps.Store(accumulateDx ? TOps.Add(TOps.Load(dxi + j), d) : d, dxi + j);
                 }
                 for (; j < width; j++)
                 {

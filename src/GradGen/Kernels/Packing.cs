@@ -16,10 +16,15 @@ internal static class Packing
     /// <summary>packed[p·panel + c] = w[n0 + c, k0 + p] (w with row stride ldw) for p &lt; kLen and c &lt; width, and 0
     /// for width ≤ c &lt; panel. panel is a multiple of the vector width; packed must be 64-byte aligned for speed
     /// (not for correctness).</summary>
-    public static unsafe void PackTransposed<T>(T* packed, int panel, T* w, long ldw, int n0, int width, int k0, int kLen)
+    public static unsafe void PackTransposed<T, TVec, TOps>(T* packed, int panel, T* w, long ldw, int n0, int width, int k0, int kLen)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
     {
-        int v = Vector512<T>.Count;
+        int v = TOps.Count;
+        // v×v register transposes on AVX-512; at the narrower widths on x64, 4×4 (float) or 2×2 (double) SSE blocks.
+        bool transpose = typeof(TVec) == typeof(Vector512<T>) && Avx512F.IsSupported;
+        bool sse = !transpose && Sse2.IsSupported;
         for (int c0 = 0; c0 < panel; c0 += v)
         {
             // This group of v outputs: rows n0 + c0 … of w, of which `rows` exist (the rest are packed as zeros).
@@ -28,7 +33,7 @@ internal static class Packing
             T* dst = packed + c0;
             int p = 0;
             // Square v×v blocks through registers: v row loads, an in-register transpose, v row stores.
-            if (Avx512F.IsSupported && rows > 0)
+            if (transpose && rows > 0)
             {
                 for (; p <= kLen - v; p += v)
                 {
@@ -36,11 +41,48 @@ internal static class Packing
                     else Transpose8x8((double*)(src + p), ldw, rows, (double*)(dst + (long)p * panel), panel);
                 }
             }
-            // The kLen % v leftover depths (or everything, without AVX-512 or for an all-padding group), scalar.
+            else if (sse && rows == v)
+            {
+                if (typeof(T) == typeof(float))
+                {
+                    for (; p <= kLen - 4; p += 4)
+                        for (int c = 0; c < v; c += 4)
+                            Transpose4x4((float*)(src + c * ldw + p), ldw, (float*)(dst + (long)p * panel + c), panel);
+                }
+                else
+                {
+                    for (; p <= kLen - 2; p += 2)
+                        for (int c = 0; c < v; c += 2)
+                            Transpose2x2((double*)(src + c * ldw + p), ldw, (double*)(dst + (long)p * panel + c), panel);
+                }
+            }
+            // The leftover depths (or everything, for partial groups without AVX-512 or an all-padding group), scalar.
             for (; p < kLen; p++)
                 for (int c = 0; c < v; c++)
                     dst[(long)p * panel + c] = c < rows ? src[c * ldw + p] : T.Zero;
         }
+    }
+
+    // dst[q·ldd + i] = src[i·lds + q] for a 4×4 float block: interleave pairs of rows, then pair their halves.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose4x4(float* src, long lds, float* dst, long ldd)
+    {
+        Vector128<float> r0 = Vector128.Load(src), r1 = Vector128.Load(src + lds), r2 = Vector128.Load(src + 2 * lds), r3 = Vector128.Load(src + 3 * lds);
+        Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackLow(r2, r3);   // r00 r10 r01 r11 | r20 r30 r21 r31
+        Vector128<float> t2 = Sse.UnpackHigh(r0, r1), t3 = Sse.UnpackHigh(r2, r3); // r02 r12 r03 r13 | r22 r32 r23 r33
+        Vector128.Store(Sse.MoveLowToHigh(t0, t1), dst);
+        Vector128.Store(Sse.MoveHighToLow(t1, t0), dst + ldd);
+        Vector128.Store(Sse.MoveLowToHigh(t2, t3), dst + 2 * ldd);
+        Vector128.Store(Sse.MoveHighToLow(t3, t2), dst + 3 * ldd);
+    }
+
+    // dst[q·ldd + i] = src[i·lds + q] for a 2×2 double block.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose2x2(double* src, long lds, double* dst, long ldd)
+    {
+        Vector128<double> r0 = Vector128.Load(src), r1 = Vector128.Load(src + lds);
+        Vector128.Store(Sse2.UnpackLow(r0, r1), dst);
+        Vector128.Store(Sse2.UnpackHigh(r0, r1), dst + ldd);
     }
 
     // Row i (< rows) of a block with row stride ld, or zeros past the last row.

@@ -113,77 +113,174 @@ public static class SpecialFunctions
         return (u - 1.0) * x / Math.Log(u);
     }
 
+    // The vector functions below are written once for every width: TD is a vector of double and TOps its operations.
+
     /// <summary>e^x lane by lane, within 1 ulp of Math.Exp (2.2e-16 relative over normal results; subnormal results,
     /// overflow to +∞, underflow to 0, NaN, ±∞ and −0 as Math.Exp), about 4× faster than Math.Exp per element.</summary>
     // Inlined so that the two halves of a widened float vector (two independent 13-FMA chains) overlap in the core.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<double> Exp(Vector512<double> x)
+    internal static TD Exp<TD, TOps>(TD x) where TD : unmanaged where TOps : ISimd<TD, double>
     {
         // e^x = 2^k · e^r with k = round(x / ln 2) and r = x − k·ln 2, |r| ≤ ln 2 / 2. ln 2 is split in two (Cody and
         // Waite: the high part has 32 significant bits, so k·Ln2Hi is exact) and r is exact to about 1e-20. Inputs are
         // clamped first so k fits any exponent arithmetic; outside [−750, 710] the result is 0 or +∞ anyway.
-        Vector512<double> xc = Vector512.Min(Vector512.Max(x, Vector512.Create(-750.0)), Vector512.Create(710.0));
-        Vector512<double> k = Vector512.Round(xc * Vector512.Create(1.4426950408889634));
-        Vector512<double> r = Vector512.FusedMultiplyAdd(-k, Vector512.Create(6.93147180369123816490e-01), xc);
-        r = Vector512.FusedMultiplyAdd(-k, Vector512.Create(1.90821492927058770002e-10), r);
+        TD xc = TOps.Min(TOps.Max(x, TOps.Create(-750.0)), TOps.Create(710.0));
+        TD k = RoundToInteger<TD, TOps>(TOps.Multiply(xc, TOps.Create(1.4426950408889634)));
+        TD r = TOps.MultiplyAdd(TOps.Negate(k), TOps.Create(6.93147180369123816490e-01), xc);
+        r = TOps.MultiplyAdd(TOps.Negate(k), TOps.Create(1.90821492927058770002e-10), r);
         // e^r by its Taylor series to r¹³ in Horner form: the first omitted term, r¹⁴/14!, is below 5e-18 for |r| ≤ 0.347.
-        Vector512<double> p = Vector512.Create(1.0 / 6227020800.0);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 479001600.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 39916800.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 3628800.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 362880.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 40320.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 5040.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 720.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 120.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 24.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 6.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
-        // 2^k as two factors 2^k1 · 2^k2 (k1 = ⌊k/2⌋), each a normal double for every k in [−1082, 1024]: the first
+        TD p = TOps.Create(1.0 / 6227020800.0);
+        p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 479001600.0));
+        p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 39916800.0));
+        p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 3628800.0));
+        p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 362880.0));
+        p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 40320.0));
+        p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 5040.0));
+        p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 720.0));
+        p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 120.0));
+        p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 24.0));
+        p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 6.0));
+        p = TOps.MultiplyAdd(p, r, TOps.Create(0.5));
+        p = TOps.MultiplyAdd(p, r, TOps.One);
+        p = TOps.MultiplyAdd(p, r, TOps.One);
+        // 2^k as two factors 2^k1 · 2^k2 (k1 ≈ k/2), each a normal double for every k in [−1082, 1024]: the first
         // product is exact, so a subnormal result is rounded once, and 2^1024 overflows only when e^x does.
-        Vector512<long> ki = Vector512.ConvertToInt64(k);
-        Vector512<long> k1 = Vector512.ShiftRightArithmetic(ki, 1), k2 = ki - k1;
-        Vector512<double> scale1 = Vector512.ShiftLeft(k1 + Vector512.Create(1023L), 52).AsDouble();
-        Vector512<double> scale2 = Vector512.ShiftLeft(k2 + Vector512.Create(1023L), 52).AsDouble();
-        return Vector512.ConditionalSelect(Vector512.IsNaN(x), x, p * scale1 * scale2);
+        TD k1 = RoundToInteger<TD, TOps>(TOps.Multiply(k, TOps.Create(0.5)));
+        TD k2 = TOps.Subtract(k, k1);
+        TD result = TOps.Multiply(TOps.Multiply(p, TOps.PowerOfTwo(k1)), TOps.PowerOfTwo(k2));
+        return TOps.Select(TOps.IsNaN(x), x, result);
     }
+
+    // Rounds to the nearest integer, ties to even, for |x| < 2^51: adding 1.5·2^52 leaves no bits below the unit.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD RoundToInteger<TD, TOps>(TD x) where TD : unmanaged where TOps : ISimd<TD, double>
+        => TOps.Subtract(TOps.Add(x, TOps.Create(Simd.Magic)), TOps.Create(Simd.Magic));
 
     /// <summary>e^x − 1 lane by lane with full relative precision near 0 (within a few ulp of <see cref="ExpM1(double)"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<double> ExpM1(Vector512<double> x)
+    internal static TD ExpM1<TD, TOps>(TD x) where TD : unmanaged where TOps : ISimd<TD, double>
     {
         // |x| < ln 2 / 2: the Taylor series x + x²/2! + … + x¹⁴/14! (the next term is below 1e-19·|x|), which keeps
         // every digit of a tiny x. Elsewhere e^x − 1 from Exp: |e^x − 1| ≥ 0.29 there, so the subtraction cancels at
         // most about one bit.
-        Vector512<double> p = Vector512.Create(1.0 / 87178291200.0);
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(1.0 / 6227020800.0));
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(1.0 / 479001600.0));
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(1.0 / 39916800.0));
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(1.0 / 3628800.0));
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(1.0 / 362880.0));
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(1.0 / 40320.0));
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(1.0 / 5040.0));
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(1.0 / 720.0));
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(1.0 / 120.0));
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(1.0 / 24.0));
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(1.0 / 6.0));
-        p = Vector512.FusedMultiplyAdd(p, x, Vector512.Create(0.5));
-        Vector512<double> small = Vector512.FusedMultiplyAdd(p * x, x, x); // x + x²·(1/2 + x/6 + …)
-        Vector512<double> large = Exp(x) - Vector512<double>.One;
-        return Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(x), Vector512.Create(0.34657359027997264)), small, large);
+        TD p = TOps.Create(1.0 / 87178291200.0);
+        p = TOps.MultiplyAdd(p, x, TOps.Create(1.0 / 6227020800.0));
+        p = TOps.MultiplyAdd(p, x, TOps.Create(1.0 / 479001600.0));
+        p = TOps.MultiplyAdd(p, x, TOps.Create(1.0 / 39916800.0));
+        p = TOps.MultiplyAdd(p, x, TOps.Create(1.0 / 3628800.0));
+        p = TOps.MultiplyAdd(p, x, TOps.Create(1.0 / 362880.0));
+        p = TOps.MultiplyAdd(p, x, TOps.Create(1.0 / 40320.0));
+        p = TOps.MultiplyAdd(p, x, TOps.Create(1.0 / 5040.0));
+        p = TOps.MultiplyAdd(p, x, TOps.Create(1.0 / 720.0));
+        p = TOps.MultiplyAdd(p, x, TOps.Create(1.0 / 120.0));
+        p = TOps.MultiplyAdd(p, x, TOps.Create(1.0 / 24.0));
+        p = TOps.MultiplyAdd(p, x, TOps.Create(1.0 / 6.0));
+        p = TOps.MultiplyAdd(p, x, TOps.Create(0.5));
+        TD small = TOps.MultiplyAdd(TOps.Multiply(p, x), x, x); // x + x²·(1/2 + x/6 + …)
+        TD large = TOps.Subtract(Exp<TD, TOps>(x), TOps.One);
+        return TOps.Select(TOps.LessThan(TOps.Abs(x), TOps.Create(0.34657359027997264)), small, large);
     }
 
     /// <summary>tanh x lane by lane, within a few ulp of Math.Tanh (±0, ±∞ → ±1 and NaN as Math.Tanh).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<double> Tanh(Vector512<double> x)
+    internal static TD Tanh<TD, TOps>(TD x) where TD : unmanaged where TOps : ISimd<TD, double>
     {
         // tanh|x| = −t / (2 + t) with t = e^(−2|x|) − 1 ∈ [−1, 0]: no cancellation for small |x| (t ≈ −2|x| is exact to
         // rounding), and for large |x| t → −1 gives 1. The sign of x is copied back at the end (so −0 stays −0).
-        Vector512<double> t = ExpM1(Vector512.Create(-2.0) * Vector512.Abs(x));
-        Vector512<double> magnitude = -t / (Vector512.Create(2.0) + t);
-        Vector512<double> signBit = x & Vector512.Create(-0.0);
-        return Vector512.ConditionalSelect(Vector512.IsNaN(x), x, magnitude | signBit);
+        TD t = ExpM1<TD, TOps>(TOps.Multiply(TOps.Create(-2.0), TOps.Abs(x)));
+        TD magnitude = TOps.Divide(TOps.Negate(t), TOps.Add(TOps.Create(2.0), t));
+        TD signBit = TOps.And(x, TOps.Create(-0.0));
+        return TOps.Select(TOps.IsNaN(x), x, TOps.Or(magnitude, signBit));
+    }
+
+    /// <summary>log x lane by lane for positive, normal, finite x (within about 1 ulp of Math.Log); other inputs give
+    /// finite garbage, which the callers select away.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TD Log<TD, TOps>(TD x) where TD : unmanaged where TOps : ISimd<TD, double>
+    {
+        // x = m·2^e with m in [√½, √2); log m = 2·atanh(s) = 2(s + s³/3 + s⁵/5 + …) with s = (m − 1)/(m + 1),
+        // |s| ≤ 0.1716, so s² ≤ 0.0295 and the series to s²³ leaves less than 1e-18 relative. e·ln 2 is added in two
+        // parts (Cody and Waite), the high one exact.
+        TD e = TOps.Exponent(x), m = TOps.Significand(x);
+        TD big = TOps.GreaterThan(m, TOps.Create(1.4142135623730951));
+        m = TOps.Select(big, TOps.Multiply(m, TOps.Create(0.5)), m);
+        e = TOps.Select(big, TOps.Add(e, TOps.One), e);
+        TD s = TOps.Divide(TOps.Subtract(m, TOps.One), TOps.Add(m, TOps.One));
+        TD s2 = TOps.Multiply(s, s);
+        TD p = TOps.Create(1.0 / 23);
+        p = TOps.MultiplyAdd(p, s2, TOps.Create(1.0 / 21));
+        p = TOps.MultiplyAdd(p, s2, TOps.Create(1.0 / 19));
+        p = TOps.MultiplyAdd(p, s2, TOps.Create(1.0 / 17));
+        p = TOps.MultiplyAdd(p, s2, TOps.Create(1.0 / 15));
+        p = TOps.MultiplyAdd(p, s2, TOps.Create(1.0 / 13));
+        p = TOps.MultiplyAdd(p, s2, TOps.Create(1.0 / 11));
+        p = TOps.MultiplyAdd(p, s2, TOps.Create(1.0 / 9));
+        p = TOps.MultiplyAdd(p, s2, TOps.Create(1.0 / 7));
+        p = TOps.MultiplyAdd(p, s2, TOps.Create(1.0 / 5));
+        p = TOps.MultiplyAdd(p, s2, TOps.Create(1.0 / 3));
+        // log m = 2s + 2s·s²·p, the small correction added last.
+        TD twoS = TOps.Add(s, s);
+        TD logM = TOps.MultiplyAdd(TOps.Multiply(twoS, s2), p, twoS);
+        TD low = TOps.MultiplyAdd(e, TOps.Create(1.90821492927058770002e-10), logM);
+        return TOps.MultiplyAdd(e, TOps.Create(6.93147180369123816490e-01), low);
+    }
+
+    /// <summary>log(1 + x) lane by lane for x ≥ 0 (finite), accurate for tiny x (see <see cref="Log1P(double)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TD Log1P<TD, TOps>(TD x) where TD : unmanaged where TOps : ISimd<TD, double>
+    {
+        // Kahan's trick, as the scalar: log(u)·x/(u − 1) cancels the rounding made in forming u = 1 + x; where u
+        // rounds to 1, log1p(x) = x to rounding.
+        TD u = TOps.Add(TOps.One, x);
+        TD uMinus1 = TOps.Subtract(u, TOps.One);
+        TD corrected = TOps.Multiply(Log<TD, TOps>(u), TOps.Divide(x, uMinus1));
+        return TOps.Select(TOps.GreaterThan(uMinus1, TOps.Zero), corrected, x);
+    }
+
+    /// <summary>erf x lane by lane (Cody's three ranges, as <see cref="Erf(double)"/>; within a few ulp of it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TD Erf<TD, TOps>(TD x) where TD : unmanaged where TOps : ISimd<TD, double>
+    {
+        // Every lane evaluates the three rational approximations and keeps the one for its range.
+        TD y = TOps.Min(TOps.Abs(x), TOps.Create(6.0));
+        // |x| ≤ 0.5: x · P(x²)/Q(x²).
+        TD ysq = TOps.Multiply(y, y);
+        TD num = TOps.Multiply(TOps.Create(ErfA[4]), ysq), den = ysq;
+        for (int i = 0; i < 3; i++)
+        {
+            num = TOps.Multiply(TOps.Add(num, TOps.Create(ErfA[i])), ysq);
+            den = TOps.Multiply(TOps.Add(den, TOps.Create(ErfB[i])), ysq);
+        }
+        TD small = TOps.Divide(TOps.Multiply(y, TOps.Add(num, TOps.Create(ErfA[3]))), TOps.Add(den, TOps.Create(ErfB[3])));
+        // 0.5 < y ≤ 4: erfc(y) = e^(−y²) · P(y)/Q(y).
+        num = TOps.Multiply(TOps.Create(ErfC[8]), y);
+        den = y;
+        for (int i = 0; i < 7; i++)
+        {
+            num = TOps.Multiply(TOps.Add(num, TOps.Create(ErfC[i])), y);
+            den = TOps.Multiply(TOps.Add(den, TOps.Create(ErfD[i])), y);
+        }
+        TD middle = TOps.Divide(TOps.Add(num, TOps.Create(ErfC[7])), TOps.Add(den, TOps.Create(ErfD[7])));
+        // y > 4: erfc(y) = e^(−y²)/y · (1/√π + 1/y² · P(1/y²)/Q(1/y²)).
+        TD inv = TOps.Divide(TOps.One, ysq);
+        num = TOps.Multiply(TOps.Create(ErfP[5]), inv);
+        den = inv;
+        for (int i = 0; i < 4; i++)
+        {
+            num = TOps.Multiply(TOps.Add(num, TOps.Create(ErfP[i])), inv);
+            den = TOps.Multiply(TOps.Add(den, TOps.Create(ErfQ[i])), inv);
+        }
+        TD tail = TOps.Divide(TOps.Multiply(inv, TOps.Add(num, TOps.Create(ErfP[4]))), TOps.Add(den, TOps.Create(ErfQ[4])));
+        tail = TOps.Divide(TOps.Subtract(TOps.Create(OneOverSqrtPi), tail), y);
+        TD rational = TOps.Select(TOps.GreaterThan(y, TOps.Create(4.0)), tail, middle);
+        // e^(−y²) as e^(−s²)·e^(−(y−s)(y+s)) with s = y rounded down to 1/16 (Cody's trick, as the scalar).
+        TD s = TOps.Multiply(TOps.Floor(TOps.Multiply(y, TOps.Create(16.0))), TOps.Create(1.0 / 16));
+        TD del = TOps.Multiply(TOps.Subtract(y, s), TOps.Add(y, s));
+        TD erfc = TOps.Multiply(TOps.Multiply(Exp<TD, TOps>(TOps.Negate(TOps.Multiply(s, s))), Exp<TD, TOps>(TOps.Negate(del))), rational);
+        TD large = TOps.Add(TOps.Subtract(TOps.Create(0.5), erfc), TOps.Create(0.5));
+        large = TOps.Select(TOps.GreaterThanOrEqual(y, TOps.Create(6.0)), TOps.One, large);
+        TD magnitude = TOps.Select(TOps.GreaterThan(y, TOps.Create(0.5)), large, small);
+        TD signBit = TOps.And(x, TOps.Create(-0.0));
+        return TOps.Select(TOps.IsNaN(x), x, TOps.Or(magnitude, signBit));
     }
 }

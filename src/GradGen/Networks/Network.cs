@@ -170,17 +170,9 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The index of the first NaN or ±∞ in <paramref name="values"/>, or −1.</summary>
     private protected static int FirstNonFinite(ReadOnlySpan<T> values)
     {
-        // x − x is 0 for finite x and NaN for NaN or ±∞: one subtraction and compare per element, vectorised.
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i + Vector<T>.Count <= values.Length; i += Vector<T>.Count)
-            {
-                var v = new Vector<T>(values.Slice(i, Vector<T>.Count));
-                if (!Vector.EqualsAll(v - v, Vector<T>.Zero)) break;
-            }
-        }
-        for (; i < values.Length; i++)
+        // TensorPrimitives.IsFiniteAll is vectorised at every width; only a failing check searches for the element.
+        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(values)) return -1;
+        for (int i = 0; i < values.Length; i++)
         {
             if (!T.IsFinite(values[i])) return i;
         }

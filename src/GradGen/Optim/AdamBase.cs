@@ -51,7 +51,7 @@ public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingP
     protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, int step)
     {
         var c = AdamKernel<T>.CreateCoefficients(learningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, step);
-        if (Vectorize) AdamKernel<T>.UpdateVectorized(parameters, gradients, _firstMoment, _secondMoment, c);
+        if (Vectorize) AdamKernel<T>.UpdateParallel(parameters, gradients, _firstMoment, _secondMoment, c);
         else AdamKernel<T>.UpdateScalar(parameters, gradients, _firstMoment, _secondMoment, c);
     }
 

@@ -1,5 +1,6 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using GradGen.Kernels;
 
 namespace GradGen.Optim;
 
@@ -90,49 +91,92 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
         }
     }
 
-    /// <summary>The SIMD loop: the same operations as <see cref="UpdateScalar"/> on <see cref="Vector{T}"/> lanes
-    /// (no fused multiply-add, IEEE sqrt and division, so every lane rounds as the scalar loop), then the scalar
-    /// loop for the tail.</summary>
+    /// <summary>The vector loop split over up to <see cref="Parallelism.MaxThreads"/> threads by element ranges: every
+    /// element takes the same operations on whichever thread, so every thread count gives the same bits.</summary>
+    internal static unsafe void UpdateParallel(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c)
+    {
+        int parts = Math.Min(Parallelism.MaxThreads, p.Length / MinElementsPerPart);
+        if (parts <= 1)
+        {
+            UpdateVectorized(p, g, m, v, c);
+            return;
+        }
+        fixed (T* pp = p, pg = g, pm = m, pv = v)
+        {
+            var job = new UpdateJob { P = pp, G = pg, M = pm, V = pv, Length = p.Length, Coefficients = c };
+            Parallelism.Run(&UpdatePart, &job, parts);
+        }
+    }
+
+    // A part of a parallel update gets at least this many elements (a few microseconds of one core).
+    private const int MinElementsPerPart = 16 * 1024;
+
+    private struct UpdateJob
+    {
+        public unsafe T* P, G, M, V;
+        public int Length;
+        public Coefficients Coefficients;
+    }
+
+    private static unsafe void UpdatePart(void* context, int part, int parts)
+    {
+        ref UpdateJob job = ref *(UpdateJob*)context;
+        var (start, end) = Parallelism.Share(job.Length, part, parts);
+        UpdateVectorized(new Span<T>(job.P + start, end - start), new ReadOnlySpan<T>(job.G + start, end - start),
+            new Span<T>(job.M + start, end - start), new Span<T>(job.V + start, end - start), job.Coefficients);
+    }
+
+    /// <summary>The SIMD loop at the widest accelerated width: the same operations as <see cref="UpdateScalar"/> on
+    /// vector lanes (no fused multiply-add, IEEE sqrt and division, so every lane rounds as the scalar loop), then the
+    /// scalar loop for the tail.</summary>
     internal static void UpdateVectorized(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c)
     {
-        int done = 0;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && p.Length >= Vector<T>.Count)
+        if (Simd512<T>.IsAccelerated) UpdateVectorized<Vector512<T>, Simd512<T>>(p, g, m, v, c);
+        else if (Simd256<T>.IsAccelerated) UpdateVectorized<Vector256<T>, Simd256<T>>(p, g, m, v, c);
+        else if (Simd128<T>.IsAccelerated) UpdateVectorized<Vector128<T>, Simd128<T>>(p, g, m, v, c);
+        else UpdateScalar(p, g, m, v, c);
+    }
+
+    /// <summary><see cref="UpdateVectorized(Span{T}, ReadOnlySpan{T}, Span{T}, Span{T}, in Coefficients)"/> at the
+    /// width of <typeparamref name="TOps"/>.</summary>
+    internal static unsafe void UpdateVectorized<TVec, TOps>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c)
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        int n = p.Length, width = TOps.Count, k = 0;
+        TVec decoupledDecayFactor = TOps.Create(c.DecoupledDecayFactor);
+        TVec weightDecay = TOps.Create(c.WeightDecay);
+        TVec lerpWeight = TOps.Create(c.LerpWeight);
+        TVec oneMinusLerpWeight = TOps.Create(c.OneMinusLerpWeight);
+        TVec beta2 = TOps.Create(c.Beta2);
+        TVec oneMinusBeta2 = TOps.Create(c.OneMinusBeta2);
+        TVec biasCorrection2Sqrt = TOps.Create(c.BiasCorrection2Sqrt);
+        TVec epsilon = TOps.Create(c.Epsilon);
+        TVec negativeStepSize = TOps.Create(c.NegativeStepSize);
+        fixed (T* pp = p, pg = g, pm = m, pv = v)
         {
-            Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(p);
-            ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(g);
-            Span<Vector<T>> mv = MemoryMarshal.Cast<T, Vector<T>>(m);
-            Span<Vector<T>> vv = MemoryMarshal.Cast<T, Vector<T>>(v);
-            var decoupledDecayFactor = new Vector<T>(c.DecoupledDecayFactor);
-            var weightDecay = new Vector<T>(c.WeightDecay);
-            var lerpWeight = new Vector<T>(c.LerpWeight);
-            var oneMinusLerpWeight = new Vector<T>(c.OneMinusLerpWeight);
-            var beta2 = new Vector<T>(c.Beta2);
-            var oneMinusBeta2 = new Vector<T>(c.OneMinusBeta2);
-            var biasCorrection2Sqrt = new Vector<T>(c.BiasCorrection2Sqrt);
-            var epsilon = new Vector<T>(c.Epsilon);
-            var negativeStepSize = new Vector<T>(c.NegativeStepSize);
-            for (int k = 0; k < pv.Length; k++)
+            for (; k <= n - width; k += width)
             {
-                Vector<T> param = pv[k];
-                if (c.HasDecoupledDecay) param *= decoupledDecayFactor;
-                Vector<T> grad = gv[k];
-                if (c.HasL2Decay) grad += weightDecay * param;
+                TVec param = TOps.Load(pp + k);
+                if (c.HasDecoupledDecay) param = TOps.Multiply(param, decoupledDecayFactor);
+                TVec grad = TOps.Load(pg + k);
+                if (c.HasL2Decay) grad = TOps.Add(grad, TOps.Multiply(weightDecay, param));
 
-                Vector<T> mean = mv[k];
+                TVec mean = TOps.Load(pm + k);
+                TVec diff = TOps.Subtract(grad, mean);
                 mean = c.LerpWeightSmall
-                    ? mean + lerpWeight * (grad - mean)
-                    : grad - (grad - mean) * oneMinusLerpWeight;
-                mv[k] = mean;
+                    ? TOps.Add(mean, TOps.Multiply(lerpWeight, diff))
+                    : TOps.Subtract(grad, TOps.Multiply(diff, oneMinusLerpWeight));
+                TOps.Store(mean, pm + k);
 
-                Vector<T> square = vv[k] * beta2;
-                square += oneMinusBeta2 * grad * grad;
-                vv[k] = square;
+                TVec square = TOps.Multiply(TOps.Load(pv + k), beta2);
+                square = TOps.Add(square, TOps.Multiply(TOps.Multiply(oneMinusBeta2, grad), grad));
+                TOps.Store(square, pv + k);
 
-                Vector<T> denom = Vector.SquareRoot(square) / biasCorrection2Sqrt + epsilon;
-                pv[k] = param + negativeStepSize * mean / denom;
+                TVec denom = TOps.Add(TOps.Divide(TOps.Sqrt(square), biasCorrection2Sqrt), epsilon);
+                TOps.Store(TOps.Add(param, TOps.Divide(TOps.Multiply(negativeStepSize, mean), denom)), pp + k);
             }
-            done = pv.Length * Vector<T>.Count;
         }
-        UpdateScalar(p[done..], g[done..], m[done..], v[done..], c);
+        UpdateScalar(p[k..], g[k..], m[k..], v[k..], c);
     }
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using GradGen.Kernels;
 
 namespace GradGen.Optim;
 
@@ -70,7 +71,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
             Nesterov = Nesterov,
             NegativeLearningRate = T.CreateChecked(-learningRate),
         };
-        if (Vectorize) UpdateVectorized(parameters, gradients, _momentumBuffer, c);
+        if (Vectorize) UpdateParallel(parameters, gradients, _momentumBuffer, c);
         else UpdateScalar(parameters, gradients, _momentumBuffer, c);
         _bufferInitialised = true;
     }
@@ -113,34 +114,80 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         }
     }
 
-    /// <summary>The SIMD loop: the same operations as <see cref="UpdateScalar"/> on <see cref="Vector{T}"/> lanes
-    /// (no fused multiply-add, so every lane rounds as the scalar loop), then the scalar loop for the tail.</summary>
+    /// <summary>The vector loop split over up to <see cref="Parallelism.MaxThreads"/> threads by element ranges: every
+    /// element takes the same operations on whichever thread, so every thread count gives the same bits.</summary>
+    internal static unsafe void UpdateParallel(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c)
+    {
+        int parts = Math.Min(Parallelism.MaxThreads, p.Length / MinElementsPerPart);
+        if (parts <= 1)
+        {
+            UpdateVectorized(p, g, buf, c);
+            return;
+        }
+        fixed (T* pp = p, pg = g, pb = buf)
+        {
+            var job = new UpdateJob { P = pp, G = pg, Buffer = pb, Length = p.Length, Coefficients = c };
+            Parallelism.Run(&UpdatePart, &job, parts);
+        }
+    }
+
+    // A part of a parallel update gets at least this many elements (a few microseconds of one core).
+    private const int MinElementsPerPart = 32 * 1024;
+
+    private struct UpdateJob
+    {
+        public unsafe T* P, G, Buffer;
+        public int Length;
+        public Coefficients Coefficients;
+    }
+
+    private static unsafe void UpdatePart(void* context, int part, int parts)
+    {
+        ref UpdateJob job = ref *(UpdateJob*)context;
+        var (start, end) = Parallelism.Share(job.Length, part, parts);
+        // Without momentum the buffer is empty (a null pointer): an empty span.
+        Span<T> buffer = job.Buffer == null ? default : new Span<T>(job.Buffer + start, end - start);
+        UpdateVectorized(new Span<T>(job.P + start, end - start), new ReadOnlySpan<T>(job.G + start, end - start), buffer, job.Coefficients);
+    }
+
+    /// <summary>The SIMD loop at the widest accelerated width: the same operations as <see cref="UpdateScalar"/> on
+    /// vector lanes (no fused multiply-add, so every lane rounds as the scalar loop), then the scalar loop for the tail.</summary>
     internal static void UpdateVectorized(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c)
     {
-        int done = 0;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && p.Length >= Vector<T>.Count)
+        if (Simd512<T>.IsAccelerated) UpdateVectorized<Vector512<T>, Simd512<T>>(p, g, buf, c);
+        else if (Simd256<T>.IsAccelerated) UpdateVectorized<Vector256<T>, Simd256<T>>(p, g, buf, c);
+        else if (Simd128<T>.IsAccelerated) UpdateVectorized<Vector128<T>, Simd128<T>>(p, g, buf, c);
+        else UpdateScalar(p, g, buf, c);
+    }
+
+    /// <summary><see cref="UpdateVectorized(Span{T}, ReadOnlySpan{T}, Span{T}, in Coefficients)"/> at the width of
+    /// <typeparamref name="TOps"/>.</summary>
+    internal static unsafe void UpdateVectorized<TVec, TOps>(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c)
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        int n = p.Length, width = TOps.Count, k = 0;
+        TVec weightDecay = TOps.Create(c.WeightDecay);
+        TVec momentum = TOps.Create(c.Momentum);
+        TVec oneMinusDampening = TOps.Create(c.OneMinusDampening);
+        TVec negativeLearningRate = TOps.Create(c.NegativeLearningRate);
+        fixed (T* pp = p, pg = g, pb = buf)
         {
-            Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(p);
-            ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(g);
-            Span<Vector<T>> bv = c.HasMomentum ? MemoryMarshal.Cast<T, Vector<T>>(buf) : default;
-            var weightDecay = new Vector<T>(c.WeightDecay);
-            var momentum = new Vector<T>(c.Momentum);
-            var oneMinusDampening = new Vector<T>(c.OneMinusDampening);
-            var negativeLearningRate = new Vector<T>(c.NegativeLearningRate);
-            for (int k = 0; k < pv.Length; k++)
+            for (; k <= n - width; k += width)
             {
-                Vector<T> grad = gv[k];
-                if (c.HasWeightDecay) grad += weightDecay * pv[k];
+                TVec param = TOps.Load(pp + k);
+                TVec grad = TOps.Load(pg + k);
+                if (c.HasWeightDecay) grad = TOps.Add(grad, TOps.Multiply(weightDecay, param));
                 if (c.HasMomentum)
                 {
-                    Vector<T> b = c.FirstStep ? grad : bv[k] * momentum + oneMinusDampening * grad;
-                    bv[k] = b;
-                    grad = c.Nesterov ? grad + momentum * b : b;
+                    TVec b = c.FirstStep ? grad
+                        : TOps.Add(TOps.Multiply(TOps.Load(pb + k), momentum), TOps.Multiply(oneMinusDampening, grad));
+                    TOps.Store(b, pb + k);
+                    grad = c.Nesterov ? TOps.Add(grad, TOps.Multiply(momentum, b)) : b;
                 }
-                pv[k] += negativeLearningRate * grad;
+                TOps.Store(TOps.Add(param, TOps.Multiply(negativeLearningRate, grad)), pp + k);
             }
-            done = pv.Length * Vector<T>.Count;
         }
-        UpdateScalar(p[done..], g[done..], c.HasMomentum ? buf[done..] : default, c);
+        UpdateScalar(p[k..], g[k..], c.HasMomentum ? buf[k..] : default, c);
     }
 }

@@ -14,19 +14,18 @@ public class DenseTests
         (100, 17, 3), (9, 129, 11),
     ];
 
-    private sealed class SimdMatchesReference<T>(ulong seed) : IActivationVisitor where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class SimdMatchesReference : IKernelCheck
     {
-        // TAct works for float and double alike; this visitor's T picks which.
-        public void Visit<TAct>(TAct act) where TAct : struct, IActivation
-        {
-            if (typeof(T) == typeof(double)) Check<double, TAct>(act, seed);
-            else Check<float, TAct>(act, seed);
-        }
+        public void Run<T, TAct, TVec, TOps>(TAct act)
+            where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation where TVec : unmanaged where TOps : ISimd<TVec, T>
+            => Check<T, TAct, TVec, TOps>(act, typeof(T) == typeof(double) ? 1000UL : 2000UL);
     }
 
-    private static void Check<T, TAct>(TAct act, ulong seed)
+    private static void Check<T, TAct, TVec, TOps>(TAct act, ulong seed)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
     {
         double tol = Tolerance<T>();
         int variant = 0;
@@ -49,7 +48,7 @@ public class DenseTests
                 T[] aRef = Random<T>(batch * lda, s + 5), aSimd = (T[])aRef.Clone();
                 T[] zRef = keepZ ? new T[batch * outF] : [], zSimd = keepZ ? new T[batch * outF] : [];
                 DenseReference.Forward<T, TAct>(aRef, lda, zRef, x, ldx, w, b, r, ldr, batch, inF, outF, act);
-                Dense.Forward<T, TAct>(aSimd, lda, zSimd, x, ldx, w, b, r, ldr, batch, inF, outF, act);
+                Dense.Forward<T, TAct, TVec, TOps>(aSimd, lda, zSimd, x, ldx, w, b, r, ldr, batch, inF, outF, act);
                 AssertClose<T>(aRef, aSimd, tol, "a " + where, requireNonzero: false);
                 AssertClose<T>(zRef, zSimd, tol, "z " + where);
 
@@ -64,7 +63,7 @@ public class DenseTests
                     T[] dbRef = bias ? Random<T>(outF, s + 9) : [], dbSimd = (T[])dbRef.Clone();
                     T[] dzRef = new T[batch * outF], dzSimd = new T[batch * outF];
                     DenseReference.Backward<T, TAct>(dxRef, lddx, accumulate, dwRef, dbRef, dzRef, da, ldda, zRef, aGiven, lda, x, ldx, w, batch, inF, outF, act);
-                    Dense.Backward<T, TAct>(dxSimd, lddx, accumulate, dwSimd, dbSimd, dzSimd, da, ldda, zRef, aGiven, lda, x, ldx, w, batch, inF, outF, act);
+                    Dense.Backward<T, TAct, TVec, TOps>(dxSimd, lddx, accumulate, dwSimd, dbSimd, dzSimd, da, ldda, zRef, aGiven, lda, x, ldx, w, batch, inF, outF, act);
                     string w2 = $"{where} dx={dxMode} aGiven={aGiven.Length > 0}";
                     AssertClose<T>(dzRef, dzSimd, tol, "dz " + w2, requireNonzero: typeof(TAct) != typeof(ReLU));
                     AssertClose<T>(dwRef, dwSimd, tol, "dw " + w2);
@@ -75,23 +74,30 @@ public class DenseTests
         }
     }
 
-    [Theory]
-    [MemberData(nameof(ActivationsAndTypes), MemberType = typeof(KernelTestUtil))]
-    public void SimdMatchesScalarReference(string activation, string type)
+    [SkippableTheory]
+    [MemberData(nameof(WidthsActivationsAndTypes), MemberType = typeof(KernelTestUtil))]
+    public void SimdMatchesScalarReference(int width, string activation, string type)
+        => AtWidth(width, activation, type, new SimdMatchesReference());
+
+    [SkippableTheory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(128)]
+    public void LargeShapeMatchesReference(int width) => AtWidth<double>(width, new LargeShape());
+
+    private sealed class LargeShape : IWidthCheck<double>
     {
-        if (type == "double") With(activation, new SimdMatchesReference<double>(1000));
-        else With(activation, new SimdMatchesReference<float>(2000));
+        public void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, double> => CheckLargeShape<TVec, TOps>();
     }
 
-    [Fact]
-    public void LargeShapeMatchesReference()
+    private static void CheckLargeShape<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, double>
     {
         // One product-sized case (MNIST's first layer, batch 64) through every path.
         const int batch = 64, inF = 784, outF = 256;
         double[] x = Random<double>(batch * inF, 1), w = Random<double>(outF * inF, 2, 0.05), b = Random<double>(outF, 3);
         double[] aRef = new double[batch * outF], aSimd = new double[batch * outF], z = new double[batch * outF];
         DenseReference.Forward<double, ReLU>(aRef, outF, z, x, inF, w, b, [], 0, batch, inF, outF, default);
-        Dense.Forward<double, ReLU>(aSimd, outF, [], x, inF, w, b, [], 0, batch, inF, outF, default);
+        Dense.Forward<double, ReLU, TVec, TOps>(aSimd, outF, [], x, inF, w, b, [], 0, batch, inF, outF, default);
         AssertClose<double>(aRef, aSimd, 1e-13, "a");
         double[] da = Random<double>(batch * outF, 4);
         double[] dxRef = new double[batch * inF], dxSimd = new double[batch * inF];
@@ -99,28 +105,45 @@ public class DenseTests
         double[] dbRef = new double[outF], dbSimd = new double[outF];
         double[] dzRef = new double[batch * outF], dzSimd = new double[batch * outF];
         DenseReference.Backward<double, ReLU>(dxRef, inF, false, dwRef, dbRef, dzRef, da, outF, z, aRef, outF, x, inF, w, batch, inF, outF, default);
-        Dense.Backward<double, ReLU>(dxSimd, inF, false, dwSimd, dbSimd, dzSimd, da, outF, z, aRef, outF, x, inF, w, batch, inF, outF, default);
+        Dense.Backward<double, ReLU, TVec, TOps>(dxSimd, inF, false, dwSimd, dbSimd, dzSimd, da, outF, z, aRef, outF, x, inF, w, batch, inF, outF, default);
         AssertClose<double>(dxRef, dxSimd, 1e-13, "dx");
         AssertClose<double>(dwRef, dwSimd, 1e-13, "dw");
         AssertClose<double>(dbRef, dbSimd, 1e-13, "db");
     }
 
-    [Theory]
-    [InlineData("double", 130, 1030, 70)]
-    [InlineData("float", 130, 2100, 70)]
-    [InlineData("double", 40, 1500, 90)]
-    [InlineData("double", 200, 7000, 10)]
-    [InlineData("float", 300, 7000, 20)]
-    public void CacheBlockedForwardMatchesReference(string type, int batch, int inF, int outF)
+    public static IEnumerable<object[]> BlockedShapes()
     {
-        // Both forward paths split k into slices whose partial sums wait in z, or in a when z is not kept: the packed
-        // path (batch ≥ 16, outF ≥ 2 vectors) always when k > its slice, the dot-product path (few outputs: the last
-        // two shapes) when the swept operand is larger than its L2 budget.
-        if (type == "double") CheckBlocked<double, GELU>(batch, inF, outF);
-        else CheckBlocked<float, GELU>(batch, inF, outF);
+        foreach (int width in Widths)
+        {
+            yield return [width, "double", 130, 1030, 70];
+            yield return [width, "float", 130, 2100, 70];
+            yield return [width, "double", 16, 9000, 40];
+            yield return [width, "float", 12, 9000, 20];
+            yield return [width, "double", 5, 70000, 10];
+            yield return [width, "float", 7, 70000, 20];
+        }
     }
 
-    private static void CheckBlocked<T, TAct>(int batch, int inF, int outF) where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation
+    [SkippableTheory]
+    [MemberData(nameof(BlockedShapes))]
+    public void CacheBlockedForwardMatchesReference(int width, string type, int batch, int inF, int outF)
+    {
+        // Both forward paths split k into slices whose partial sums wait in z, or in a when z is not kept: the packed
+        // path (batch ≥ 8) when k exceeds what its 256 KB panel holds (k = 9000 at every width, 1030 and 2100 at
+        // 512 bits; 20 outputs take the one-vector panels), the dot-product path (small batches: the last two shapes)
+        // when the swept operand is larger than its L2 budget.
+        AtWidth(width, "GELU", type, new Blocked(batch, inF, outF));
+    }
+
+    private sealed class Blocked(int batch, int inF, int outF) : IKernelCheck
+    {
+        public void Run<T, TAct, TVec, TOps>(TAct act)
+            where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation where TVec : unmanaged where TOps : ISimd<TVec, T>
+            => CheckBlocked<T, TAct, TVec, TOps>(batch, inF, outF);
+    }
+
+    private static void CheckBlocked<T, TAct, TVec, TOps>(int batch, int inF, int outF)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation where TVec : unmanaged where TOps : ISimd<TVec, T>
     {
         int ldx = inF + 5, lda = outF + 3;
         T[] x = Random<T>(batch * ldx, 21), w = Random<T>(outF * inF, 22, 0.05), b = Random<T>(outF, 23), r = Random<T>(batch * outF, 24);
@@ -129,7 +152,7 @@ public class DenseTests
         foreach (bool keepZ in new[] { true, false })
         {
             T[] aSimd = new T[batch * lda], zSimd = keepZ ? new T[batch * outF] : [];
-            Dense.Forward<T, TAct>(aSimd, lda, zSimd, x, ldx, w, b, r, outF, batch, inF, outF, default);
+            Dense.Forward<T, TAct, TVec, TOps>(aSimd, lda, zSimd, x, ldx, w, b, r, outF, batch, inF, outF, default);
             AssertClose<T>(aRef, aSimd, 10 * Tolerance<T>(), $"a keepZ={keepZ}");
             if (keepZ) AssertClose<T>(zRef, zSimd, 10 * Tolerance<T>(), "z");
         }

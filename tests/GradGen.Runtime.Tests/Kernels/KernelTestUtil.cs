@@ -64,42 +64,102 @@ internal static class KernelTestUtil
             $"{what}: worst difference {worst:E3} at [{worstAt}] (expected {(worstAt >= 0 ? expected[worstAt] : T.Zero)}, got {(worstAt >= 0 ? actual[worstAt] : T.Zero)}) exceeds {limit:E3}");
     }
 
-    public static readonly string[] ActivationNames =
-        ["Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "GELU", "GELUTanh", "SiLU", "Softplus", "ELU"];
+    /// <summary>Every member of the Activation enum, by name.</summary>
+    public static readonly string[] ActivationNames = Enum.GetNames<Activation>();
 
     public static IEnumerable<object[]> Activations() => ActivationNames.Select(n => new object[] { n });
 
-    public static IEnumerable<object[]> ActivationsAndTypes()
+    /// <summary>The vector widths the kernels have, in bits.</summary>
+    public static readonly int[] Widths = [512, 256, 128];
+
+    public static IEnumerable<object[]> Types() => [["double"], ["float"]];
+
+    public static IEnumerable<object[]> WidthsAndTypes()
     {
-        foreach (string n in ActivationNames)
+        foreach (int w in Widths)
         {
-            yield return [n, "double"];
-            yield return [n, "float"];
+            yield return [w, "double"];
+            yield return [w, "float"];
         }
     }
 
-    /// <summary>Calls <paramref name="visitor"/> with the activation struct named <paramref name="name"/>.</summary>
+    public static IEnumerable<object[]> WidthsActivationsAndTypes()
+    {
+        foreach (int w in Widths)
+        {
+            foreach (string n in ActivationNames)
+            {
+                yield return [w, n, "double"];
+                yield return [w, n, "float"];
+            }
+        }
+    }
+
+    /// <summary>Calls <paramref name="visitor"/> with the activation struct named <paramref name="name"/>, through the
+    /// runtime's table (LeakyReLU with slope 0.01, ELU with alpha 1.3).</summary>
     public static void With<TVisitor>(string name, TVisitor visitor) where TVisitor : IActivationVisitor
     {
-        switch (name)
+        var activation = Enum.Parse<Activation>(name);
+        ActivationTable.Visit(activation, activation == Activation.LeakyReLU ? 0.01 : 1.3, visitor);
+    }
+
+    /// <summary>Calls <paramref name="check"/> at the vector width of <paramref name="bits"/> for element type T, or
+    /// reports the test skipped when that width is not hardware-accelerated in this process.</summary>
+    public static void AtWidth<T>(int bits, IWidthCheck<T> check) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (bits)
         {
-            case "Identity": visitor.Visit(new Identity()); break;
-            case "Sigmoid": visitor.Visit(new Sigmoid()); break;
-            case "Tanh": visitor.Visit(new Tanh()); break;
-            case "ReLU": visitor.Visit(new ReLU()); break;
-            case "LeakyReLU": visitor.Visit(new LeakyReLU(0.01)); break;
-            case "GELU": visitor.Visit(new GELU()); break;
-            case "GELUTanh": visitor.Visit(new GELUTanh()); break;
-            case "SiLU": visitor.Visit(new SiLU()); break;
-            case "Softplus": visitor.Visit(new Softplus()); break;
-            case "ELU": visitor.Visit(new ELU(1.3)); break;
-            default: throw new ArgumentException(name);
+            case 512:
+                Skip.IfNot(Simd512<T>.IsAccelerated, SkipReason(512));
+                check.Run<System.Runtime.Intrinsics.Vector512<T>, Simd512<T>>();
+                break;
+            case 256:
+                Skip.IfNot(Simd256<T>.IsAccelerated, SkipReason(256));
+                check.Run<System.Runtime.Intrinsics.Vector256<T>, Simd256<T>>();
+                break;
+            case 128:
+                Skip.IfNot(Simd128<T>.IsAccelerated, SkipReason(128));
+                check.Run<System.Runtime.Intrinsics.Vector128<T>, Simd128<T>>();
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(bits), bits, "no such vector width");
+        }
+    }
+
+    private static string SkipReason(int bits)
+        => $"Vector{bits} is not hardware-accelerated in this process (CPU, DOTNET_PreferredVectorBitWidth or DOTNET_EnableHWIntrinsic); "
+           + "VectorWidthTests runs the suite again under each setting";
+
+    /// <summary>Runs <paramref name="check"/> with the activation named <paramref name="activation"/> at width
+    /// <paramref name="bits"/> for the element type named <paramref name="type"/> ("double" or "float").</summary>
+    public static void AtWidth(int bits, string activation, string type, IKernelCheck check)
+    {
+        if (type == "double") AtWidth<double>(bits, new ActivationAtWidth<double>(activation, check));
+        else AtWidth<float>(bits, new ActivationAtWidth<float>(activation, check));
+    }
+
+    private sealed class ActivationAtWidth<T>(string activation, IKernelCheck check) : IWidthCheck<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, T> => With(activation, new Visitor<TVec, TOps>(check));
+
+        private sealed class Visitor<TVec, TOps>(IKernelCheck check) : IActivationVisitor where TVec : unmanaged where TOps : ISimd<TVec, T>
+        {
+            public void Visit<TAct>(TAct act) where TAct : struct, IActivation => check.Run<T, TAct, TVec, TOps>(act);
         }
     }
 }
 
-/// <summary>A generic callback over activation structs that work for both float and double.</summary>
-internal interface IActivationVisitor
+/// <summary>A check generic over one vector width.</summary>
+internal interface IWidthCheck<T> where T : unmanaged
 {
-    void Visit<TAct>(TAct act) where TAct : struct, IActivation;
+    void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, T>;
+}
+
+/// <summary>A check generic over element type, activation and vector width.</summary>
+internal interface IKernelCheck
+{
+    void Run<T, TAct, TVec, TOps>(TAct act)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>;
 }

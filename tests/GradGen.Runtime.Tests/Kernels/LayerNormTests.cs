@@ -6,16 +6,20 @@ namespace GradGen.Runtime.Tests.Kernels;
 
 public class LayerNormTests
 {
-    [Theory]
-    [InlineData("double")]
-    [InlineData("float")]
-    public void SimdMatchesScalarReference(string type)
+    [SkippableTheory]
+    [MemberData(nameof(WidthsAndTypes), MemberType = typeof(KernelTestUtil))]
+    public void SimdMatchesScalarReference(int width, string type)
     {
-        if (type == "double") Check<double>();
-        else Check<float>();
+        if (type == "double") AtWidth(width, new Matches<double>());
+        else AtWidth(width, new Matches<float>());
     }
 
-    private static void Check<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class Matches<T> : IWidthCheck<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, T> => Check<T, TVec, TOps>();
+    }
+
+    private static void Check<T, TVec, TOps>() where T : unmanaged, IFloatingPointIeee754<T> where TVec : unmanaged where TOps : ISimd<TVec, T>
     {
         double tol = typeof(T) == typeof(float) ? 1e-5 : 1e-13;
         int variant = 0;
@@ -35,7 +39,7 @@ public class LayerNormTests
                 T[] mRef = new T[batch], mSimd = new T[batch], rRef = new T[batch], rSimd = new T[batch];
                 string where = $"{typeof(T).Name} ({batch},{width}) affine={affine} accumulate={accumulate} pad={pad}";
                 LayerNormReference.Forward<T>(yRef, ldy, mRef, rRef, x, ldx, gamma, beta, batch, width, eps);
-                LayerNorm.Forward<T>(ySimd, ldy, mSimd, rSimd, x, ldx, gamma, beta, batch, width, eps);
+                LayerNorm.Forward<T, TVec, TOps>(ySimd, ldy, mSimd, rSimd, x, ldx, gamma, beta, batch, width, eps);
                 AssertClose<T>(yRef, ySimd, tol, "y " + where, requireNonzero: width > 1 || affine);
                 AssertClose<T>(mRef, mSimd, tol, "mean " + where);
                 AssertClose<T>(rRef, rSimd, tol, "rstd " + where);
@@ -45,7 +49,7 @@ public class LayerNormTests
                 T[] dgRef = affine ? Random<T>(width, s + 5) : [], dgSimd = (T[])dgRef.Clone();
                 T[] dbRef = affine ? Random<T>(width, s + 6) : [], dbSimd = (T[])dbRef.Clone();
                 LayerNormReference.Backward<T>(dxRef, lddx, accumulate, dgRef, dbRef, dy, lddy, x, ldx, mRef, rRef, gamma, batch, width);
-                LayerNorm.Backward<T>(dxSimd, lddx, accumulate, dgSimd, dbSimd, dy, lddy, x, ldx, mRef, rRef, gamma, batch, width);
+                LayerNorm.Backward<T, TVec, TOps>(dxSimd, lddx, accumulate, dgSimd, dbSimd, dy, lddy, x, ldx, mRef, rRef, gamma, batch, width);
                 AssertClose<T>(dxRef, dxSimd, tol, "dx " + where, requireNonzero: width > 1 || accumulate);
                 AssertClose<T>(dgRef, dgSimd, tol, "dgamma " + where);
                 AssertClose<T>(dbRef, dbSimd, tol, "dbeta " + where);

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
 using GradGen.Kernels;
 using static GradGen.Runtime.Tests.Kernels.KernelTestUtil;
 
@@ -16,9 +15,14 @@ public class PackingTests
         (31, 7, 40, 5), (33, 0, 47, 1), (40, 16, 32, 0), (63, 2, 129, 3), (8, 0, 0, 0),
     ];
 
-    private static unsafe void CheckPack<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class Pack<T> : IWidthCheck<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int v = Vector512<T>.Count, panel = 4 * v;
+        public void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, T> => CheckPack<T, TVec, TOps>();
+    }
+
+    private static unsafe void CheckPack<T, TVec, TOps>() where T : unmanaged, IFloatingPointIeee754<T> where TVec : unmanaged where TOps : ISimd<TVec, T>
+    {
+        int v = TOps.Count, panel = 4 * v;
         foreach (var (width0, k0, kLen, extra) in Cases)
         {
             int width = Math.Min(width0, panel);
@@ -28,7 +32,7 @@ public class PackingTests
             T[] packed = new T[(kLen + 1) * panel];
             packed.AsSpan().Fill(T.CreateTruncating(12345));
             fixed (T* pp = packed, pw = w)
-                Packing.PackTransposed(pp, panel, pw, ldw, n0, width, k0, kLen);
+                Packing.PackTransposed<T, TVec, TOps>(pp, panel, pw, ldw, n0, width, k0, kLen);
             for (int p = 0; p < kLen; p++)
             {
                 for (int c = 0; c < panel; c++)
@@ -42,11 +46,13 @@ public class PackingTests
         }
     }
 
-    [Fact]
-    public void PackTransposedMatchesTheDefinitionFloat() => CheckPack<float>();
-
-    [Fact]
-    public void PackTransposedMatchesTheDefinitionDouble() => CheckPack<double>();
+    [SkippableTheory]
+    [MemberData(nameof(WidthsAndTypes), MemberType = typeof(KernelTestUtil))]
+    public void PackTransposedMatchesTheDefinition(int width, string type)
+    {
+        if (type == "double") AtWidth(width, new Pack<double>());
+        else AtWidth(width, new Pack<float>());
+    }
 
     [Fact]
     public unsafe void PackBufferIsAlignedReusedAndPerThread()

@@ -1,5 +1,6 @@
-using System.Runtime.Intrinsics;
 using GradGen.Kernels;
+
+using static GradGen.Runtime.Tests.Kernels.KernelTestUtil;
 
 namespace GradGen.Runtime.Tests.Kernels;
 
@@ -67,56 +68,133 @@ public class SpecialFunctionsTests
     public void ExpM1IsAccurateForTinyArguments(double x, double expected)
         => Assert.True(Math.Abs(SpecialFunctions.ExpM1(x) - expected) <= 4e-16 * Math.Abs(expected), $"expm1({x}) = {SpecialFunctions.ExpM1(x):R}");
 
-    [Fact]
-    public void VectorExpIsWithinOneUlpOfMathExp()
+    /// <summary>The vector functions at one width, on an array whose length is a multiple of 8.</summary>
+    private sealed class Evaluate(double[] x) : IWidthCheck<double>
+    {
+        public double[] Exp = [], ExpM1 = [], Tanh = [], Log = [], Log1P = [], Erf = [];
+
+        public unsafe void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, double>
+        {
+            Exp = new double[x.Length]; ExpM1 = new double[x.Length]; Tanh = new double[x.Length];
+            Log = new double[x.Length]; Log1P = new double[x.Length]; Erf = new double[x.Length];
+            fixed (double* px = x, e = Exp, m = ExpM1, t = Tanh, l = Log, l1 = Log1P, f = Erf)
+            {
+                for (int i = 0; i < x.Length; i += TOps.Count)
+                {
+                    TVec v = TOps.Load(px + i);
+                    TOps.Store(SpecialFunctions.Exp<TVec, TOps>(v), e + i);
+                    TOps.Store(SpecialFunctions.ExpM1<TVec, TOps>(v), m + i);
+                    TOps.Store(SpecialFunctions.Tanh<TVec, TOps>(v), t + i);
+                    TOps.Store(SpecialFunctions.Log<TVec, TOps>(v), l + i);
+                    TOps.Store(SpecialFunctions.Log1P<TVec, TOps>(v), l1 + i);
+                    TOps.Store(SpecialFunctions.Erf<TVec, TOps>(v), f + i);
+                }
+            }
+        }
+    }
+
+    private static Evaluate At(int width, double[] x)
+    {
+        var result = new Evaluate(x);
+        AtWidth(width, result);
+        return result;
+    }
+
+    [SkippableTheory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(128)]
+    public void VectorExpIsWithinOneUlpOfMathExp(int width)
     {
         // Normal results within 1 ulp (2.2e-16 relative is one ulp just below a power of two); subnormal results within
         // one subnormal step; and the edges exactly: overflow, underflow, NaN, ±∞, −0.
         var rng = new Rng(9);
-        var lanes = new double[8];
-        for (int i = 0; i < 200_000; i++)
+        double[] x = new double[200_000];
+        for (int i = 0; i < x.Length; i++) x[i] = i % 4 == 0 ? rng.NextUniform(-760, 720) : rng.NextUniform(-30, 30);
+        double[] e = At(width, x).Exp;
+        for (int i = 0; i < x.Length; i++)
         {
-            for (int l = 0; l < 8; l++) lanes[l] = i % 4 == 0 ? rng.NextUniform(-760, 720) : rng.NextUniform(-30, 30);
-            Vector512<double> e = SpecialFunctions.Exp(Vector512.Create(lanes));
-            for (int l = 0; l < 8; l++)
-            {
-                double expected = Math.Exp(lanes[l]), actual = e[l];
-                double allowed = expected >= 2.2250738585072014e-308 ? 2.3e-16 * expected : double.Epsilon;
-                if (double.IsInfinity(expected)) Assert.Equal(expected, actual);
-                else Assert.True(Math.Abs(actual - expected) <= allowed, $"exp({lanes[l]:R}) = {expected:R}, vector {actual:R}");
-            }
+            double expected = Math.Exp(x[i]), actual = e[i];
+            double allowed = expected >= 2.2250738585072014e-308 ? 2.3e-16 * expected : double.Epsilon;
+            if (double.IsInfinity(expected)) Assert.Equal(expected, actual);
+            else Assert.True(Math.Abs(actual - expected) <= allowed, $"exp({x[i]:R}) = {expected:R}, vector {actual:R}");
         }
-        double[] edges = [-800, -745.2, -745.1, -744.5, -708.4, 709.78, 709.79, 710, 1e300, double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 1e-300];
-        foreach (double x in edges) Assert.Equal(Math.Exp(x), SpecialFunctions.Exp(Vector512.Create(x))[0]);
+        double[] edges = [-800, -745.2, -745.1, -744.5, -708.4, 709.78, 709.79, 710, 1e300, double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 1e-300, 0, 0];
+        e = At(width, edges).Exp;
+        for (int i = 0; i < edges.Length; i++) Assert.Equal(Math.Exp(edges[i]), e[i]);
     }
 
-    [Fact]
-    public void VectorExpM1AndTanhAgreeWithScalar()
+    [SkippableTheory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(128)]
+    public void VectorExpM1AndTanhAgreeWithScalar(int width)
     {
-        // A few ulp of the scalar versions (4e-16 relative), over tiny, moderate and saturating arguments.
+        // A few ulp of the scalar versions (1e-15 relative), over tiny, moderate and saturating arguments.
         var rng = new Rng(10);
-        var lanes = new double[8];
-        for (int i = 0; i < 100_000; i++)
+        double[] x = new double[100_000];
+        for (int i = 0; i < x.Length; i++)
         {
-            for (int l = 0; l < 8; l++)
-            {
-                double magnitude = Math.Pow(10, rng.NextUniform(-12, 2.7)); // 1e-12 … 500
-                lanes[l] = rng.NextUniform(-1, 1) < 0 ? -magnitude : magnitude;
-            }
-            Vector512<double> x = Vector512.Create(lanes), m = SpecialFunctions.ExpM1(x), t = SpecialFunctions.Tanh(x);
-            for (int l = 0; l < 8; l++)
-            {
-                double expectedM = SpecialFunctions.ExpM1(lanes[l]), expectedT = Math.Tanh(lanes[l]);
-                if (double.IsInfinity(expectedM)) Assert.Equal(expectedM, m[l]);
-                else Assert.True(Math.Abs(m[l] - expectedM) <= 1e-15 * Math.Abs(expectedM), $"expm1({lanes[l]:R}) = {expectedM:R}, vector {m[l]:R}");
-                Assert.True(Math.Abs(t[l] - expectedT) <= 1e-15 * Math.Abs(expectedT), $"tanh({lanes[l]:R}) = {expectedT:R}, vector {t[l]:R}");
-            }
+            double magnitude = Math.Pow(10, rng.NextUniform(-12, 2.7)); // 1e-12 … 500
+            x[i] = rng.NextUniform(-1, 1) < 0 ? -magnitude : magnitude;
         }
-        double[] edges = [0.0, -0.0, 1e-300, -1e-300, 20, -20, 400, -400, double.PositiveInfinity, double.NegativeInfinity, double.NaN];
-        foreach (double x in edges)
+        Evaluate r = At(width, x);
+        for (int i = 0; i < x.Length; i++)
         {
-            Assert.Equal(Math.Tanh(x), SpecialFunctions.Tanh(Vector512.Create(x))[0]);
-            Assert.Equal(SpecialFunctions.ExpM1(x), SpecialFunctions.ExpM1(Vector512.Create(x))[0]);
+            double expectedM = SpecialFunctions.ExpM1(x[i]), expectedT = Math.Tanh(x[i]);
+            if (double.IsInfinity(expectedM)) Assert.Equal(expectedM, r.ExpM1[i]);
+            else Assert.True(Math.Abs(r.ExpM1[i] - expectedM) <= 1e-15 * Math.Abs(expectedM), $"expm1({x[i]:R}) = {expectedM:R}, vector {r.ExpM1[i]:R}");
+            Assert.True(Math.Abs(r.Tanh[i] - expectedT) <= 1e-15 * Math.Abs(expectedT), $"tanh({x[i]:R}) = {expectedT:R}, vector {r.Tanh[i]:R}");
         }
+        double[] edges = [0.0, -0.0, 1e-300, -1e-300, 20, -20, 400, -400, double.PositiveInfinity, double.NegativeInfinity, double.NaN, 1, 1, 1, 1, 1];
+        r = At(width, edges);
+        for (int i = 0; i < edges.Length; i++)
+        {
+            Assert.Equal(Math.Tanh(edges[i]), r.Tanh[i]);
+            Assert.Equal(SpecialFunctions.ExpM1(edges[i]), r.ExpM1[i]);
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(128)]
+    public void VectorLogLog1PAndErfAgreeWithScalar(int width)
+    {
+        // log over positive normal doubles (2 ulp of Math.Log), log1p over [0, 1e9] (Softplus' range, 1e-15 of the
+        // scalar), erf over all three of Cody's ranges and past 6 (1e-15 of the scalar, exact signs and ±1 tails).
+        var rng = new Rng(11);
+        double[] x = new double[100_000];
+        for (int i = 0; i < x.Length; i++) x[i] = Math.Pow(10, rng.NextUniform(-300, 300));
+        Evaluate r = At(width, x);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = Math.Log(x[i]);
+            Assert.True(Math.Abs(r.Log[i] - expected) <= 4.5e-16 * Math.Abs(expected), $"log({x[i]:R}) = {expected:R}, vector {r.Log[i]:R}");
+        }
+        for (int i = 0; i < x.Length; i++) x[i] = i % 2 == 0 ? Math.Pow(10, rng.NextUniform(-20, 9)) : rng.NextUniform(0, 3);
+        r = At(width, x);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = SpecialFunctions.Log1P(x[i]);
+            Assert.True(Math.Abs(r.Log1P[i] - expected) <= 1e-15 * Math.Abs(expected), $"log1p({x[i]:R}) = {expected:R}, vector {r.Log1P[i]:R}");
+        }
+        for (int i = 0; i < x.Length; i++) x[i] = i % 3 == 0 ? rng.NextUniform(-8, 8) : rng.NextUniform(-1, 1) * Math.Pow(10, rng.NextUniform(-10, 0));
+        r = At(width, x);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = SpecialFunctions.Erf(x[i]);
+            Assert.True(Math.Abs(r.Erf[i] - expected) <= 1e-15 * Math.Abs(expected), $"erf({x[i]:R}) = {expected:R}, vector {r.Erf[i]:R}");
+        }
+        double[] edges = [0.0, -0.0, 0.5, -0.5, 4, -4, 6, -6, 30, -30, double.PositiveInfinity, double.NegativeInfinity, double.NaN, 1e-300, 0.25, 5];
+        r = At(width, edges);
+        for (int i = 0; i < edges.Length; i++)
+        {
+            double expected = SpecialFunctions.Erf(edges[i]);
+            if (double.IsNaN(expected)) Assert.True(double.IsNaN(r.Erf[i]));
+            else Assert.True(Math.Abs(r.Erf[i] - expected) <= 1e-15 * Math.Abs(expected), $"erf({edges[i]:R}) = {expected:R}, vector {r.Erf[i]:R}");
+        }
+        Assert.Equal(-0.0, r.Erf[1]);
+        Assert.True(double.IsNegative(r.Erf[1]));
     }
 }

@@ -1,0 +1,150 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace GradGen.Kernels;
+
+/// <summary>The register-blocked micro-kernels of the matrix products, for one vector width:
+/// c[m, 0..cols) (= or +=) Σ_p A(m, p) · b[p, 0..cols) with A(m, p) = a[m·sam + p·sap] broadcast and b's rows loaded
+/// as vectors. The forward (on packed wᵀ) and both backward products (dx = dz·w, dw = dzᵀ·x) use them.</summary>
+/// <remarks>
+/// The block shape depends on the register count. With 32 vector registers (AVX-512, ARM64) the main tile is 4 rows ×
+/// 4 vectors: 16 accumulators, 4 loads of b and one broadcast per row in flight. With 16 (AVX2, SSE) it is 6 rows ×
+/// 2 vectors: 12 accumulators, 2 loads of b and one broadcast, which is BLIS's Haswell shape. The column tile,
+/// 8 rows × 1 vector, serves outputs narrower than a main tile and the leftover vectors of the backward products.
+/// Rows past <c>rows</c> read the last valid row (computed, never stored), so one kernel handles every edge.
+/// </remarks>
+internal static class Tiles<T, TVec, TOps>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TVec : unmanaged
+    where TOps : ISimd<TVec, T>
+{
+    private static bool Wide => TOps.Registers >= 32;
+
+    /// <summary>Rows of the main tile.</summary>
+    public static int Rows => Wide ? 4 : 6;
+
+    /// <summary>Vectors of columns of the main tile.</summary>
+    public static int Vectors => Wide ? 4 : 2;
+
+    /// <summary>Rows of the one-vector column tile.</summary>
+    public const int ColumnRows = 8;
+
+    /// <summary>Elements of the larger of the two tiles, for a stack buffer that holds either.</summary>
+    public static int MaxTileElements => Math.Max(Rows * Vectors, ColumnRows) * TOps.Count;
+
+    /// <summary>The main tile: <see cref="Rows"/> rows (of which the first <paramref name="rows"/> are stored) × <see cref="Vectors"/> vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Main(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth)
+    {
+        if (Wide) Tile4x4(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth);
+        else Tile6x2(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Tile4x4(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth)
+    {
+        int v = TOps.Count;
+        T* a0 = a, a1 = a + Math.Min(1, rows - 1) * sam, a2 = a + Math.Min(2, rows - 1) * sam, a3 = a + Math.Min(3, rows - 1) * sam;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
+        TVec c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
+        T* bp = b;
+        for (int p = 0; p < depth; p++, bp += ldb)
+        {
+            long ap = p * sap;
+            TVec b0 = TOps.Load(bp), b1 = TOps.Load(bp + v), b2 = TOps.Load(bp + 2 * v), b3 = TOps.Load(bp + 3 * v);
+            TVec s = TOps.Create(a0[ap]);
+            c00 = TOps.MultiplyAdd(s, b0, c00); c01 = TOps.MultiplyAdd(s, b1, c01); c02 = TOps.MultiplyAdd(s, b2, c02); c03 = TOps.MultiplyAdd(s, b3, c03);
+            s = TOps.Create(a1[ap]);
+            c10 = TOps.MultiplyAdd(s, b0, c10); c11 = TOps.MultiplyAdd(s, b1, c11); c12 = TOps.MultiplyAdd(s, b2, c12); c13 = TOps.MultiplyAdd(s, b3, c13);
+            s = TOps.Create(a2[ap]);
+            c20 = TOps.MultiplyAdd(s, b0, c20); c21 = TOps.MultiplyAdd(s, b1, c21); c22 = TOps.MultiplyAdd(s, b2, c22); c23 = TOps.MultiplyAdd(s, b3, c23);
+            s = TOps.Create(a3[ap]);
+            c30 = TOps.MultiplyAdd(s, b0, c30); c31 = TOps.MultiplyAdd(s, b1, c31); c32 = TOps.MultiplyAdd(s, b2, c32); c33 = TOps.MultiplyAdd(s, b3, c33);
+        }
+        StoreRow(c, v, accumulate, c00, c01, c02, c03);
+        if (rows > 1) StoreRow(c + ldc, v, accumulate, c10, c11, c12, c13);
+        if (rows > 2) StoreRow(c + 2 * ldc, v, accumulate, c20, c21, c22, c23);
+        if (rows > 3) StoreRow(c + 3 * ldc, v, accumulate, c30, c31, c32, c33);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Tile6x2(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth)
+    {
+        int v = TOps.Count;
+        T* a0 = a, a1 = a + Math.Min(1, rows - 1) * sam, a2 = a + Math.Min(2, rows - 1) * sam;
+        T* a3 = a + Math.Min(3, rows - 1) * sam, a4 = a + Math.Min(4, rows - 1) * sam, a5 = a + Math.Min(5, rows - 1) * sam;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
+        TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        T* bp = b;
+        for (int p = 0; p < depth; p++, bp += ldb)
+        {
+            long ap = p * sap;
+            TVec b0 = TOps.Load(bp), b1 = TOps.Load(bp + v);
+            TVec s = TOps.Create(a0[ap]);
+            c00 = TOps.MultiplyAdd(s, b0, c00); c01 = TOps.MultiplyAdd(s, b1, c01);
+            s = TOps.Create(a1[ap]);
+            c10 = TOps.MultiplyAdd(s, b0, c10); c11 = TOps.MultiplyAdd(s, b1, c11);
+            s = TOps.Create(a2[ap]);
+            c20 = TOps.MultiplyAdd(s, b0, c20); c21 = TOps.MultiplyAdd(s, b1, c21);
+            s = TOps.Create(a3[ap]);
+            c30 = TOps.MultiplyAdd(s, b0, c30); c31 = TOps.MultiplyAdd(s, b1, c31);
+            s = TOps.Create(a4[ap]);
+            c40 = TOps.MultiplyAdd(s, b0, c40); c41 = TOps.MultiplyAdd(s, b1, c41);
+            s = TOps.Create(a5[ap]);
+            c50 = TOps.MultiplyAdd(s, b0, c50); c51 = TOps.MultiplyAdd(s, b1, c51);
+        }
+        Store(c, accumulate, c00); Store(c + v, accumulate, c01);
+        if (rows > 1) { Store(c + ldc, accumulate, c10); Store(c + ldc + v, accumulate, c11); }
+        if (rows > 2) { Store(c + 2 * ldc, accumulate, c20); Store(c + 2 * ldc + v, accumulate, c21); }
+        if (rows > 3) { Store(c + 3 * ldc, accumulate, c30); Store(c + 3 * ldc + v, accumulate, c31); }
+        if (rows > 4) { Store(c + 4 * ldc, accumulate, c40); Store(c + 4 * ldc + v, accumulate, c41); }
+        if (rows > 5) { Store(c + 5 * ldc, accumulate, c50); Store(c + 5 * ldc + v, accumulate, c51); }
+    }
+
+    /// <summary>The column tile: <see cref="ColumnRows"/> rows (of which the first <paramref name="rows"/> are stored) × 1 vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Column(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth)
+    {
+        T* a0 = a, a1 = a + Math.Min(1, rows - 1) * sam, a2 = a + Math.Min(2, rows - 1) * sam, a3 = a + Math.Min(3, rows - 1) * sam;
+        T* a4 = a + Math.Min(4, rows - 1) * sam, a5 = a + Math.Min(5, rows - 1) * sam;
+        T* a6 = a + Math.Min(6, rows - 1) * sam, a7 = a + Math.Min(7, rows - 1) * sam;
+        TVec c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero, c4 = TOps.Zero, c5 = TOps.Zero, c6 = TOps.Zero, c7 = TOps.Zero;
+        T* bp = b;
+        for (int p = 0; p < depth; p++, bp += ldb)
+        {
+            long ap = p * sap;
+            TVec b0 = TOps.Load(bp);
+            c0 = TOps.MultiplyAdd(TOps.Create(a0[ap]), b0, c0);
+            c1 = TOps.MultiplyAdd(TOps.Create(a1[ap]), b0, c1);
+            c2 = TOps.MultiplyAdd(TOps.Create(a2[ap]), b0, c2);
+            c3 = TOps.MultiplyAdd(TOps.Create(a3[ap]), b0, c3);
+            c4 = TOps.MultiplyAdd(TOps.Create(a4[ap]), b0, c4);
+            c5 = TOps.MultiplyAdd(TOps.Create(a5[ap]), b0, c5);
+            c6 = TOps.MultiplyAdd(TOps.Create(a6[ap]), b0, c6);
+            c7 = TOps.MultiplyAdd(TOps.Create(a7[ap]), b0, c7);
+        }
+        Store(c, accumulate, c0);
+        if (rows > 1) Store(c + ldc, accumulate, c1);
+        if (rows > 2) Store(c + 2 * ldc, accumulate, c2);
+        if (rows > 3) Store(c + 3 * ldc, accumulate, c3);
+        if (rows > 4) Store(c + 4 * ldc, accumulate, c4);
+        if (rows > 5) Store(c + 5 * ldc, accumulate, c5);
+        if (rows > 6) Store(c + 6 * ldc, accumulate, c6);
+        if (rows > 7) Store(c + 7 * ldc, accumulate, c7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRow(T* c, int v, bool accumulate, TVec c0, TVec c1, TVec c2, TVec c3)
+    {
+        Store(c, accumulate, c0);
+        Store(c + v, accumulate, c1);
+        Store(c + 2 * v, accumulate, c2);
+        Store(c + 3 * v, accumulate, c3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store(T* c, bool accumulate, TVec value)
+        => TOps.Store(accumulate ? TOps.Add(TOps.Load(c), value) : value, c);
+}

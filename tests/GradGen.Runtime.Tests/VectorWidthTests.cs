@@ -1,0 +1,15 @@
+using GradGen.TestSupport;
+using Xunit.Abstractions;
+
+namespace GradGen.Runtime.Tests;
+
+/// <summary>The kernel and optimizer tests again, in child processes under each vector-width setting: in-process they
+/// run every width this process accelerates and skip the rest; the children cover the dispatch of the public kernels
+/// (and the scalar references as the path taken without SIMD).</summary>
+public class VectorWidthTests(ITestOutputHelper output)
+{
+    [SkippableTheory]
+    [MemberData(nameof(VectorWidthRuns.Settings), MemberType = typeof(VectorWidthRuns))]
+    public void KernelTestsPassUnder(string setting)
+        => VectorWidthRuns.Run(setting, "FullyQualifiedName~GradGen.Runtime.Tests.Kernels|FullyQualifiedName~GradGen.Runtime.Tests.Optim", output);
+}
