@@ -146,3 +146,23 @@ public partial class ResidualTanh20;
 public partial class DenseBlockSigmoid12;
 [Network(64, Loss = Loss.MeanSquaredError)] [Dense(16, Activation.Sigmoid)] [Repeat(10)] [Dense(16, Activation.Sigmoid)] [EndRepeat] [DenseBlock(10, 16, Activation.ELU)] [Dense(1)]
 public partial class SigmoidThenDenseBlock;
+
+// ---------------------------------------------------------------- more exploding regimes
+[Network(64, Loss = Loss.MeanSquaredError)] [Repeat(30)] [Dense(64, Activation.ReLU, WeightInit = Init.KaimingNormal, WeightGain = 2.0)] [EndRepeat] [Dense(1)]
+public partial class ReLU30KaimingGain2;
+[Network(64, Loss = Loss.MeanSquaredError)] [Repeat(20)] [Dense(64, Activation.Tanh, WeightInit = Init.Normal, WeightStd = 0.5)] [EndRepeat] [Dense(1)]
+public partial class Tanh20Chaotic;
+[Network(64, Loss = Loss.MeanSquaredError)]
+[Repeat(50)] [Residual] [Dense(64, Activation.ReLU, WeightInit = Init.KaimingNormal)] [Dense(64, WeightInit = Init.KaimingNormal)] [EndResidual] [EndRepeat]
+[Dense(1)]
+public partial class ResidualKaiming50;
+[Network(64, Loss = Loss.MeanSquaredError)] [Repeat(30)] [Dense(64, Activation.ELU, WeightInit = Init.KaimingNormal, WeightGain = 2.5)] [EndRepeat] [Dense(1)]
+public partial class ELU30Gain25;
+[Network(64, Loss = Loss.MeanSquaredError)] [Repeat(20)] [Dense(64, Activation.LeakyReLU, WeightInit = Init.Uniform, WeightLow = -0.5, WeightHigh = 0.5)] [EndRepeat] [Dense(1)]
+public partial class LeakyReLU20Uniform;
+[Network(64, Loss = Loss.MeanSquaredError)] [Repeat(10)] [Dense(64, Bias = false, WeightInit = Init.Normal, WeightStd = 0.1875)] [EndRepeat]
+public partial class LinearGain15Depth10;
+[Network(64, Loss = Loss.MeanSquaredError)] [Repeat(30)] [Dense(64, Activation.Tanh, WeightInit = Init.Normal, WeightStd = 0.5)] [EndRepeat] [Dense(1)]
+public partial class Tanh30Chaotic;
+[Network(64, Loss = Loss.MeanSquaredError)] [Repeat(50)] [Dense(64, Bias = false, WeightInit = Init.KaimingNormal, WeightGain = 1.2)] [EndRepeat]
+public partial class LinearGain12Depth50;

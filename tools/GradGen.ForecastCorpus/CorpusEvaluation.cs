@@ -91,10 +91,31 @@ public static class CorpusEvaluation
             net.ZeroGradients();
             net.ComputeGradients(input, targets);
             var weights = net.ParameterTable.Where(p => p.Shape.Length == 2).ToList();
-            gradients[s] = Norm(net.Gradient(weights[0].Name)) / Norm(net.Gradient(weights[^1].Name));
+            double first = Norm(net.Gradient(weights[0].Name)), last = Norm(net.Gradient(weights[^1].Name));
+            gradients[s] = first == 0 ? 0 : first / last; // 0/0: no weight gets a gradient, as vanished as it gets
             activations[s] = Norm(net.Output) / Norm(input);
         }
         return (Median(gradients), Median(activations));
+    }
+
+    /// <summary>Per weight matrix, for one seed: ‖∂L/∂W‖ relative to the last weight's, and the RMS of the layer's
+    /// output relative to the input's (the output read from the parameter's layer is not exposed, so it is the norm of
+    /// W·x recomputed from the stored input is not available: the activation column uses the network output for the last
+    /// layer only, NaN elsewhere).</summary>
+    public static Dictionary<string, (double Gradient, double Activation)> MeasureLayers(Type network, ulong seed)
+    {
+        var net = (Network<double, double>)Activator.CreateInstance(network.GetNestedType("Float64")!, Batch, seed)!;
+        var rng = new Rng(seed + 1000);
+        var input = new double[Batch * net.InputSize];
+        var targets = new double[Batch * net.OutputSize];
+        foreach (ref double x in input.AsSpan()) x = rng.NextNormal();
+        foreach (ref double t in targets.AsSpan()) t = rng.NextNormal();
+        net.ZeroGradients();
+        net.ComputeGradients(input, targets);
+        var weights = net.ParameterTable.Where(p => p.Shape.Length == 2).ToList();
+        double last = Norm(net.Gradient(weights[^1].Name));
+        return weights.ToDictionary(p => p.Name, p => (Norm(net.Gradient(p.Name)) / last,
+            p == weights[^1] ? Norm(net.Output) / Math.Sqrt(net.Output.Length) / (Norm(input) / Math.Sqrt(input.Length)) : double.NaN));
     }
 
     private static double Norm(ReadOnlySpan<double> values)
@@ -168,7 +189,7 @@ public static class CorpusEvaluation
         md.AppendLine();
         md.AppendLine($"Each network is measured with its generated float64 code at initialisation: batch {Batch}, inputs and targets N(0, 1),");
         md.AppendLine($"MSE loss, one backward pass, median over {Seeds} seeds. ∇ = ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ (weight matrices, PyTorch order),");
-        md.AppendLine("act = ‖output‖ / ‖input‖ over the batch. Outcome: vanishing if a ratio is below 1e-3, exploding if one is above 1e3.");
+        md.AppendLine("act = ‖output‖ / ‖input‖ over the batch (a ∇ of 0/0, when no weight gets any gradient, counts as 0). Outcome: vanishing if a ratio is below 1e-3, exploding if one is above 1e3.");
         md.AppendLine("The forecast is the generated class's static `Forecast` (Model/Forecast.cs); the rules are the analyzer's diagnostics on");
         md.AppendLine("the declaration with the default thresholds. \"10×\" says whether both forecasts are within a factor of 10 of their");
         md.AppendLine("measurements where the measured ratio lies in [1e-6, 1e6].");

@@ -12,26 +12,33 @@ namespace GradGen.Generators.Model;
 // and per gradient g = E[dx²] and k = E[dx_b·dx_b′]. A Dense op z = W·x + b with W of fan-in n, E[W] = μ, Var W = σ²:
 //   E[z]   = n·μ·m_x + E[b]
 //   E[z²]  = n·(σ² + μ²)·q_x + n(n−1)·μ²·m_x² + E[b²] + 2·E[b]·n·μ·m_x          (c: the same with c_x for q_x)
-// then a = f(z) with z ~ N(E[z], Var z), samples correlated by c: E[f(z)], E[f(z)²], E[f(z_b)·f(z_b′)] by Gauss–Hermite
-// quadrature (one and two dimensions). Backward: dz = f′(z)·da, so g_z = E[f′(z)²]·g_a, k_z = E[f′(z_b)·f′(z_b′)]·k_a,
-// and dx = Wᵀ·dz: g_x = fan_out·(σ² + μ²)·g_z. A residual add sums its two paths (z = x + r, the activation after
+// then a = f(z) with z ~ N(E[z], Var z), samples correlated by c: E[f(z)], E[f(z)²], E[f(z_b)·f(z_b′)] by
+// quadrature (see Forecaster.Integrate). Backward: dz = f′(z)·da, so g_z = E[f′(z)²]·g_a, k_z = E[f′(z_b)·f′(z_b′)]·k_a,
+// and dx = Wᵀ·dz: g_x = fan_out·(σ² + μ²)·g_z + fan_out(fan_out−1)·μ²·u_z, where u = E[dz_i·dz_j] of two units of one sample
+// (u_z = E[f′]²·u_a) is what a weight matrix with mean μ ≠ 0 sums coherently. A residual add sums its two paths (z = x + r, the activation after
 // the add applies to the sum; the gradient reaches both), LayerNorm resets q to 1 and divides the gradient by the
 // input's variance, and a dense block's concatenation keeps each earlier feature's moments in its columns.
 // The weight gradient dW = Σ_b dz_bᵀ·x_b over a batch of B samples has
 //   E‖dW‖² = fan_in·fan_out·B·(g_z·q_x + (B − 1)·k_z·c_x),
 // so the shared part of the signal counts B − 1 times more once the samples' activations have become alike.
+// The measurement takes a median over seeds of a norm, not a mean of squares: at finite width a layer's mean-square
+// factor is random, with relative variance (E[f(z)⁴]/E[f(z)²]² − 1)/fan_out for the part of the signal the samples share
+// (5/n for ReLU, Hanin & Nica 2019), and the median of a product of such factors is exp(−Σ variance/2) times its mean.
+// ActivationRatio includes that correction; LayerNorm, which normalises each sample, resets it.
 
 /// <summary>Moments of a view's values at initialisation: Mean = E[x], Square = E[x²], Cross = E[x_b·x_b′], b ≠ b′.</summary>
-internal readonly record struct Moments(double Mean, double Square, double Cross)
+/// <see cref="LogMedian"/> is ln(median/mean) of E[x²] accumulated over the path (see the finite-width note above).
+internal readonly record struct Moments(double Mean, double Square, double Cross, double LogMedian = 0)
 {
     public double Variance => Math.Max(Square - Mean * Mean, 0);
 }
 
-/// <summary>Moments of a gradient: Square = E[dx²], Cross = E[dx_b·dx_b′], b ≠ b′.</summary>
-internal readonly record struct GradientMoments(double Square, double Cross)
+/// <summary>Moments of a gradient: Square = E[dx²], Cross = E[dx_b·dx_b′] for two samples b ≠ b′, Units = E[dx_i·dx_j]
+/// for two units i ≠ j of one sample (what a weight matrix with a nonzero mean sums coherently).</summary>
+internal readonly record struct GradientMoments(double Square, double Cross, double Units)
 {
-    public static GradientMoments operator +(GradientMoments a, GradientMoments b) => new(a.Square + b.Square, a.Cross + b.Cross);
-    public GradientMoments Scale(double square, double cross) => new(Square * square, Cross * cross);
+    public static GradientMoments operator +(GradientMoments a, GradientMoments b) => new(a.Square + b.Square, a.Cross + b.Cross, a.Units + b.Units);
+    public GradientMoments Scale(double factor) => new(Square * factor, Cross * factor, Units * factor);
 }
 
 /// <summary>The forecast of one weight matrix: its gradient norm relative to the last weight's, and the RMS of its
@@ -61,11 +68,18 @@ internal static class Forecaster
     /// <summary>The batch the weight-gradient norms are forecast for (the measurement's).</summary>
     public const int Batch = 64;
 
-    /// <summary>Quadrature nodes and weights for E[h(u)], u ~ N(0, 1): 24 points integrate polynomials to degree 47
-    /// exactly and smooth activations to ~1e-10; for ReLU's kink the error is a few percent at worst.</summary>
-    private static readonly double[] s_nodes, s_weights;
+    /// <summary>4-point Gauss–Legendre nodes and weights on [−1, 1].</summary>
+    private static readonly double[] s_legendreNodes = { -0.8611363115940526, -0.3399810435848563, 0.3399810435848563, 0.8611363115940526 };
+    private static readonly double[] s_legendreWeights = { 0.3478548451374538, 0.6521451548625461, 0.6521451548625461, 0.3478548451374538 };
 
-    static Forecaster() => (s_nodes, s_weights) = GaussHermite(24);
+    /// <summary>Hermite coefficients kept for the two-sample moments (Mehler's formula, see <see cref="Integrate"/>).</summary>
+    private const int HermiteTerms = 16;
+
+    /// <summary>The standard normal is integrated over |u| ≤ 8.5 (the rest has mass 2e-17).</summary>
+    private const double NormalRange = 8.5;
+
+    /// <summary>Every activation's nonlinear features (ReLU's kink, the sigmoid's and tanh's bends) lie in |z| ≤ 12.</summary>
+    private const double FeatureRange = 12;
 
     /// <summary>The forecast of a planned network (the plan must have no problems).</summary>
     public static NetworkForecast Compute(NetworkModel model, NetworkPlan plan)
@@ -95,100 +109,88 @@ internal static class Forecaster
     }
 
     /// <summary>E[f], E[f²], E[f′²], E[f(z_b)f(z_b′)], E[f′(z_b)f′(z_b′)] for z ~ N(mean, variance), two samples with covariance <paramref name="covariance"/>.</summary>
-    internal readonly record struct Integrals(double F, double F2, double D2, double FF, double DD);
+    internal readonly record struct Integrals(double F, double F2, double D2, double FF, double DD, double D = 1, double F4 = 0);
 
+    /// <remarks>
+    /// The integrals are over u ~ N(0, 1) with z = mean + std·u, by composite 4-point Gauss–Legendre on panels whose edges
+    /// are every 0.5 in u and every 1 in z within |z| ≤ 12. Gauss–Hermite quadrature with fixed nodes fails exactly where
+    /// it matters: when std is large (a chaotic tanh stack, std ≈ 4) its nodes step over tanh′'s peak of width ~1 and
+    /// underestimate E[tanh′²] several-fold per layer (5e4× over 20 layers); the z-edges put nodes on every feature of the
+    /// activation at any std, and a panel edge on ReLU's kink at 0. About 240 nodes, no allocation.
+    /// The two-sample moments use Mehler's formula: with orthonormal Hermite polynomials h_k and u, u′ standard normal
+    /// with correlation ρ, E[h_j(u)·h_k(u′)] = δ_jk·ρ^k, so E[f(z)·f(z′)] = Σ_k ρ^k·c_k² with c_k = E[f(z)·h_k(u)]. The sum
+    /// is kept to 16 terms and the rest, E[f²] − Σ c_k² by Parseval, is added with weight ρ^17: exact at ρ = 0 and ρ = 1.
+    /// </remarks>
     internal static Integrals Integrate(ActivationPlan activation, double mean, double variance, double covariance)
     {
         var info = Activations.Of(activation.Kind);
         if (activation.Kind == ActivationKind.Identity)
-            return new Integrals(mean, variance + mean * mean, 1, covariance + mean * mean, 1);
+        {
+            double q = variance + mean * mean;
+            return new Integrals(mean, q, 1, covariance + mean * mean, 1, 1, 3 * variance * variance + 6 * variance * mean * mean + mean * mean * mean * mean);
+        }
         if (variance <= 1e-300)
         {
             double f0 = info.F(activation, mean), d0 = info.Derivative(activation, mean);
-            return new Integrals(f0, f0 * f0, d0 * d0, f0 * f0, d0 * d0);
+            return new Integrals(f0, f0 * f0, d0 * d0, f0 * f0, d0 * d0, d0, f0 * f0 * f0 * f0);
         }
         double s = Math.Sqrt(variance);
         double rho = Math.Min(Math.Max(covariance / variance, 0), 1);
-        double r = Math.Sqrt(1 - rho * rho);
-        double ef = 0, ef2 = 0, ed2 = 0, eff = 0, edd = 0;
-        int n = s_nodes.Length;
-        for (int i = 0; i < n; i++)
+        double ef = 0, ef2 = 0, ef4 = 0, ed = 0, ed2 = 0;
+        Span<double> fCoefficients = stackalloc double[HermiteTerms];
+        Span<double> dCoefficients = stackalloc double[HermiteTerms];
+        fCoefficients.Clear();
+        dCoefficients.Clear();
+
+        // Panel edges: the merge of u = −8.5, −8, …, 8.5 and u = (z − mean)/s for z = −12, −11, …, 12.
+        double zStep = 1 / s, zLast = (FeatureRange - mean) / s;
+        double a = -NormalRange, uEdge = a + 0.5, zEdge = (-FeatureRange - mean) / s;
+        while (zEdge <= a && zEdge <= zLast) zEdge += zStep;
+        while (a < NormalRange)
         {
-            double za = mean + s * s_nodes[i];
-            double fa = info.F(activation, za), da = info.Derivative(activation, za), wa = s_weights[i];
-            ef += wa * fa;
-            ef2 += wa * fa * fa;
-            ed2 += wa * da * da;
-            if (rho < 1e-12 || rho > 1 - 1e-12) continue; // independent or identical samples: closed below
-            // z_b′ = mean + s·(ρ·u_i + √(1−ρ²)·u_j): correlation ρ with z_b = mean + s·u_i
-            double ff = 0, dd = 0;
-            for (int j = 0; j < n; j++)
+            double b = Math.Min(uEdge, NormalRange);
+            if (zEdge <= zLast && zEdge < b) b = zEdge;
+            double half = (b - a) / 2, center = (a + b) / 2;
+            for (int i = 0; i < s_legendreNodes.Length; i++)
             {
-                double zb = mean + s * (rho * s_nodes[i] + r * s_nodes[j]);
-                ff += s_weights[j] * info.F(activation, zb);
-                dd += s_weights[j] * info.Derivative(activation, zb);
+                double u = center + half * s_legendreNodes[i];
+                double w = half * s_legendreWeights[i] * Math.Exp(-0.5 * u * u) * 0.39894228040143267794;
+                double z = mean + s * u;
+                double f = info.F(activation, z), d = info.Derivative(activation, z);
+                ef += w * f;
+                ef2 += w * f * f;
+                ef4 += w * f * f * f * f;
+                ed += w * d;
+                ed2 += w * d * d;
+                // orthonormal probabilists' Hermite polynomials: h_{k+1} = (u·h_k − √k·h_{k−1}) / √(k+1)
+                double hPrevious = 0, h = 1;
+                for (int k = 0; k < HermiteTerms; k++)
+                {
+                    fCoefficients[k] += w * f * h;
+                    dCoefficients[k] += w * d * h;
+                    double hNext = (u * h - Math.Sqrt(k) * hPrevious) / Math.Sqrt(k + 1);
+                    hPrevious = h;
+                    h = hNext;
+                }
             }
-            eff += wa * fa * ff;
-            edd += wa * da * dd;
+            a = b;
+            while (uEdge <= a) uEdge += 0.5;
+            while (zEdge <= a && zEdge <= zLast) zEdge += zStep;
         }
-        if (rho <= 1e-12)
-        {
-            double ed = 0;
-            for (int i = 0; i < n; i++) ed += s_weights[i] * info.Derivative(activation, mean + s * s_nodes[i]);
-            eff = ef * ef;
-            edd = ed * ed;
-        }
-        else if (rho >= 1 - 1e-12)
-        {
-            eff = ef2;
-            edd = ed2;
-        }
-        return new Integrals(ef, ef2, ed2, eff, edd);
+        return new Integrals(ef, ef2, ed2, Mehler(fCoefficients, rho, ef2), Mehler(dCoefficients, rho, ed2), ed, ef4);
     }
 
-    /// <summary>Nodes and weights of n-point Gauss–Hermite quadrature, rescaled from ∫e^(−x²)h(x)dx to E[h(u)], u ~ N(0, 1)
-    /// (Newton iteration on the orthonormal Hermite recurrence, as Numerical Recipes' gauher).</summary>
-    internal static (double[] Nodes, double[] Weights) GaussHermite(int n)
+    /// <summary>Σ_k ρ^k·c_k², with the coefficients beyond the last weighted by ρ^(K+1) (their total is E[f²] − Σ c_k²).</summary>
+    private static double Mehler(ReadOnlySpan<double> coefficients, double rho, double square)
     {
-        const double PiToMinusQuarter = 0.7511255444649425;
-        var x = new double[n];
-        var w = new double[n];
-        double z = 0, pp = 0;
-        for (int i = 0; i < (n + 1) / 2; i++)
+        double sum = 0, power = 1, kept = 0;
+        for (int k = 0; k < coefficients.Length; k++)
         {
-            // initial guesses for the largest roots, then extrapolation from the previous two
-            z = i switch
-            {
-                0 => Math.Sqrt(2.0 * n + 1) - 1.85575 * Math.Pow(2.0 * n + 1, -0.16667),
-                1 => z - 1.14 * Math.Pow(n, 0.426) / z,
-                2 => 1.86 * z - 0.86 * x[0],
-                3 => 1.91 * z - 0.91 * x[1],
-                _ => 2.0 * z - x[i - 2],
-            };
-            for (int iteration = 0; iteration < 100; iteration++)
-            {
-                double p1 = PiToMinusQuarter, p2 = 0;
-                for (int j = 0; j < n; j++)
-                {
-                    double p3 = p2;
-                    p2 = p1;
-                    p1 = z * Math.Sqrt(2.0 / (j + 1)) * p2 - Math.Sqrt(j / (j + 1.0)) * p3;
-                }
-                pp = Math.Sqrt(2.0 * n) * p2;
-                double previous = z;
-                z = previous - p1 / pp;
-                if (Math.Abs(z - previous) <= 1e-14) break;
-            }
-            x[i] = z;
-            x[n - 1 - i] = -z;
-            w[i] = w[n - 1 - i] = 2.0 / (pp * pp);
+            sum += power * coefficients[k] * coefficients[k];
+            kept += coefficients[k] * coefficients[k];
+            power *= rho;
         }
-        for (int i = 0; i < n; i++)
-        {
-            x[i] *= Math.Sqrt(2.0);        // e^(−x²) → e^(−u²/2)
-            w[i] /= Math.Sqrt(Math.PI);    // weights sum to 1
-        }
-        return (x, w);
+        return sum + power * Math.Max(square - kept, 0);
     }
 
     /// <summary>One forecast in progress: the moments of every segment of every buffer (a segment is the columns one
@@ -211,7 +213,9 @@ internal static class Forecaster
         private readonly List<PreActivationForecast> _preActivations = new();
         private readonly int[] _activationOwner = ActivationOwners(model);
 
-        private sealed record OpState(Moments Input, Integrals Act, double WeightSquare, int Units);
+        /// <summary>What the backward needs of an op: its input's moments, its activation's integrals, and for a Dense
+        /// E[w²] and E[w] (for LayerNorm, WeightSquare is 1/Var x) and its fan-out.</summary>
+        private sealed record OpState(Moments Input, Integrals Act, double WeightSquare, double WeightMean, int Units);
 
         public void Forward(NetworkPlan plan)
         {
@@ -227,14 +231,23 @@ internal static class Forecaster
                         var (mb, vb) = d.Bias is { } bias ? Distribution(bias.Init, bias.FanIn, bias.FanOut) : (0.0, 0.0);
                         double n = d.Input.Width, w2 = vw + mw * mw, b2 = vb + mb * mb;
                         double shared = n * (n - 1) * mw * mw * x.Mean * x.Mean + b2 + 2 * mb * n * mw * x.Mean;
-                        var z = new Moments(n * mw * x.Mean + mb, n * w2 * x.Square + shared, n * w2 * x.Cross + shared);
+                        double zSquare = n * w2 * x.Square + shared;
+                        // the part of z that comes from x carries x's finite-width correction; the bias's part does not
+                        double fromX = zSquare > 0 ? Math.Min(Math.Max((zSquare - b2) / zSquare, 0), 1) : 0;
+                        var z = new Moments(n * mw * x.Mean + mb, zSquare, n * w2 * x.Cross + shared, x.LogMedian * fromX);
                         AddEffect(d.LayerIndex, Math.Log(Ratio(z.Square, x.Square)), Math.Log(d.Output.Width * w2), count: 1);
+                        double random = n * vw * x.Square; // the part of E[z²] that depends on this draw of W
                         if (d.Residual is { } r) z = Add(z, Read(r));
                         var a = Activate(d.Activation, z, out var integrals);
+                        // finite width: the median of the layer's mean-square factor (see the note at the top)
+                        double kurtosis = integrals.F2 > 0 ? integrals.F4 / (integrals.F2 * integrals.F2) - 1 : 0;
+                        double share = z.Square > 0 ? Math.Min(random / z.Square, 1) : 0;
+                        double coherence = x.Square > 0 ? Math.Min(Math.Max(x.Cross / x.Square, 0), 1) : 0;
+                        a = a with { LogMedian = a.LogMedian - 0.5 * kurtosis / d.Output.Width * coherence * share * share };
                         _preActivations.Add(new PreActivationForecast(d.LayerIndex, d.Activation, z.Mean, Math.Sqrt(z.Variance)));
                         AddEffect(_activationOwner[d.LayerIndex] is >= 0 and var owner && d.Residual is not null ? owner : d.LayerIndex,
                             Math.Log(Ratio(a.Square, z.Square)), Math.Log(integrals.D2), count: 0);
-                        _ops[op.Index] = new OpState(x, integrals, w2, d.Output.Width);
+                        _ops[op.Index] = new OpState(x, integrals, w2, mw, d.Output.Width);
                         _weightLayers[d.Weight.Name] = (d.LayerIndex, Math.Sqrt(a.Square));
                         Write(op.Output, a);
                         break;
@@ -244,7 +257,7 @@ internal static class Forecaster
                         double v = x.Variance + ln.Epsilon;
                         var y = new Moments(0, x.Variance / v, Math.Max(x.Cross - x.Mean * x.Mean, 0) / v);
                         AddEffect(ln.LayerIndex, Math.Log(Ratio(y.Square, x.Square)), -Math.Log(v), count: 1);
-                        _ops[op.Index] = new OpState(x, default, 1 / v, 0);
+                        _ops[op.Index] = new OpState(x, default, 1 / v, 0, 0);
                         Write(op.Output, y);
                         break;
                     }
@@ -253,7 +266,7 @@ internal static class Forecaster
                         var z = act.Residual is { } r ? Add(x, Read(r)) : x;
                         var a = Activate(act.Activation, z, out var integrals);
                         AddEffect(act.LayerIndex, Math.Log(Ratio(a.Square, x.Square)), Math.Log(integrals.D2), count: act.Residual is null ? 1 : 0);
-                        _ops[op.Index] = new OpState(x, integrals, 0, 0);
+                        _ops[op.Index] = new OpState(x, integrals, 0, 0, 0);
                         Write(op.Output, a);
                         break;
                     }
@@ -269,9 +282,10 @@ internal static class Forecaster
             // The loss gradient per output element, up to the constant 2/(B·outputs) that every ratio cancels.
             foreach (var segment in SegmentsOf(plan.Output!))
             {
+                double m = segment.Moments.Mean;
                 segment.Gradient = model.Loss == LossKind.MeanSquaredError
-                    ? new GradientMoments(segment.Moments.Square + 1, segment.Moments.Cross) // y − t, targets N(0, 1)
-                    : new GradientMoments(1, 0);                                               // p − onehot: samples independent
+                    ? new GradientMoments(segment.Moments.Square + 1, segment.Moments.Cross, m * m) // y − t, targets N(0, 1)
+                    : new GradientMoments(1, 0, 0);                                               // p − target: samples independent
             }
             for (int i = plan.Ops.Count - 1; i >= 0; i--)
             {
@@ -282,20 +296,24 @@ internal static class Forecaster
                     case DenseOp d:
                     {
                         var s = _ops[op.Index];
-                        var dz = output.Scale(s.Act.D2, s.Act.DD);
-                        double n = d.Input.Width;
-                        _weightGradients[d.Weight.Name] = n * s.Units * Batch * (dz.Square * s.Input.Square + (Batch - 1) * Math.Max(dz.Cross, 0) * s.Input.Cross);
-                        AddGradient(d.Input, dz.Scale(s.Units * s.WeightSquare, s.Units * s.WeightSquare));
+                        var dz = ThroughActivation(output, s.Act);
+                        double n = d.Input.Width, k = s.Units, mu2 = s.WeightMean * s.WeightMean;
+                        _weightGradients[d.Weight.Name] = n * k * Batch * (dz.Square * s.Input.Square + (Batch - 1) * Math.Max(dz.Cross, 0) * s.Input.Cross);
+                        // dx_j = Σ_i W_ij·dz_i: the mean of W adds the units' gradients coherently
+                        double coherent = mu2 * k * (k - 1) * dz.Units;
+                        AddGradient(d.Input, new GradientMoments(k * s.WeightSquare * dz.Square + coherent, k * s.WeightSquare * dz.Cross,
+                            mu2 * k * dz.Square + coherent));
                         if (d.Residual is { } r) AddGradient(r, dz);
                         break;
                     }
                     case LayerNormOp:
-                        AddGradient(op.Input, output.Scale(_ops[op.Index].WeightSquare, _ops[op.Index].WeightSquare));
+                        // dx = (dy − mean(dy) − x̂·mean(dy·x̂))/σ: scaled by 1/σ, and the part common to the units removed
+                        AddGradient(op.Input, output.Scale(_ops[op.Index].WeightSquare) with { Units = 0 });
                         break;
                     case ActivateOp act:
                     {
                         var s = _ops[op.Index];
-                        var dz = output.Scale(s.Act.D2, s.Act.DD);
+                        var dz = ThroughActivation(output, s.Act);
                         AddGradient(op.Input, dz);
                         if (act.Residual is { } r) AddGradient(r, dz);
                         break;
@@ -317,7 +335,7 @@ internal static class Forecaster
             double gradientRatio = first == 0 ? 0 : last == 0 ? double.PositiveInfinity : Math.Sqrt(first / last);
 
             var output = Read(plan.Output!);
-            double activationRatio = Math.Sqrt(output.Square * plan.Output!.Width / model.Inputs);
+            double activationRatio = Math.Sqrt(output.Square * plan.Output!.Width / model.Inputs) * Math.Exp(output.LogMedian / 2);
 
             var weightForecasts = new List<WeightForecast>();
             foreach (var p in weights)
@@ -335,12 +353,17 @@ internal static class Forecaster
         }
 
         private static Moments Add(Moments a, Moments b) =>
-            new(a.Mean + b.Mean, a.Square + b.Square + 2 * a.Mean * b.Mean, a.Cross + b.Cross + 2 * a.Mean * b.Mean);
+            new(a.Mean + b.Mean, a.Square + b.Square + 2 * a.Mean * b.Mean, a.Cross + b.Cross + 2 * a.Mean * b.Mean,
+                a.Square + b.Square > 0 ? (a.Square * a.LogMedian + b.Square * b.LogMedian) / (a.Square + b.Square) : 0);
+
+        /// <summary>dz = f′(z)·da.</summary>
+        private static GradientMoments ThroughActivation(GradientMoments da, Integrals act) =>
+            new(da.Square * act.D2, da.Cross * act.DD, da.Units * act.D * act.D);
 
         private static Moments Activate(ActivationPlan activation, Moments z, out Integrals integrals)
         {
             integrals = Integrate(activation, z.Mean, z.Variance, Math.Max(z.Cross - z.Mean * z.Mean, 0));
-            return new Moments(integrals.F, integrals.F2, integrals.FF);
+            return new Moments(integrals.F, integrals.F2, integrals.FF, z.LogMedian);
         }
 
         private static double Ratio(double a, double b) => a <= 0 || b <= 0 ? 1 : a / b; // a zero scale has no log: count it as no change here
@@ -368,27 +391,29 @@ internal static class Forecaster
         /// <summary>The moments of a view: the width-weighted mean of its segments' (a dense block reads all earlier features).</summary>
         private Moments Read(ViewPlan view)
         {
-            double m = 0, q = 0, c = 0;
+            double m = 0, q = 0, c = 0, log = 0;
             foreach (var s in SegmentsOf(view))
             {
                 double share = (double)s.Width / view.Width;
                 m += share * s.Moments.Mean;
                 q += share * s.Moments.Square;
                 c += share * s.Moments.Cross;
+                log += share * s.Moments.LogMedian;
             }
-            return new Moments(m, q, c);
+            return new Moments(m, q, c, log);
         }
 
         private GradientMoments GradientOf(ViewPlan view)
         {
-            double g = 0, k = 0;
+            double g = 0, k = 0, u = 0;
             foreach (var s in SegmentsOf(view))
             {
                 double share = (double)s.Width / view.Width;
                 g += share * s.Gradient.Square;
                 k += share * s.Gradient.Cross;
+                u += share * s.Gradient.Units;
             }
-            return new GradientMoments(g, k);
+            return new GradientMoments(g, k, u);
         }
 
         /// <summary>Each element of the view receives the same contribution; paths into one value add (independent at init).</summary>
