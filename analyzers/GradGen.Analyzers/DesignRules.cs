@@ -42,15 +42,11 @@ internal static class DesignRules
         }
         if (best <= MaxPlainDepth) return;
 
-        // the outermost [Repeat] around the run's last layer
-        int layerIndex = plan.Ops[bestEnd].LayerIndex, repeat = -1;
-        var open = new Stack<int>();
-        for (int i = 0; i < layerIndex; i++)
-        {
-            if (model.Layers[i].Kind == LayerKind.Repeat) open.Push(i);
-            else if (model.Layers[i].Kind == LayerKind.EndRepeat) open.Pop();
-        }
-        if (open.Count > 0) repeat = open.Last();
+        // the outermost [Repeat] that produces most of the run's layers
+        var outermost = OutermostRepeats(model);
+        int repeat = plan.Ops.Take(bestEnd + 1).OfType<DenseOp>().Reverse().Take(best)
+            .Select(d => outermost[d.LayerIndex]).Where(r => r >= 0)
+            .GroupBy(r => r).OrderByDescending(g => g.Count()).Select(g => g.Key).DefaultIfEmpty(-1).First();
         var fixes = new List<string>();
         if (repeat >= 0 && PreservesWidth(plan, repeat)) fixes.Add(RuleIds.Fixes.WrapResidual);
         findings.Add(new Finding(DiagnosticDescriptors.DeepPlainStack, repeat,
@@ -84,6 +80,20 @@ internal static class DesignRules
 
     private static IEnumerable<int> Flatten(IEnumerable<ScheduleNode> nodes) =>
         nodes.SelectMany(n => n is OpNode o ? new[] { o.Op } : Flatten(((RepeatNode)n).Repetitions.SelectMany(r => r)));
+
+    /// <summary>For each attribute, the outermost [Repeat] around it, or −1.</summary>
+    private static int[] OutermostRepeats(NetworkModel model)
+    {
+        var outermost = new int[model.Layers.Count];
+        var open = new Stack<int>();
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            if (model.Layers[i].Kind == LayerKind.EndRepeat && open.Count > 0) open.Pop();
+            outermost[i] = open.Count > 0 ? open.Last() : -1;
+            if (model.Layers[i].Kind == LayerKind.Repeat) open.Push(i);
+        }
+        return outermost;
+    }
 
     private static bool[] InsideResidual(NetworkModel model)
     {

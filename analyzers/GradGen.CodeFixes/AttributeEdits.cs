@@ -61,22 +61,29 @@ internal static class AttributeEdits
             Enumerable.Repeat(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space), Math.Max(kept.Count - 1, 0)))));
     }
 
-    /// <summary>Without its activation: [Activate(…)] goes; a dense block (whose default is ReLU) gets Activation.Identity;
-    /// any other layer loses the argument.</summary>
+    /// <summary>Without its activation: a dense block (whose default is ReLU) gets Activation.Identity; another layer loses
+    /// the argument; an [Activate(…)] sharing its list leaves the list (one alone in its list: <see cref="RemoveList"/>).</summary>
     public static SyntaxNode RemoveActivation(SyntaxNode root, AttributeSyntax attribute)
     {
         if (SimpleName(attribute) == "Activate")
         {
             var list = (AttributeListSyntax)attribute.Parent!;
-            return list.Attributes.Count == 1
-                ? root.RemoveNode(list, SyntaxRemoveOptions.KeepExteriorTrivia)!
-                : root.ReplaceNode(list, list.WithAttributes(list.Attributes.Remove(attribute)));
+            return root.ReplaceNode(list, list.WithAttributes(list.Attributes.Remove(attribute)));
         }
         if (SimpleName(attribute) == "DenseBlock") return root.ReplaceNode(attribute, ReplaceActivation(attribute, "Identity"));
         if (ActivationArgument(attribute) is not { } argument) return root;
         var arguments = attribute.ArgumentList!.Arguments.Remove(argument);
         var edited = arguments.Count == 0 ? attribute.WithArgumentList(null) : attribute.WithArgumentList(attribute.ArgumentList.WithArguments(arguments));
         return root.ReplaceNode(attribute, edited);
+    }
+
+    /// <summary>Deletes an attribute list: with the space before it when it shares a line with the previous list, else
+    /// with its whole line.</summary>
+    public static IReadOnlyList<TextChange> RemoveList(AttributeListSyntax list)
+    {
+        var previous = list.GetFirstToken().GetPreviousToken();
+        bool sameLine = previous != default && !previous.TrailingTrivia.Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) && !list.HasLeadingTrivia;
+        return new[] { sameLine ? new TextChange(TextSpan.FromBounds(previous.Span.End, list.Span.End), "") : new TextChange(list.FullSpan, "") };
     }
 
     /// <summary>[Residual] right after the [Repeat] and [EndResidual] right before its matching [EndRepeat].</summary>

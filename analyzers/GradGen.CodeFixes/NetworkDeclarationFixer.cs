@@ -70,17 +70,19 @@ public sealed class NetworkDeclarationFixer : CodeFixProvider
                 return document.WithSyntaxRoot(root.ReplaceNode(attribute,
                     AttributeEdits.SetWeightInit(attribute, await InitTypeNameAsync(document, attribute, ct).ConfigureAwait(false), init!)));
             case RuleIds.Fixes.RemoveActivation:
-                return document.WithSyntaxRoot(AttributeEdits.RemoveActivation(root, attribute));
+                return attribute.Parent is AttributeListSyntax { Attributes.Count: 1 } list && AttributeEdits.SimpleName(attribute) == "Activate"
+                    ? await ApplyChangesAsync(document, AttributeEdits.RemoveList(list), ct).ConfigureAwait(false)
+                    : document.WithSyntaxRoot(AttributeEdits.RemoveActivation(root, attribute));
             case RuleIds.Fixes.WrapResidual:
-                return await InsertAsync(document, AttributeEdits.WrapResidual(attribute), ct).ConfigureAwait(false);
+                return await ApplyChangesAsync(document, AttributeEdits.WrapResidual(attribute), ct).ConfigureAwait(false);
             case RuleIds.Fixes.InsertLayerNorm:
-                return await InsertAsync(document, AttributeEdits.InsertAfter(attribute, AttributeEdits.Sibling(attribute, "LayerNorm")), ct).ConfigureAwait(false);
+                return await ApplyChangesAsync(document, AttributeEdits.InsertAfter(attribute, AttributeEdits.Sibling(attribute, "LayerNorm")), ct).ConfigureAwait(false);
             default:
                 return document;
         }
     }
 
-    private static async Task<Document> InsertAsync(Document document, IReadOnlyList<TextChange> changes, CancellationToken ct)
+    private static async Task<Document> ApplyChangesAsync(Document document, IReadOnlyList<TextChange> changes, CancellationToken ct)
     {
         if (changes.Count == 0) return document;
         var text = await document.GetTextAsync(ct).ConfigureAwait(false);
