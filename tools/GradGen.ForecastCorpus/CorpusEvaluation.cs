@@ -132,22 +132,10 @@ public static class CorpusEvaluation
     }
 
     /// <summary>The GG rules the analyzer reports on each class of Corpus.cs (run in memory, default thresholds).</summary>
-    public static Dictionary<string, List<string>> RunAnalyzer(AnalyzerOptions? options = null)
+    public static Dictionary<string, List<string>> RunAnalyzer()
     {
-        using var stream = typeof(CorpusEvaluation).Assembly.GetManifestResourceStream("Corpus.cs")!;
-        string text = new StreamReader(stream).ReadToEnd();
-        var tree = CSharpSyntaxTree.ParseText(text, new CSharpParseOptions(LanguageVersion.Latest), "Corpus.cs");
-        string runtime = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(p => p.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && Path.GetDirectoryName(p) == runtime)
-            .Select(p => MetadataReference.CreateFromFile(p))
-            .Append(MetadataReference.CreateFromFile(typeof(NetworkAttribute).Assembly.Location));
-        var compilation = CSharpCompilation.Create("Corpus", new[] { tree }, references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, usings: new[] { "GradGen" }));
-        var diagnostics = compilation
-            .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new NetworkDeclarationAnalyzer()), options)
-            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
-
+        var (compilation, tree) = CompileCorpus(CorpusText());
+        var diagnostics = Analyze(compilation);
         var classes = tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().ToList();
         var rules = new Dictionary<string, List<string>>();
         foreach (var d in diagnostics)
@@ -160,6 +148,68 @@ public static class CorpusEvaluation
         }
         foreach (var list in rules.Values) list.Sort(StringComparer.Ordinal);
         return rules;
+    }
+
+    /// <summary>Milliseconds the analyzer takes on a file of the corpus's first <paramref name="declarations"/>
+    /// declarations (a fresh compilation each run, so nothing is cached), sorted, after one warm-up run.</summary>
+    public static double[] TimeAnalyzer(int declarations, int runs, bool baseline = false)
+    {
+        string text = CorpusText();
+        var tree = CSharpSyntaxTree.ParseText(text);
+        var first = tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Take(declarations).ToList();
+        string file = "using GradGen;\nnamespace Timing;\n" + string.Join("\n", first.Select(c => c.ToFullString()));
+        DiagnosticAnalyzer analyzer = baseline ? new AttributeReader() : new NetworkDeclarationAnalyzer();
+        Analyze(CompileCorpus(file).Compilation, analyzer);
+        var times = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            var compilation = CompileCorpus(file).Compilation;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            Analyze(compilation, analyzer);
+            times[i] = watch.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times;
+    }
+
+    private static string CorpusText()
+    {
+        using var stream = typeof(CorpusEvaluation).Assembly.GetManifestResourceStream("Corpus.cs")!;
+        return new StreamReader(stream).ReadToEnd();
+    }
+
+    private static ImmutableArray<Diagnostic> Analyze(Compilation compilation, DiagnosticAnalyzer? analyzer = null) =>
+        compilation.WithAnalyzers(ImmutableArray.Create(analyzer ?? new NetworkDeclarationAnalyzer()))
+            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+
+    /// <summary>The baseline for the timing: an analyzer that only makes the compiler bind every class's attributes, which
+    /// any analyzer of declarations pays for.</summary>
+    // Only run in memory by TimeAnalyzer, never loaded by a compiler: the rules about shipping analyzers do not apply.
+#pragma warning disable RS1001, RS1041, RS1036
+    private sealed class AttributeReader : DiagnosticAnalyzer
+#pragma warning restore RS1001, RS1041, RS1036
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray<DiagnosticDescriptor>.Empty;
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterSymbolAction(c => c.Symbol.GetAttributes(), SymbolKind.NamedType);
+        }
+    }
+
+    private static (Compilation Compilation, SyntaxTree Tree) CompileCorpus(string text)
+    {
+        var tree = CSharpSyntaxTree.ParseText(text, new CSharpParseOptions(LanguageVersion.Latest), "Corpus.cs");
+        string runtime = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => p.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && Path.GetDirectoryName(p) == runtime)
+            .Select(p => MetadataReference.CreateFromFile(p))
+            .Append(MetadataReference.CreateFromFile(typeof(NetworkAttribute).Assembly.Location));
+        var compilation = CSharpCompilation.Create("Corpus", new[] { tree }, references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, usings: new[] { "GradGen" }));
+        return (compilation, tree);
     }
 
     public static RuleScore Score(IReadOnlyList<CorpusResult> results, string rule, Outcome predicts)

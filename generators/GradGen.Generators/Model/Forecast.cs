@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace GradGen.Generators.Model;
 
@@ -74,6 +75,9 @@ internal static class Forecaster
 
     /// <summary>Hermite coefficients kept for the two-sample moments (Mehler's formula, see <see cref="Integrate"/>).</summary>
     private const int HermiteTerms = 16;
+
+    /// <summary>√k for the Hermite recurrence, k = 0 … HermiteTerms.</summary>
+    private static readonly double[] s_sqrt = Enumerable.Range(0, HermiteTerms + 1).Select(k => Math.Sqrt(k)).ToArray();
 
     /// <summary>The standard normal is integrated over |u| ≤ 8.5 (the rest has mass 2e-17).</summary>
     private const double NormalRange = 8.5;
@@ -168,7 +172,7 @@ internal static class Forecaster
                 {
                     fCoefficients[k] += w * f * h;
                     dCoefficients[k] += w * d * h;
-                    double hNext = (u * h - Math.Sqrt(k) * hPrevious) / Math.Sqrt(k + 1);
+                    double hNext = (u * h - s_sqrt[k] * hPrevious) / s_sqrt[k + 1];
                     hPrevious = h;
                     h = hNext;
                 }
