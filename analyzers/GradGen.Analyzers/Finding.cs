@@ -30,7 +30,7 @@ internal static class Format
         double.IsPositiveInfinity(value) ? "∞"
         : value == 0 ? "0"
         : value >= 0.01 && value < 1000 ? value.ToString("0.###", CultureInfo.InvariantCulture)
-        : value.ToString("0.#e+0", CultureInfo.InvariantCulture);
+        : value.ToString("0.#e-0", CultureInfo.InvariantCulture);
 
     public static string Attribute(NetworkModel model, int layerIndex) =>
         layerIndex >= 0 ? "[" + model.Layers[layerIndex].Source + "]" : "[Network]";
