@@ -87,6 +87,8 @@ internal static partial class Emitter
             {
                 WriteLayout(w);
                 w.Line();
+                WriteForecast(w, model, plan);
+                w.Line();
                 w.Raw(body.ToString());
             }
             for (int i = outer.Count - 1; i >= 0; i--) outer[i].Dispose();

@@ -2,35 +2,40 @@ using GradGen;
 using GradGen.Samples.GradientFlow;
 
 // One backward pass per network on a seeded random batch, then the L2 norm of each layer's weight gradient, first
-// layer to last. Vanishing shows as norms falling towards the input; exploding as norms growing.
+// layer to last, next to the analyzers' forecast (the generated class's static Forecast: the numbers GG1001/GG1002 judge).
+// Both are relative to the last layer's. Vanishing shows as norms falling towards the input; exploding as norms growing.
 // Each network's gradient-flow figure goes to DIR/<class>.png and .svg (Figures.cs).
 // Usage: dotnet run --project samples/GradGen.Samples.GradientFlow -c Release [-- --seed N] [--out DIR]
 
 ulong seed = Figures.ParseArguments(args);
 const int Batch = 32;
 
-Report("MLP 784-256-128-64-10, ReLU (monitored example)", new MonitoredMlp(Batch, seed));
-foreach (var (depth, network) in new (int, Network<float, float>)[]
-         { (5, new Sigmoid5(Batch, seed)), (10, new Sigmoid10(Batch, seed)), (20, new Sigmoid20(Batch, seed)), (50, new Sigmoid50(Batch, seed)) })
-{
-    Report($"Sigmoid stack, depth {depth} (bound on the chain of σ′: 0.25^{depth} = {Math.Pow(0.25, depth):E1})", network);
-}
-Report("Linear stack, depth 20, weights N(0, 1.5/√100): gain 1.5 per layer", new Exploding20(Batch, seed));
-Report("50 residual blocks of width 128", new Residual50(Batch, seed));
-Report("50 plain blocks of width 128 (no skip)", new Plain50(Batch, seed));
-Report("DenseNet-style: 20 blocks of growth 32", new DenseNet20(Batch, seed));
-Report("Doctor demo: 100-256-256-256-10 sigmoid, init N(0, 0.01)", new DoctorDemo(Batch, seed));
-foreach (var (name, network) in new (string, Network<float, int>)[]
+Report("MLP 784-256-128-64-10, ReLU (monitored example)", new MonitoredMlp(Batch, seed), MonitoredMlp.Forecast);
+foreach (var (depth, network, forecast) in new (int, Network<float, float>, NetworkForecast)[]
          {
-             ("sigmoid", new Depth30Sigmoid(Batch, seed)), ("tanh", new Depth30Tanh(Batch, seed)), ("relu", new Depth30ReLU(Batch, seed)),
-             ("leaky_relu", new Depth30LeakyReLU(Batch, seed)), ("gelu", new Depth30GELU(Batch, seed)), ("silu", new Depth30SiLU(Batch, seed)),
-             ("softplus", new Depth30Softplus(Batch, seed)), ("elu", new Depth30ELU(Batch, seed)),
+             (5, new Sigmoid5(Batch, seed), Sigmoid5.Forecast), (10, new Sigmoid10(Batch, seed), Sigmoid10.Forecast),
+             (20, new Sigmoid20(Batch, seed), Sigmoid20.Forecast), (50, new Sigmoid50(Batch, seed), Sigmoid50.Forecast),
          })
 {
-    Report($"Depth 30, {name}", network);
+    Report($"Sigmoid stack, depth {depth} (bound on the chain of σ′: 0.25^{depth} = {Math.Pow(0.25, depth):E1})", network, forecast);
+}
+Report("Linear stack, depth 20, weights N(0, 1.5/√100): gain 1.5 per layer", new Exploding20(Batch, seed), Exploding20.Forecast);
+Report("50 residual blocks of width 128", new Residual50(Batch, seed), Residual50.Forecast);
+Report("50 plain blocks of width 128 (no skip)", new Plain50(Batch, seed), Plain50.Forecast);
+Report("DenseNet-style: 20 blocks of growth 32", new DenseNet20(Batch, seed), DenseNet20.Forecast);
+Report("Doctor demo: 100-256-256-256-10 sigmoid, init N(0, 0.01)", new DoctorDemo(Batch, seed), DoctorDemo.Forecast);
+foreach (var (name, network, forecast) in new (string, Network<float, int>, NetworkForecast)[]
+         {
+             ("sigmoid", new Depth30Sigmoid(Batch, seed), Depth30Sigmoid.Forecast), ("tanh", new Depth30Tanh(Batch, seed), Depth30Tanh.Forecast),
+             ("relu", new Depth30ReLU(Batch, seed), Depth30ReLU.Forecast), ("leaky_relu", new Depth30LeakyReLU(Batch, seed), Depth30LeakyReLU.Forecast),
+             ("gelu", new Depth30GELU(Batch, seed), Depth30GELU.Forecast), ("silu", new Depth30SiLU(Batch, seed), Depth30SiLU.Forecast),
+             ("softplus", new Depth30Softplus(Batch, seed), Depth30Softplus.Forecast), ("elu", new Depth30ELU(Batch, seed), Depth30ELU.Forecast),
+         })
+{
+    Report($"Depth 30, {name}", network, forecast);
 }
 
-void Report<TTarget>(string title, Network<float, TTarget> network) where TTarget : unmanaged
+void Report<TTarget>(string title, Network<float, TTarget> network, NetworkForecast forecast) where TTarget : unmanaged
 {
     var rng = new Rng(seed + 1);
     var input = new float[Batch * network.InputSize];
@@ -44,15 +49,18 @@ void Report<TTarget>(string title, Network<float, TTarget> network) where TTarge
     var norms = network.ParameterTable.Where(p => p.Shape.Length == 2)
         .Select(p => (p.Name, Norm: Math.Sqrt(network.Gradient(p.Name).ToArray().Sum(g => (double)g * g)))).ToList();
     Console.WriteLine($"== {title}");
-    Console.WriteLine($"   loss {loss:F4}; ‖∂L/∂W‖ of {norms.Count} weight matrices, input side first:");
+    Console.WriteLine($"   loss {loss:F4}; ‖∂L/∂W‖ of {norms.Count} weight matrices, input side first, and relative to the last:");
+    Console.WriteLine($"   {"weight",-16} {"‖∂L/∂W‖",12} {"measured",10} {"forecast",10}");
+    var forecastOf = forecast.Layers.ToDictionary(l => l.Parameter, l => l.GradientScale);
     int step = Math.Max(1, norms.Count / 12); // long stacks: every step-th layer, and always the first and last
     for (int i = 0; i < norms.Count; i++)
     {
         if (i % step != 0 && i != norms.Count - 1) continue;
         int bar = norms[i].Norm > 0 ? Math.Clamp((int)Math.Round(3 * Math.Log10(norms[i].Norm) + 40), 0, 60) : 0;
-        Console.WriteLine($"   {norms[i].Name,-16} {norms[i].Norm,12:E3} {new string('#', bar)}");
+        Console.WriteLine($"   {norms[i].Name,-16} {norms[i].Norm,12:E3} {norms[i].Norm / norms[^1].Norm,10:E1} {forecastOf[norms[i].Name],10:E1} {new string('#', bar)}");
     }
     double first = norms[0].Norm, last = norms[^1].Norm;
-    Console.WriteLine($"   first / last layer: {first / last:E2}");
+    Console.WriteLine($"   first / last layer: {first / last:E2} measured, {forecast.GradientRatio:E2} forecast (batch {Batch}; the forecast assumes 64)");
+    Console.WriteLine();
     Figures.WriteGradientFlow(network, title);
 }

@@ -71,10 +71,11 @@ public sealed class ArticleNetworkTests
 
     [Theory]
     [MemberData(nameof(Networks))]
-    public async Task Article_network_has_no_diagnostic_and_its_code_compiles(string name)
+    public async Task Article_network_has_no_error_and_its_code_compiles(string name)
     {
+        // The article's networks are risky on purpose: they may get GG1xxx/GG2xxx warnings, never a GG0xxx error.
         var compilation = TestCompilation.Create("using GradGen;\n\n" + s_networks[name], name + ".cs");
-        Assert.Empty(await TestCompilation.RunAnalyzerAsync(compilation));
+        Assert.Empty((await TestCompilation.RunAnalyzerAsync(compilation)).Where(d => d.Severity == DiagnosticSeverity.Error));
 
         var run = TestCompilation.RunGenerator(compilation).AssertNoGeneratorFailure();
         var (hintName, _) = run.SingleSource();
@@ -83,7 +84,7 @@ public sealed class ArticleNetworkTests
         Assert.True(errors.Count == 0, TestCompilation.Describe(errors.Take(10)));
 
         // In a build the analyzer also sees the generated part, whose base class it must accept.
-        Assert.Empty(await TestCompilation.RunAnalyzerAsync(run.Output));
+        Assert.Empty((await TestCompilation.RunAnalyzerAsync(run.Output)).Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 
     [Theory]

@@ -282,7 +282,9 @@ public sealed class DiagnosticTests
         var ids = typeof(DiagnosticIds).GetFields().Select(f => (string)f.GetValue(null)!).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(Enumerable.Range(0, 13).Select(i => $"GG{i:D4}"), ids);
         var supported = new GradGenAnalyzers::GradGen.Analyzers.NetworkDeclarationAnalyzer().SupportedDiagnostics;
-        Assert.Equal(ids, supported.Select(d => d.Id).Order(StringComparer.Ordinal));
-        Assert.All(supported, d => Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity));
+        var errors = supported.Where(d => d.DefaultSeverity == DiagnosticSeverity.Error).ToList();
+        Assert.Equal(ids, errors.Select(d => d.Id).Order(StringComparer.Ordinal));
+        // the rest are the forecast's and the design warnings (tested in tests/GradGen.Analyzers.Tests)
+        Assert.All(supported.Except(errors), d => Assert.Matches("^GG[12][0-9]{3}$", d.Id));
     }
 }

@@ -18,8 +18,10 @@ public sealed class GeneratedSizeTests
 
     private static int Lines(string text) => text.Count(c => c == '\n');
 
-    /// <summary>Every number in the text replaced by "#": what remains is the same code with other constants.</summary>
-    private static string WithoutNumbers(string text) => Regex.Replace(text, "[0-9]+", "#");
+    /// <summary>Every number in the text replaced by "#": what remains is the same code with other constants. The
+    /// forecast's per-layer data (one string constant, one entry per weight matrix) is dropped: it is data, on one line.</summary>
+    private static string WithoutNumbers(string text) =>
+        Regex.Replace(Regex.Replace(text, "ForecastData = \"[^\"]*\"", "ForecastData = \"…\""), "[0-9]+", "#");
 
     public static TheoryData<string> Bodies => new()
     {

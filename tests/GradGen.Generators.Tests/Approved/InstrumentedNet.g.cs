@@ -65,6 +65,13 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
     private static long ArenaLength(int maxBatch) =>
         ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
+    // ---- The gradient-flow forecast at initialisation that the GG1xxx rules judge (see docs/rules/GG1001.md): the network's
+    // two ratios, then per weight matrix of the parameter table its gradient norm relative to the last one's and its output's
+    // RMS relative to the input's.
+    private const string ForecastData = "0.1592 0.1322;0.1592 0.4841;0.01756 0.507;0.1986 0.4253;0.03193 0.506;0.3273 0.5033;0.1772 0.2511;0.1842 0.2134;1.0 0.2685";
+    /// <summary>Forecast ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ and ‖output‖ / ‖input‖ at initialisation, and the same per weight matrix.</summary>
+    public static global::GradGen.NetworkForecast Forecast { get; } = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), ForecastData);
+
     private readonly Layers<float> _layers;
 
     /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and

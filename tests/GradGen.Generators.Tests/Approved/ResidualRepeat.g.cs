@@ -57,6 +57,13 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     private static long ArenaLength(int maxBatch) =>
         ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
+    // ---- The gradient-flow forecast at initialisation that the GG1xxx rules judge (see docs/rules/GG1001.md): the network's
+    // two ratios, then per weight matrix of the parameter table its gradient norm relative to the last one's and its output's
+    // RMS relative to the input's.
+    private const string ForecastData = "0.2215 0.2012;0.2215 0.6236;0.07062 0.2927;0.1133 0.4791;0.1075 0.2431;0.1753 0.5017;0.3689 0.3192;1.0 0.387";
+    /// <summary>Forecast ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ and ‖output‖ / ‖input‖ at initialisation, and the same per weight matrix.</summary>
+    public static global::GradGen.NetworkForecast Forecast { get; } = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), ForecastData);
+
     private readonly Layers<float> _layers;
 
     /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and

@@ -39,6 +39,13 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     private static long ArenaLength(int maxBatch) =>
         ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
+    // ---- The gradient-flow forecast at initialisation that the GG1xxx rules judge (see docs/rules/GG1001.md): the network's
+    // two ratios, then per weight matrix of the parameter table its gradient norm relative to the last one's and its output's
+    // RMS relative to the input's.
+    private const string ForecastData = "0.6325 0.2808;0.6325 0.4564;1.0 0.3333";
+    /// <summary>Forecast ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ and ‖output‖ / ‖input‖ at initialisation, and the same per weight matrix.</summary>
+    public static global::GradGen.NetworkForecast Forecast { get; } = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), ForecastData);
+
     private readonly Layers<float> _layers;
 
     /// <summary>Allocates the network's one arena for batches of up to <paramref name="maxBatch"/> samples and

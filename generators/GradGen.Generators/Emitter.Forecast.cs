@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Linq;
+using GradGen.Generators.Model;
+
+namespace GradGen.Generators;
+
+internal static partial class Emitter
+{
+    /// <summary>The gradient-flow forecast (Model/Forecast.cs) as static data on the generated class, so that a program
+    /// can print the analyzers' claim next to what it measures. The per-layer numbers are one string, in the order of the
+    /// parameter table's weight matrices, so that a [Repeat] of a thousand adds data to one line, not a thousand lines.</summary>
+    private static void WriteForecast(CodeWriter w, NetworkModel model, NetworkPlan plan)
+    {
+        var forecast = Forecaster.Compute(model, plan);
+        // first the network's two ratios, then one pair per weight matrix
+        string data = Number(forecast.GradientRatio) + " " + Number(forecast.ActivationRatio) + ";"
+                      + string.Join(";", forecast.Weights.Select(l => Number(l.GradientScale) + " " + Number(l.ActivationScale)));
+        w.Line("// ---- The gradient-flow forecast at initialisation that the GG1xxx rules judge (see docs/rules/GG1001.md): the network's");
+        w.Line("// two ratios, then per weight matrix of the parameter table its gradient norm relative to the last one's and its output's");
+        w.Line("// RMS relative to the input's.");
+        w.Line($"private const string ForecastData = \"{data}\";");
+        w.Line("/// <summary>Forecast ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ and ‖output‖ / ‖input‖ at initialisation, and the same per weight matrix.</summary>");
+        w.Line($"public static global::GradGen.NetworkForecast Forecast {{ get; }} = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), ForecastData);");
+    }
+
+    /// <summary>Four significant digits are all a forecast has; "G4" may print 1E-05, which double.Parse reads.</summary>
+    private static string Number(double value)
+    {
+        if (double.IsPositiveInfinity(value)) return "double.PositiveInfinity";
+        if (double.IsNaN(value)) return "double.NaN";
+        string s = value.ToString("G4", CultureInfo.InvariantCulture);
+        return s.IndexOfAny(new[] { '.', 'E' }) >= 0 ? s : s + ".0";
+    }
+}
