@@ -128,7 +128,7 @@ public class ClippingOverheadBenchmark
 /// disturbs them alike: interleaved round by round (each round runs 100 steps of every variant, in an order rotated each
 /// round), timed with the thread's CPU time (<c>CLOCK_THREAD_CPUTIME_ID</c>), which does not count the time the thread
 /// waits for a core. A round of 100 steps holds exactly one sampled step of the every-100th variant. Linux only.
-/// Run: <c>dotnet run benchmarks/instrumentation-overhead.cs</c>.</summary>
+/// Run: <c>dotnet run -c Release benchmarks/instrumentation-overhead.cs</c>.</summary>
 public static class InstrumentationOverheadInterleaved
 {
     private const int StepsPerRound = 100;
