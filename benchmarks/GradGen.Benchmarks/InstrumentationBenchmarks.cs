@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using GradGen;
 using GradGen.Optim;
@@ -121,4 +122,64 @@ public class ClippingOverheadBenchmark
 
     [Benchmark]
     public float TrainStep() => _network.TrainStep(_input, _labels, _sgd);
+}
+
+/// <summary>The same five variants as <see cref="InstrumentationOverheadBenchmark"/>, measured so that a busy machine
+/// disturbs them alike: interleaved round by round (each round runs 100 steps of every variant, in an order rotated each
+/// round), timed with the thread's CPU time (<c>CLOCK_THREAD_CPUTIME_ID</c>), which does not count the time the thread
+/// waits for a core. A round of 100 steps holds exactly one sampled step of the every-100th variant. Linux only.
+/// Run: <c>dotnet run -c Release benchmarks/instrumentation-overhead.cs</c>.</summary>
+public static class InstrumentationOverheadInterleaved
+{
+    private const int StepsPerRound = 100;
+
+    /// <summary>Prints, per variant, the mean and the median over rounds of the CPU time per step, and their ratios to
+    /// the compiled-out network.</summary>
+    public static void Run(int batch, int rounds)
+    {
+        var b = new InstrumentationOverheadBenchmark { Batch = batch };
+        b.Setup();
+        (string Name, Func<float> Step)[] variants =
+        [
+            (nameof(b.CompiledOut), b.CompiledOut), (nameof(b.CompiledInDisabled), b.CompiledInDisabled),
+            (nameof(b.SampledEveryStep), b.SampledEveryStep), (nameof(b.SampledEvery100th), b.SampledEvery100th),
+            (nameof(b.AnomalyDetection), b.AnomalyDetection),
+        ];
+        foreach (var v in variants) for (int i = 0; i < 3 * StepsPerRound; i++) v.Step(); // past tiered compilation
+        var perStep = new double[variants.Length, rounds];
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int j = 0; j < variants.Length; j++)
+            {
+                int k = (j + r) % variants.Length;
+                long start = ThreadCpuNanoseconds();
+                for (int s = 0; s < StepsPerRound; s++) variants[k].Step();
+                perStep[k, r] = (ThreadCpuNanoseconds() - start) / 1e3 / StepsPerRound;
+            }
+        }
+        double Mean(int k) => Enumerable.Range(0, rounds).Average(r => perStep[k, r]);
+        double Median(int k) => Enumerable.Range(0, rounds).Select(r => perStep[k, r]).Order().ElementAt(rounds / 2);
+        Console.WriteLine($"batch {batch}, {rounds} rounds of {StepsPerRound} steps per variant, thread CPU time per step");
+        Console.WriteLine("| variant | mean (µs) | median of rounds (µs) | mean ratio | median ratio |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        for (int k = 0; k < variants.Length; k++)
+            Console.WriteLine($"| {variants[k].Name} | {Mean(k):F1} | {Median(k):F1} | {Mean(k) / Mean(0):F3} | {Median(k) / Median(0):F3} |");
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out Timespec time);
+
+    private static long ThreadCpuNanoseconds()
+    {
+        const int ClockThreadCpuTimeId = 3;
+        if (ClockGetTime(ClockThreadCpuTimeId, out var t) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+        return t.Seconds * 1_000_000_000 + t.Nanoseconds;
+    }
 }
