@@ -21,6 +21,9 @@ public sealed class PackageConsumerTests(ConsumerProject consumer) : IClassFixtu
         Assert.Contains("lib/net10.0/GradGen.xml", files);
         Assert.Contains("analyzers/dotnet/cs/GradGen.Generators.dll", files);
         Assert.Contains("analyzers/dotnet/cs/GradGen.Analyzers.dll", files);
+        Assert.Contains("analyzers/dotnet/cs/GradGen.CodeFixes.dll", files);
+        Assert.Contains("build/GradGen.props", files);
+        Assert.Contains("buildTransitive/GradGen.props", files);
         Assert.Contains("README.md", files);
 
         // The runtime is the only library; everything else is a GradGen analyzer assembly. No test, sample or
@@ -78,6 +81,8 @@ public sealed class PackageConsumerTests(ConsumerProject consumer) : IClassFixtu
     [Theory]
     [InlineData("error", "GG0005", "[Network(4)] [Dense(2)] public partial class MissingLoss;")]
     [InlineData("error", "GG0002", "[Network(4, Loss = Loss.MeanSquaredError)] [Dense(0)] public partial class ZeroWidth;")]
+    // a risky declaration that builds: the gradient-flow forecast warns that 20 sigmoid layers vanish (σ′ ≤ 0.25)
+    [InlineData("warning", "GG1001", "[Network(100, Loss = Loss.MeanSquaredError)] [Repeat(20)] [Dense(100, Activation.Sigmoid)] [EndRepeat] [Dense(1)] public partial class DeepSigmoid;")]
     public void DeclarationProblemIsReportedInTheBuild(string severity, string id, string declaration)
     {
         ProcessResult build = consumer.Build(extraDeclaration: declaration);
