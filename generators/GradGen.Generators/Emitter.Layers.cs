@@ -89,7 +89,7 @@ internal static partial class Emitter
             : $"Rows({name}, (B - 1) * {v.Stride} + {v.Width}, column: {v.Column})"; // (B, width) columns of a (B, stride) buffer
     }
 
-    private sealed class LayerWriter(NetworkPlan plan, bool trainable, bool statistics)
+    private sealed class LayerWriter(NetworkPlan plan, bool statistics)
     {
         public MethodTable Forward { get; } = new();
         public MethodTable Backward { get; } = new();
@@ -304,8 +304,6 @@ internal static partial class Emitter
             yield return new LineStmt($"Rows({Hole(0)}, B * {b.Width}).Clear(); // every layer of the block adds its share into this gradient",
                 new[] { Expr.Of(SlotKind.Buffer, b.Gradient!.Offset) });
         }
-
-        public bool Trainable => trainable;
 
         /// <summary>With statistics compiled in: the layer's output, recorded right after the kernel wrote it, while it
         /// is in cache, on sampled steps only.</summary>

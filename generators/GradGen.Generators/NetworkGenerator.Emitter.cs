@@ -144,7 +144,7 @@ internal static partial class Emitter
 
         private void WriteClassBody(CodeWriter w)
         {
-            var layers = new LayerWriter(plan, _trainable, Statistics);
+            var layers = new LayerWriter(plan, Statistics);
             // Compile the passes first: the methods they call are registered on the way.
             var forward = Compile(plan.Schedule, op => new[] { layers.ForwardCall(plan.Ops[op]) }, reverse: false);
             var clears = _trainable ? Compile(plan.Schedule, op => layers.ClearConcatenationGradient(plan.Ops[op]), reverse: false) : new List<Stmt>();

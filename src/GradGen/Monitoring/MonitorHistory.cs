@@ -18,12 +18,12 @@ public sealed class MonitorHistory
         if (capacity < 2) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "a history holds at least 2 samples");
         _layers = layers;
         _parameters = parameters;
-        Capacity = capacity;
-        _steps = new long[capacity];
-        _losses = new double[capacity];
-        _activations = new ActivationStatistics[capacity * layers];
-        _gradients = new GradientStatistics[capacity * layers];
-        _parameterStatistics = new ParameterStatistics[capacity * parameters];
+        Capacity = capacity + capacity % 2; // even: see Halve
+        _steps = new long[Capacity];
+        _losses = new double[Capacity];
+        _activations = new ActivationStatistics[Capacity * layers];
+        _gradients = new GradientStatistics[Capacity * layers];
+        _parameterStatistics = new ParameterStatistics[Capacity * parameters];
     }
 
     /// <summary>The most samples kept.</summary>
@@ -77,9 +77,8 @@ public sealed class MonitorHistory
         }
         Count = kept;
         Stride *= 2;
-        // The sample that triggered the halving was offered at a position that is a multiple of the old stride; keep
-        // the spacing even by re-aligning the count of offered samples to the new stride.
-        _offered = (long)Count * Stride + 1;
+        // With an even capacity the sample that triggered the halving sits at a multiple of the new stride, so the
+        // kept samples stay evenly spaced without re-aligning anything.
     }
 
     private int Check(int i) => (uint)i < (uint)Count ? i : throw new ArgumentOutOfRangeException(nameof(i), i, $"the history holds {Count} samples");
