@@ -68,6 +68,10 @@ public class DoctorTests
         Assert.Equal(20, exploding.Count); // every layer's ‖∂L/∂W‖ is above 1e4: the activations grow as 1.5^L
         Assert.All(exploding, f => Assert.True(f.Value > 1e4));
         Assert.Empty(d.Of(FindingKind.Vanishing));
+        // The short form keeps three of them and counts the rest.
+        var lines = d.FormatFindings(perKind: 3).TrimEnd('\n').Split('\n');
+        Assert.Equal(3, lines.Count(l => l.StartsWith("WARNING Exploding", StringComparison.Ordinal) && !l.Contains('…')));
+        Assert.Contains(lines, l => l.Contains("… and 17 more, at 3, 4, 5,"));
     }
 
     [Fact]
@@ -104,6 +108,50 @@ public class DoctorTests
         var after = GradientDoctor.Diagnose(net, x, y);
         Assert.True(after.IsHealthy, Show(after));
         Assert.InRange(after.GradientRatio, 1e-3, 1e3);
+    }
+
+    [Theory]
+    [InlineData(Activation.GELU)]
+    [InlineData(Activation.GELUTanh)]
+    [InlineData(Activation.SiLU)]
+    [InlineData(Activation.Softplus)]
+    [InlineData(Activation.ELU)]
+    public void TheFittedGainKeepsTheGradientsScaleWherePyTorchHasNoGain(Activation activation)
+    {
+        // 1/√E[f′(z)²], z ~ N(0, 1), with f′ by central differences of the forward (not the kernels' derivative), on a
+        // finer grid than the doctor's.
+        var table = new Dictionary<Activation, Func<double, double>>
+        {
+            [Activation.GELU] = z => 0.5 * z * (1 + Erf(z / Math.Sqrt(2))),
+            [Activation.GELUTanh] = z => 0.5 * z * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z))),
+            [Activation.SiLU] = z => z / (1 + Math.Exp(-z)),
+            [Activation.Softplus] = z => Math.Log(1 + Math.Exp(z)),
+            [Activation.ELU] = z => z > 0 ? z : Math.Exp(z) - 1,
+        };
+        var f = table[activation];
+        double sum = 0, h = 1e-4, step = 1.0 / 1024;
+        for (double z = -12; z <= 12; z += step)
+        {
+            double d = (f(z + h) - f(z - h)) / (2 * h);
+            sum += d * d * Math.Exp(-z * z / 2) * step;
+        }
+        double expected = 1 / Math.Sqrt(sum / Math.Sqrt(2 * Math.PI));
+        Assert.Equal(expected, GradientDoctor.FittedGain(activation), 1e-4);
+        Assert.Equal(Math.Sqrt(2), GradientDoctor.FittedGain(Activation.ReLU), 15);
+        Assert.Equal(5.0 / 3, GradientDoctor.FittedGain(Activation.Tanh), 15);
+    }
+
+    /// <summary>erf by its Taylor series, exact to ~1e-12 up to 3.5 (where 1 − erf = 7e-7); ±1 beyond.</summary>
+    private static double Erf(double x)
+    {
+        if (Math.Abs(x) > 3.5) return Math.Sign(x);
+        double sum = x, term = x, x2 = x * x;
+        for (int n = 1; n < 200; n++)
+        {
+            term *= -x2 / n;
+            sum += term / (2 * n + 1);
+        }
+        return 2 / Math.Sqrt(Math.PI) * sum;
     }
 
     // ------------------------------------------------------------------ each finding

@@ -127,6 +127,28 @@ public sealed record Diagnosis(string Network, int Batch, double Loss, string So
         return s.ToString();
     }
 
+    /// <summary>The header line and the findings, without the layer table; where one kind of finding repeats on more
+    /// than <paramref name="perKind"/> layers, the first ones and a count of the rest. For long networks.</summary>
+    public string FormatFindings(int perKind = 3)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perKind);
+        var ci = CultureInfo.InvariantCulture;
+        var s = new StringBuilder();
+        s.AppendLine(ci, $"{Network}: batch {Batch}, loss {Loss:G5}, {Source}; {(IsHealthy ? "healthy" : $"{Findings.Count(f => f.Severity != Severity.Info)} problem(s)")}");
+        foreach (var group in Findings.GroupBy(f => (f.Severity, f.Kind)))
+        {
+            var list = group.ToList();
+            foreach (var f in list.Take(perKind)) s.AppendLine(ci, $"{SeverityTag(f.Severity)} {f.Kind,-16} {f.Layer}: {f.Message}");
+            if (list.Count > perKind)
+            {
+                var rest = list.Skip(perKind).Select(f => f.Layer).ToList();
+                string at = rest.Count <= 10 ? string.Join(", ", rest) : string.Join(", ", rest.Take(10)) + ", …";
+                s.AppendLine(ci, $"{SeverityTag(group.Key.Severity)} {group.Key.Kind,-16} … and {rest.Count} more, at {at}");
+            }
+        }
+        return s.ToString();
+    }
+
     private static string SeverityTag(Severity severity) => severity switch
     {
         Severity.Error => "ERROR  ",

@@ -1,6 +1,3 @@
-using System.Numerics;
-using GradGen.Monitoring;
-
 namespace GradGen.Diagnostics;
 
 /// <summary>A fix for one kind of finding. <see cref="Rule"/> and <see cref="CodeFix"/> name the GG analyzer rule and
@@ -19,7 +16,9 @@ public sealed record Suggestion(FindingKind Finding, string Layers, string Fix, 
     public override string ToString()
     {
         string rule = Rule is null ? "no build-time rule" : CodeFix is null ? $"{Rule} (no automatic fix)" : $"{Rule}, code fix \"{CodeFix}\"";
-        return $"{Finding} at {Layers}: {Fix} ({Code}). {Why} [{rule}]";
+        var layers = Layers.Split(", ");
+        string at = layers.Length <= 6 ? Layers : $"{string.Join(", ", layers[..5])} and {layers.Length - 5} more";
+        return $"{Finding} at {at}: {Fix} ({Code}). {Why} [{rule}]";
     }
 }
 
@@ -92,44 +91,5 @@ public static partial class GradientDoctor
             }
         }
         return suggestions;
-    }
-
-    /// <summary>What <see cref="ApplyQuickFixes{T}"/> changed in one Dense layer: its weight was re-drawn from
-    /// N(0, (gain/√fan_in)²) (Kaiming normal, the activation's gain) and its bias set to 0; RmsBefore is its root mean square before, RmsAfter the expected one after (gain/√fan_in).</summary>
-    public sealed record QuickFix(string Layer, string Weight, string Activation, double Gain, double RmsBefore, double RmsAfter)
-    {
-        /// <inheritdoc />
-        public override string ToString() =>
-            FormattableString.Invariant($"{Layer}: {Weight} re-drawn with He initialisation for {Activation} (gain {Gain:G4}): RMS {RmsBefore:G3} → {RmsAfter:G3}; bias 0");
-    }
-
-    /// <summary>Repairs at run time what a re-initialisation can: when <paramref name="diagnosis"/> has a vanishing,
-    /// exploding, no-gradient, dead-ReLU or saturation finding, every Dense layer's weight is re-drawn with He
-    /// initialisation fitted to its activation (<see cref="Initializers.Gain"/>) from <paramref name="seed"/>, and its
-    /// bias is set to 0. A gradient's scale is a product over all layers, so all are refit, not only the flagged ones.
-    /// Returns what changed (empty when nothing needed it); run <see cref="Diagnose{T, TTarget}"/> again to see the effect.
-    /// Needs the layer table (any instrumentation), which says each layer's activation.</summary>
-    public static IReadOnlyList<QuickFix> ApplyQuickFixes<T>(Network<T> network, Diagnosis diagnosis, ulong seed = 0) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(diagnosis);
-        if (!diagnosis.Findings.Any(f => f.Kind is FindingKind.Vanishing or FindingKind.Exploding or FindingKind.NoGradient or FindingKind.DeadReLU or FindingKind.Saturated))
-            return Array.Empty<QuickFix>();
-        if (network.LayerTable.Count == 0)
-            throw new InvalidOperationException($"{network.GetType().Name} has no layer table, so its layers' activations are unknown: compile it with Instrumentation = Instrumentation.Statistics (or AnomalyDetection) to re-initialise it");
-        var fixes = new List<QuickFix>();
-        var rng = new Rng(seed);
-        foreach (var layer in network.LayerTable.Where(l => l.Kind == "Dense"))
-        {
-            var weight = layer.Parameters.Select(network.GetParameterInfo).FirstOrDefault(p => p.Shape.Length == 2);
-            if (weight is null) continue;
-            var values = network.Parameter(weight.Name);
-            double before = StatisticsKernels.L2Norm<T>(values) / Math.Sqrt(values.Length);
-            double gain = Initializers.Gain(layer.Activation);
-            Initializers.Fill(values, Init.KaimingNormal, gain, 0, fanIn: weight.Shape[1], fanOut: weight.Shape[0], ref rng);
-            foreach (var bias in layer.Parameters.Where(name => name != weight.Name)) network.Parameter(bias).Clear();
-            fixes.Add(new QuickFix(layer.Name, weight.Name, layer.Activation.ToString(), gain, before, gain / Math.Sqrt(weight.Shape[1])));
-        }
-        return fixes;
     }
 }

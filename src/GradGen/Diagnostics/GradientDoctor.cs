@@ -227,7 +227,7 @@ public static partial class GradientDoctor
             double factor = Math.Max(measured / forecast, forecast / measured);
             if (factor > options.ForecastFactor)
                 findings.Add(new Finding(FindingKind.ForecastMismatch, Severity.Info, l.Name,
-                    $"relative gradient scale {F(measured)} measured, {F(forecast)} forecast ({factor.ToString("F0", CultureInfo.InvariantCulture)}×): either the weights have moved away from " +
+                    $"relative gradient scale {F(measured)} measured, {F(forecast)} forecast ({F(factor)}×): either the weights have moved away from " +
                     "their initialisation, or the forecast is wrong for this network", measured, forecast));
         }
     }
