@@ -53,7 +53,10 @@ internal static class Doctor
         output.WriteLine(string.Create(ci, $"Gradient statistics per layer over {images / CovarianceBatch} batches of {CovarianceBatch}:"));
         output.WriteLine(string.Create(ci, $"  {"layer",-6} {"params",8} {"mean |ḡ|",10} {"variance",10} {"sampled",8} {"mean r",8} {"mean |r|",8}"));
         foreach (var s in GradientStatistics.Covariance(network, features, labels, CovarianceBatch))
-            output.WriteLine(string.Create(ci, $"  {s.Layer,-6} {s.Parameters,8:N0} {s.MeanMagnitude,10:E2} {s.Variance,10:E2} {s.Sampled,8:N0} {s.MeanCorrelation,8:F3} {s.MeanAbsoluteCorrelation,8:F3}"));
+            output.WriteLine(string.Create(ci, $"  {s.Layer,-6} {s.Parameters,8:N0} {s.MeanMagnitude,10:0.00E+0} {s.Variance,10:0.00E+0} {s.Sampled,8:N0} {s.MeanCorrelation,8:F3} {s.MeanAbsoluteCorrelation,8:F3}"));
+        // For K independent normal series, |r| has mean √(2/(π(K−1))): the level of mean |r| that means "no correlation".
+        int batches = images / CovarianceBatch;
+        output.WriteLine(string.Create(ci, $"  (uncorrelated parameters would give mean |r| ≈ √(2/(π·{batches - 1})) = {Math.Sqrt(2 / (Math.PI * (batches - 1))):F3})"));
         return noise;
     }
 }

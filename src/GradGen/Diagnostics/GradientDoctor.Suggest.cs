@@ -71,7 +71,7 @@ public static partial class GradientDoctor
                 case FindingKind.NoGradient:
                     suggestions.Add(new(group.Key, layers, "use the parameter, and make the weights after it random", "WeightInit = Init.KaimingNormal on the layer after it",
                         "GG2007", "Use WeightInit = Init.KaimingNormal",
-                        "zero weights pass no gradient back (dx = Wᵀ·dz = 0); if the parameter is frozen on purpose, ignore this"));
+                        "zero weights pass no gradient back (dx = Wᵀ·dz = 0); a gradient that vanishes can also round to exactly 0, and then the vanishing fixes apply; if the parameter is frozen on purpose, ignore this"));
                     break;
                 case FindingKind.DeadReLU:
                     suggestions.Add(new(group.Key, layers, "bias at 0 and He initialisation", "BiasInit = Init.Zeros, WeightInit = Init.KaimingNormal", "GG2006", null,

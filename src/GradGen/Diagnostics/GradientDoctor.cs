@@ -181,7 +181,7 @@ public static partial class GradientDoctor
         {
             if (gradientNorm[p.Name] == 0)
                 findings.Add(new Finding(FindingKind.NoGradient, Severity.Warning, p.Name,
-                    $"the gradient of {p.Name} is exactly 0: the parameter is frozen or unused, or every unit it feeds is dead, or the weights after it are 0", 0, 0));
+                    $"the gradient of {p.Name} is exactly 0: the parameter is frozen or unused, every unit it feeds is dead, the weights after it are 0, or the gradient vanished below the smallest {typeof(T).Name}", 0, 0));
         }
         foreach (var w in weights)
         {
