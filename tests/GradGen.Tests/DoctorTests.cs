@@ -167,10 +167,13 @@ public class DoctorTests
         Assert.Empty(Small(new DoctorSmall(32, seed: 1)).Of(FindingKind.NoGradient));
     }
 
-    [Fact]
-    public void ANaNInAWeightIsAnErrorNamingTheParameter()
+    [Theory]
+    [InlineData(typeof(DoctorSmall))]
+    [InlineData(typeof(DoctorSmallGuarded))]
+    [InlineData(typeof(DoctorSmallPlain))]
+    public void ANaNInAWeightIsAnErrorNamingTheParameter(Type type)
     {
-        var net = new DoctorSmall(32, seed: 1);
+        var net = (Network<float, int>)Activator.CreateInstance(type, 32, 1UL)!;
         net.Parameter("1.weight")[5] = float.NaN;
         var d = Small(net);
         var f = Assert.Single(d.Findings, f => f.Severity == Severity.Error);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Reflection;
 using GradGen.Monitoring;
 using GradGen.Optim;
@@ -67,27 +68,25 @@ public static partial class GradientDoctor
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTarget : unmanaged
     {
-        // A NaN in a parameter is the first place to look: everything downstream inherits it.
-        foreach (var p in network.ParameterTable)
-        {
-            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<T>(network.Parameter(p.Name))) return new Pass(double.NaN, null, p.Name);
-        }
+        // A NaN in a parameter is the first place to look: everything downstream inherits it. The pass still runs, so
+        // that the layers' numbers are this batch's.
+        string? badParameter = network.ParameterTable.FirstOrDefault(p => !TensorPrimitives.IsFiniteAll<T>(network.Parameter(p.Name)))?.Name;
         try
         {
             network.Forward(input);
         }
         catch (AnomalyException e)
         {
-            return new Pass(double.NaN, e.Report, null);
+            return new Pass(double.NaN, e.Report, badParameter);
         }
-        if (network.LocateForwardAnomaly() is { } forward) return new Pass(double.NaN, forward, null);
+        if (network.LocateForwardAnomaly() is { } forward) return new Pass(double.NaN, forward, badParameter);
         double loss = double.CreateTruncating(network.ComputeLoss(targets));
         network.Backward();
-        if (!double.IsFinite(loss)) return new Pass(loss, new AnomalyReport("forward", null, "loss", -1, 0, loss), null);
-        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<T>(network.Gradients)) return new Pass(loss, null, null);
-        if (network.LocateBackwardAnomaly() is { } backward) return new Pass(loss, backward, null);
-        var bad = network.ParameterTable.First(p => !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<T>(network.Gradient(p.Name)));
-        return new Pass(loss, new AnomalyReport("backward", null, "gradient of " + bad.Name, -1, 0, double.NaN), null);
+        if (!double.IsFinite(loss)) return new Pass(loss, new AnomalyReport("forward", null, "loss", -1, 0, loss), badParameter);
+        if (TensorPrimitives.IsFiniteAll<T>(network.Gradients)) return new Pass(loss, null, badParameter);
+        if (network.LocateBackwardAnomaly() is { } backward) return new Pass(loss, backward, badParameter);
+        var bad = network.ParameterTable.First(p => !TensorPrimitives.IsFiniteAll<T>(network.Gradient(p.Name)));
+        return new Pass(loss, new AnomalyReport("backward", null, "gradient of " + bad.Name, -1, 0, double.NaN), badParameter);
     }
 
     private static Diagnosis Judge<T, TTarget>(Network<T, TTarget> network, Pass pass, NetworkForecast? forecast, DoctorOptions options, NetworkMonitor? monitor)
@@ -110,7 +109,7 @@ public static partial class GradientDoctor
         if (pass.NonFiniteParameter is { } parameter)
         {
             findings.Add(new Finding(FindingKind.NonFinite, Severity.Error, ClipPerLayerByNorm<T>.LayerOf(parameter),
-                $"parameter {parameter} holds a NaN or ±∞ (nothing was run: every output would inherit it)", double.NaN, double.NaN));
+                $"parameter {parameter} holds a NaN or ±∞: every output after it inherits it", double.NaN, double.NaN));
         }
         else if (pass.Anomaly is { } anomaly)
         {
