@@ -18,7 +18,8 @@ public sealed record Suggestion(FindingKind Finding, string Layers, string Fix, 
         string rule = Rule is null ? "no build-time rule" : CodeFix is null ? $"{Rule} (no automatic fix)" : $"{Rule}, code fix \"{CodeFix}\"";
         var layers = Layers.Split(", ");
         string at = layers.Length <= 6 ? Layers : $"{string.Join(", ", layers[..5])} and {layers.Length - 5} more";
-        return $"{Finding} at {at}: {Fix} ({Code}). {Why} [{rule}]";
+        string why = Why.Length == 0 ? Why : char.ToUpperInvariant(Why[0]) + Why[1..];
+        return $"{Finding} at {at}: {Fix} ({Code}). {why}. [{rule}]";
     }
 }
 
@@ -42,9 +43,9 @@ public static partial class GradientDoctor
                         "GG1001", "Use WeightInit = Init.KaimingNormal",
                         "it makes each layer keep the gradient's scale, n·Var(W)·E[f′(z)²] = 1; GradientDoctor.ApplyQuickFixes does it now, at run time"));
                     if (squashing)
-                        suggestions.Add(new(group.Key, layers, "ReLU or GELU in place of sigmoid or tanh", "Activation.ReLU, WeightInit = Init.KaimingNormal (or Activation.GELU)",
+                        suggestions.Add(new(group.Key, layers, "ReLU or GELU in place of sigmoid or tanh", "Activation.ReLU with WeightInit = Init.KaimingNormal, or Activation.GELU",
                             "GG1001", "Use ReLU with Kaiming (He) initialisation",
-                            "σ′ ≤ 0.25, so L sigmoid layers shrink the gradient by up to 0.25^L; relu′ is 1 where the unit is active"));
+                            "the sigmoid's derivative is at most 0.25, so L sigmoid layers shrink the gradient by up to 0.25^L; relu′ is 1 where the unit is active"));
                     if (weightMatrices > 10)
                         suggestions.Add(new(group.Key, layers, "residual connections", "[Repeat(n)] [Residual] … [EndResidual] [EndRepeat]",
                             "GG2001", "Wrap the repeated body in [Residual]", "x + F(x) has the Jacobian I + J_F: an identity path for the gradient through every block"));
@@ -80,7 +81,7 @@ public static partial class GradientDoctor
                         "units that die during training were pushed negative by a too-large step; LeakyReLU and GELU keep a gradient below 0"));
                     break;
                 case FindingKind.Saturated:
-                    suggestions.Add(new(group.Key, layers, "ReLU or GELU in place of sigmoid or tanh", "Activation.ReLU, WeightInit = Init.KaimingNormal (or Activation.GELU)",
+                    suggestions.Add(new(group.Key, layers, "ReLU or GELU in place of sigmoid or tanh", "Activation.ReLU with WeightInit = Init.KaimingNormal, or Activation.GELU",
                         "GG1001", "Use ReLU with Kaiming (He) initialisation", "a saturated unit's derivative is below 0.02: it passes almost no gradient"));
                     suggestions.Add(new(group.Key, layers, "weights at the activation's own gain", "WeightInit = Init.XavierNormal for a sigmoid, Init.KaimingNormal for tanh",
                         "GG2002", "Use WeightInit = Init.XavierNormal",
