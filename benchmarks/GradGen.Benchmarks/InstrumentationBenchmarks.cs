@@ -39,7 +39,7 @@ public partial class OverheadMlpAnomaly;
 [MemoryDiagnoser, MinColumn, MedianColumn]
 public class InstrumentationOverheadBenchmark
 {
-    private OverheadMlpPlain _plain = null!;
+    private OverheadMlpPlain _plain = null!, _plainAgain = null!;
     private OverheadMlpStatistics _disabled = null!, _everyStep = null!, _every100 = null!;
     private OverheadMlpAnomaly _anomaly = null!;
     private Sgd<float> _sgd = null!;
@@ -52,14 +52,19 @@ public class InstrumentationOverheadBenchmark
     [GlobalSetup]
     public void Setup()
     {
+        // Every network's arena at the same offset within a 64-byte cache line as the baseline's: the arena is a plain
+        // array, placed wherever the allocator puts it, and an AVX-512 load across two lines costs more than one
+        // inside a line, so two instances of the same code can differ by a few % (measured: the A/A control below).
         _plain = new OverheadMlpPlain(Batch, seed: 1);
-        _disabled = new OverheadMlpStatistics(Batch, seed: 1);
+        int line = CacheLineOffset(_plain);
+        _plainAgain = AtCacheLineOffset(line, () => new OverheadMlpPlain(Batch, seed: 1));
+        _disabled = AtCacheLineOffset(line, () => new OverheadMlpStatistics(Batch, seed: 1));
         _disabled.Monitor!.Enabled = false;
-        _everyStep = new OverheadMlpStatistics(Batch, seed: 1);
+        _everyStep = AtCacheLineOffset(line, () => new OverheadMlpStatistics(Batch, seed: 1));
         _everyStep.Monitor!.SampleEvery = 1;
-        _every100 = new OverheadMlpStatistics(Batch, seed: 1);
+        _every100 = AtCacheLineOffset(line, () => new OverheadMlpStatistics(Batch, seed: 1));
         _every100.Monitor!.SampleEvery = 100;
-        _anomaly = new OverheadMlpAnomaly(Batch, seed: 1);
+        _anomaly = AtCacheLineOffset(line, () => new OverheadMlpAnomaly(Batch, seed: 1));
         // One SGD for all: plain SGD has no state, and every network has the same parameter count.
         _sgd = new Sgd<float>(_plain.ParameterCount, 1e-3);
         var rng = new Rng(2);
@@ -69,11 +74,33 @@ public class InstrumentationOverheadBenchmark
         foreach (ref int y in _labels.AsSpan()) y = rng.NextInt(10);
     }
 
+    /// <summary>The byte offset of a network's arena (its first parameter) within a 64-byte cache line.</summary>
+    internal static unsafe int CacheLineOffset(Network<float> network)
+    {
+        fixed (float* p = network.Parameters) return (int)((nuint)p % 64);
+    }
+
+    /// <summary>The first network <paramref name="create"/> returns whose arena sits at <paramref name="offset"/> within a
+    /// cache line (the allocator places consecutive arenas at offsets that cycle); after 64 tries, the last one.</summary>
+    private static TNetwork AtCacheLineOffset<TNetwork>(int offset, Func<TNetwork> create) where TNetwork : Network<float>
+    {
+        TNetwork network = create();
+        for (int attempt = 1; attempt < 64 && CacheLineOffset(network) != offset; attempt++) network = create();
+        return network;
+    }
+
+    /// <summary>The arenas' offsets within a cache line, baseline first, to be printed with the results.</summary>
+    internal string CacheLineOffsets => string.Join(", ", new Network<float>[] { _plain, _plainAgain, _disabled, _everyStep, _every100, _anomaly }.Select(n => CacheLineOffset(n).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
     /// <summary>The network sampled every step, for timing the parts of a sampled step.</summary>
     internal OverheadMlpStatistics SampledNetwork => _everyStep;
 
     [Benchmark(Baseline = true)]
     public float CompiledOut() => _plain.TrainStep(_input, _labels, _sgd);
+
+    /// <summary>A second instance of the baseline: the A/A control, whose difference from <see cref="CompiledOut"/> is the noise floor.</summary>
+    [Benchmark]
+    public float CompiledOutAgain() => _plainAgain.TrainStep(_input, _labels, _sgd);
 
     [Benchmark]
     public float CompiledInDisabled() => _disabled.TrainStep(_input, _labels, _sgd);
@@ -127,7 +154,7 @@ public class ClippingOverheadBenchmark
     public float TrainStep() => _network.TrainStep(_input, _labels, _sgd);
 }
 
-/// <summary>The same five variants as <see cref="InstrumentationOverheadBenchmark"/>, measured so that a busy machine
+/// <summary>The same variants as <see cref="InstrumentationOverheadBenchmark"/>, measured so that a busy machine
 /// disturbs them alike: interleaved round by round (each round runs 100 steps of every variant, in an order rotated each
 /// round), timed with the thread's CPU time (<c>CLOCK_THREAD_CPUTIME_ID</c>), which does not count the time the thread
 /// waits for a core. A round of 100 steps holds exactly one sampled step of the every-100th variant. Linux only.
@@ -155,7 +182,7 @@ public static class InstrumentationOverheadInterleaved
         Console.WriteLine($"load average at {when} ({DateTime.UtcNow:HH:mm} UTC, 1/5/15 min, runnable/total): {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
-    /// <summary>The five variants of issue 9's targets: per variant, the median CPU time per step and the paired ratio
+    /// <summary>The variants of issue 9's targets and the A/A control: per variant, the median CPU time per step and the paired ratio
     /// to the compiled-out network with its 95% confidence interval.</summary>
     public static void Run(int batch, int rounds)
     {
@@ -163,11 +190,13 @@ public static class InstrumentationOverheadInterleaved
         b.Setup();
         (string, Action)[] variants =
         [
-            (nameof(b.CompiledOut), () => b.CompiledOut()), (nameof(b.CompiledInDisabled), () => b.CompiledInDisabled()),
+            (nameof(b.CompiledOut), () => b.CompiledOut()), (nameof(b.CompiledOutAgain), () => b.CompiledOutAgain()),
+            (nameof(b.CompiledInDisabled), () => b.CompiledInDisabled()),
             (nameof(b.SampledEveryStep), () => b.SampledEveryStep()), (nameof(b.SampledEvery100th), () => b.SampledEvery100th()),
             (nameof(b.AnomalyDetection), () => b.AnomalyDetection()),
         ];
-        Console.WriteLine($"batch {batch}: {rounds} rounds of {StepsPerRound} steps per variant, thread CPU time per step");
+        Console.WriteLine($"batch {batch}: {rounds} rounds of {StepsPerRound} steps per variant, thread CPU time per step; " +
+            $"arena offsets within a cache line (bytes, in this order): {b.CacheLineOffsets}");
         Report(variants, Interleave(variants, StepsPerRound, rounds), "ratio to CompiledOut");
     }
 
