@@ -79,7 +79,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <exception cref="ArgumentException">A span's length is not <see cref="ParameterCount"/>.</exception>
     public void Step(Span<T> parameters, ReadOnlySpan<T> gradients)
     {
-        double learningRate = StartStep(parameters, gradients);
+        double learningRate = CheckStep(parameters, gradients);
         Update(parameters, gradients, learningRate, StepCount + 1);
         StepCount++;
     }
@@ -89,13 +89,14 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// must tile the parameters in order, as a network's <see cref="Network{T}.ParameterTable"/> does.</summary>
     internal void StepWithSums(Span<T> parameters, ReadOnlySpan<T> gradients, IReadOnlyList<ParameterInfo> tensors, Span<UpdateSums> sums)
     {
-        double learningRate = StartStep(parameters, gradients);
+        double learningRate = CheckStep(parameters, gradients);
         CheckTiling(tensors, sums.Length);
         UpdateWithSums(parameters, gradients, learningRate, StepCount + 1, tensors, sums);
         StepCount++;
     }
 
-    private double StartStep(Span<T> parameters, ReadOnlySpan<T> gradients)
+    /// <summary>Checks the spans' lengths and the learning rate the schedule gives for this step, and returns that rate.</summary>
+    private double CheckStep(Span<T> parameters, ReadOnlySpan<T> gradients)
     {
         if (parameters.Length != ParameterCount || gradients.Length != ParameterCount)
         {
@@ -113,7 +114,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private void CheckTiling(IReadOnlyList<ParameterInfo> tensors, int sumsLength)
     {
         if (sumsLength != tensors.Count)
-            throw new ArgumentException($"{tensors.Count} tensors need as many sums, but got {sumsLength}.", nameof(sumsLength));
+            throw new ArgumentException($"{tensors.Count} tensors need as many sums, but got {sumsLength}.", "sums");
         int end = 0;
         for (int t = 0; t < tensors.Count; t++)
         {
