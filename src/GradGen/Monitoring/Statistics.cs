@@ -134,7 +134,8 @@ public static class StatisticsKernels
 
     /// <summary>Σ w², Σ (w′ − w)² and Σ g² of one parameter tensor in one pass: its values <paramref name="before"/>
     /// (w) and <paramref name="after"/> (w′) an update, and its <paramref name="gradients"/> (g). Accumulated as
-    /// <see cref="SumOfSquares{T}"/>. The sampled step's parameter statistics read the three arrays once, not three times.</summary>
+    /// <see cref="SumOfSquares{T}"/>. GradGen's optimizers add these up inside their update pass; this is the sampled
+    /// step's fallback for an optimizer written outside GradGen, which it cannot look into.</summary>
     public static (double Weights, double Update, double Gradients) ParameterSumsOfSquares<T>(ReadOnlySpan<T> before, ReadOnlySpan<T> after,
         ReadOnlySpan<T> gradients) where T : unmanaged, IFloatingPointIeee754<T>
     {
