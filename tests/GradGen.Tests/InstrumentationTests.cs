@@ -81,6 +81,48 @@ public class InstrumentationTests
         }
     }
 
+    public static TheoryData<string> Optimizers => ["sgd-momentum", "adam", "adamw"];
+
+    /// <summary>The optimizers add up the parameter statistics inside their update pass: on every sampled step the
+    /// statistics must still equal a direct computation on the parameters before and after that step.</summary>
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void ParameterStatisticsEqualADirectComputationWithEveryOptimizer(string kind)
+    {
+        const int batch = 5;
+        var net = new InstrumentedStructures.Float64(batch, seed: 4);
+        Optimizer<double> optimizer = kind switch
+        {
+            "sgd-momentum" => new Sgd<double>(net.ParameterCount, 0.05, momentum: 0.9, weightDecay: 0.01),
+            "adam" => new Adam<double>(net.ParameterCount, 1e-2, weightDecay: 0.01),
+            _ => new AdamW<double>(net.ParameterCount, 1e-2, weightDecay: 0.1),
+        };
+        double[] x = Random(batch * 6, 5), y = Random(batch * 2, 6);
+        for (int step = 0; step < 3; step++)
+        {
+            var before = net.Parameters.ToArray();
+            net.TrainStep(x, y, optimizer);
+            var after = net.Parameters.ToArray();
+            for (int p = 0; p < net.ParameterTable.Count; p++)
+            {
+                var info = net.ParameterTable[p];
+                double weights = 0, update = 0, grads = 0;
+                for (int i = info.Offset; i < info.Offset + info.Length; i++)
+                {
+                    weights += before[i] * before[i];
+                    update += (after[i] - before[i]) * (after[i] - before[i]);
+                }
+                foreach (double g in net.Gradient(info.Name)) grads += g * g;
+                var s = net.Monitor!.ParameterStatistics[p];
+                string name = $"{kind} step {step + 1} {info.Name}";
+                Close(Math.Sqrt(grads), s.GradientNorm, 1e-12, name + " gradient norm");
+                Close(Math.Sqrt(weights), s.WeightNorm, 1e-12, name + " weight norm");
+                Close(Math.Sqrt(update) / Math.Sqrt(weights), s.UpdateRatio, 1e-9, name + " update ratio");
+                Assert.True(update > 0, name + ": no update, so the ratio would be checked against nothing");
+            }
+        }
+    }
+
     [Fact]
     public void SaturationIsCountedForSigmoidAndTanhLayers()
     {

@@ -28,14 +28,15 @@ public static class StatisticsKernels
         double sum = 0, sumSq = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
         long zeros = 0, saturated = 0;
         (T low, T high) = SaturationBounds<T>(saturation);
+        var lowV = new Vector<T>(low); var highV = new Vector<T>(high);
+        // Min and max are exact in any order, so their lanes carry over all rows and are reduced once at the end.
+        var vmin = new Vector<T>(T.PositiveInfinity); var vmax = new Vector<T>(T.NegativeInfinity);
         for (int i = 0; i < rows; i++)
         {
             var row = values.Slice(i * ld, cols);
             var v = MemoryMarshal.Cast<T, Vector<T>>(row);
             var vs = Vector<T>.Zero; var vq = Vector<T>.Zero;
-            var vmin = new Vector<T>(T.PositiveInfinity); var vmax = new Vector<T>(T.NegativeInfinity);
             var vzero = Vector<T>.Zero; var vsat = Vector<T>.Zero;
-            var lowV = new Vector<T>(low); var highV = new Vector<T>(high);
             foreach (var x in v)
             {
                 vs += x; vq += x * x;
@@ -46,11 +47,6 @@ public static class StatisticsKernels
             }
             sum += double.CreateTruncating(Vector.Sum(vs));
             sumSq += double.CreateTruncating(Vector.Sum(vq));
-            for (int k = 0; k < Vector<T>.Count && v.Length > 0; k++)
-            {
-                min = Math.Min(min, double.CreateTruncating(vmin[k]));
-                max = Math.Max(max, double.CreateTruncating(vmax[k]));
-            }
             zeros += LaneCount(vzero);
             saturated += LaneCount(vsat);
             for (int j = v.Length * Vector<T>.Count; j < cols; j++)
@@ -61,6 +57,11 @@ public static class StatisticsKernels
                 if (x == 0) zeros++;
                 if (saturation != Saturation.None && (row[j] < low || row[j] > high)) saturated++;
             }
+        }
+        for (int k = 0; k < Vector<T>.Count; k++)
+        {
+            min = Math.Min(min, double.CreateTruncating(vmin[k]));
+            max = Math.Max(max, double.CreateTruncating(vmax[k]));
         }
         double n = (double)rows * cols;
         double mean = sum / n;
@@ -74,11 +75,12 @@ public static class StatisticsKernels
     {
         Check(values.Length, rows, cols, ld);
         double sum = 0, sumSq = 0, maxAbs = 0;
+        var vmax = Vector<T>.Zero; // exact in any order: reduced once at the end
         for (int i = 0; i < rows; i++)
         {
             var row = values.Slice(i * ld, cols);
             var v = MemoryMarshal.Cast<T, Vector<T>>(row);
-            var vs = Vector<T>.Zero; var vq = Vector<T>.Zero; var vmax = Vector<T>.Zero;
+            var vs = Vector<T>.Zero; var vq = Vector<T>.Zero;
             foreach (var x in v)
             {
                 vs += x; vq += x * x;
@@ -86,7 +88,6 @@ public static class StatisticsKernels
             }
             sum += double.CreateTruncating(Vector.Sum(vs));
             sumSq += double.CreateTruncating(Vector.Sum(vq));
-            for (int k = 0; k < Vector<T>.Count && v.Length > 0; k++) maxAbs = Math.Max(maxAbs, double.CreateTruncating(vmax[k]));
             for (int j = v.Length * Vector<T>.Count; j < cols; j++)
             {
                 double x = double.CreateTruncating(row[j]);
@@ -94,6 +95,7 @@ public static class StatisticsKernels
                 maxAbs = Math.Max(maxAbs, Math.Abs(x));
             }
         }
+        for (int k = 0; k < Vector<T>.Count; k++) maxAbs = Math.Max(maxAbs, double.CreateTruncating(vmax[k]));
         double n = (double)rows * cols;
         double mean = sum / n;
         return new GradientStatistics(mean, Math.Sqrt(Math.Max(0, sumSq / n - mean * mean)), Math.Sqrt(sumSq), maxAbs);
@@ -132,7 +134,8 @@ public static class StatisticsKernels
 
     /// <summary>Σ w², Σ (w′ − w)² and Σ g² of one parameter tensor in one pass: its values <paramref name="before"/>
     /// (w) and <paramref name="after"/> (w′) an update, and its <paramref name="gradients"/> (g). Accumulated as
-    /// <see cref="SumOfSquares{T}"/>. The sampled step's parameter statistics read the three arrays once, not three times.</summary>
+    /// <see cref="SumOfSquares{T}"/>. GradGen's optimizers add these up inside their update pass; this is the sampled
+    /// step's fallback for an optimizer written outside GradGen, which it cannot look into.</summary>
     public static (double Weights, double Update, double Gradients) ParameterSumsOfSquares<T>(ReadOnlySpan<T> before, ReadOnlySpan<T> after,
         ReadOnlySpan<T> gradients) where T : unmanaged, IFloatingPointIeee754<T>
     {

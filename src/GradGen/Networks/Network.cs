@@ -118,8 +118,8 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The layers in forward order, when compiled with any instrumentation; otherwise empty.</summary>
     public IReadOnlyList<LayerInfo> LayerTable { get; private set; } = Array.Empty<LayerInfo>();
 
-    /// <summary>Parameters as they were before the last update on a sampled step, for ‖Δw‖ / ‖w‖.</summary>
-    private protected T[]? ParametersBeforeUpdate { get; private set; }
+    /// <summary>Σg², Σw² and Σ(Δw)² per parameter tensor, written by the optimizer's update on a sampled step.</summary>
+    private protected UpdateSums[]? ParameterSums { get; private set; }
 
     /// <summary>Called by generated constructors of instrumented networks, before anything runs.</summary>
     protected NetworkMonitor? EnableInstrumentation(Instrumentation instrumentation, LayerInfo[] layers)
@@ -129,7 +129,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         if ((instrumentation & Instrumentation.Statistics) != 0)
         {
             Monitor = new NetworkMonitor(layers, _parameters);
-            ParametersBeforeUpdate = new T[ParameterCount];
+            ParameterSums = new UpdateSums[_parameters.Length];
         }
         return Monitor;
     }

@@ -114,8 +114,8 @@ public abstract class Network<T, TTarget> : Network<T>
         }
         if (Monitor is { IsSampling: true } monitor)
         {
-            Parameters.CopyTo(ParametersBeforeUpdate);
-            optimizer.Step(Parameters, gradients);
+            // The optimizer adds up each tensor's squares inside its update pass: no copy, no second sweep.
+            optimizer.StepWithSums(Parameters, gradients, ParameterTable, ParameterSums);
             RecordParameterStatistics(monitor);
             monitor.EndStep();
             return;
@@ -126,14 +126,11 @@ public abstract class Network<T, TTarget> : Network<T>
     /// <summary>‖∇w‖, ‖w‖ and ‖Δw‖ / ‖w‖ (w before the update) of every parameter tensor, after a sampled update.</summary>
     private void RecordParameterStatistics(NetworkMonitor monitor)
     {
-        ReadOnlySpan<T> before = ParametersBeforeUpdate, after = Parameters, gradients = Gradients;
-        for (int p = 0; p < ParameterTable.Count; p++)
+        UpdateSums[] sums = ParameterSums!;
+        for (int p = 0; p < sums.Length; p++)
         {
-            var info = ParameterTable[p];
-            var (weights, update, grads) = StatisticsKernels.ParameterSumsOfSquares(before.Slice(info.Offset, info.Length),
-                after.Slice(info.Offset, info.Length), gradients.Slice(info.Offset, info.Length));
-            double weightNorm = Math.Sqrt(weights);
-            monitor.RecordParameter(p, Math.Sqrt(grads), weightNorm, Math.Sqrt(update) / weightNorm);
+            double weightNorm = Math.Sqrt(sums[p].Weights);
+            monitor.RecordParameter(p, Math.Sqrt(sums[p].Gradients), weightNorm, Math.Sqrt(sums[p].Updates) / weightNorm);
         }
     }
 

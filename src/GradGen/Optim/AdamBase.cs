@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace GradGen.Optim;
 
@@ -52,7 +53,15 @@ public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingP
     {
         var c = AdamKernel<T>.CreateCoefficients(learningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, step);
         if (Vectorize) AdamKernel<T>.UpdateParallel(parameters, gradients, _firstMoment, _secondMoment, c);
-        else AdamKernel<T>.UpdateScalar(parameters, gradients, _firstMoment, _secondMoment, c);
+        else AdamKernel<T>.UpdateScalar<WithoutSums>(parameters, gradients, _firstMoment, _secondMoment, c, ref Unsafe.NullRef<UpdateSums>());
+    }
+
+    /// <inheritdoc />
+    private protected override void UpdateWithSums(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, int step,
+        IReadOnlyList<ParameterInfo> tensors, Span<UpdateSums> sums)
+    {
+        var c = AdamKernel<T>.CreateCoefficients(learningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, step);
+        AdamKernel<T>.UpdateWithSums(parameters, gradients, _firstMoment, _secondMoment, c, Vectorize, tensors, sums);
     }
 
     /// <inheritdoc />

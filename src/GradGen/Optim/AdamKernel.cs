@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using GradGen.Kernels;
 
@@ -66,12 +67,15 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
         };
     }
 
-    /// <summary>The reference loop: one element at a time, exactly PyTorch's sequence of operations.</summary>
-    internal static void UpdateScalar(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c)
+    /// <summary>The reference loop: one element at a time, exactly PyTorch's sequence of operations. With
+    /// <see cref="WithSums"/> it also adds g², w² and (w′ − w)² of every element into <paramref name="sums"/>, in double
+    /// (w is the parameter as loaded, before AdamW's decay).</summary>
+    internal static void UpdateScalar<TSums>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c, ref UpdateSums sums)
+        where TSums : struct, ISumsSwitch
     {
         for (int i = 0; i < p.Length; i++)
         {
-            T param = p[i];
+            T before = p[i], param = before;
             if (c.HasDecoupledDecay) param *= c.DecoupledDecayFactor;   // param.mul_(1 − lr·wd)
             T grad = g[i];
             if (c.HasL2Decay) grad += c.WeightDecay * param;            // grad.add(param, alpha=wd)
@@ -88,6 +92,7 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
 
             T denom = T.Sqrt(square) / c.BiasCorrection2Sqrt + c.Epsilon; // (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
             p[i] = param + c.NegativeStepSize * mean / denom;           // param.addcdiv_(exp_avg, denom, value=−step_size)
+            if (TSums.Accumulate) sums.AddSquares(g[i], before, p[i]);
         }
     }
 
@@ -98,13 +103,24 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
         int parts = Math.Min(Parallelism.MaxThreads, p.Length / MinElementsPerPart);
         if (parts <= 1)
         {
-            UpdateVectorized(p, g, m, v, c);
+            UpdateVectorized<WithoutSums>(p, g, m, v, c, ref Unsafe.NullRef<UpdateSums>());
             return;
         }
         fixed (T* pp = p, pg = g, pm = m, pv = v)
         {
-            var job = new UpdateJob { P = pp, G = pg, M = pm, V = pv, Length = p.Length, Coefficients = c };
+            var job = new UpdateJob { Update = new RangeUpdate { P = pp, G = pg, M = pm, V = pv, Coefficients = c, Vectorize = true }, Length = p.Length };
             Parallelism.Run(&UpdatePart, &job, parts);
+        }
+    }
+
+    /// <summary>The update of the elements of <paramref name="tensors"/>, writing each tensor's sums (a sampled step).</summary>
+    internal static unsafe void UpdateWithSums(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c, bool vectorize,
+        IReadOnlyList<ParameterInfo> tensors, Span<UpdateSums> sums)
+    {
+        fixed (T* pp = p, pg = g, pm = m, pv = v)
+        {
+            var update = new RangeUpdate { P = pp, G = pg, M = pm, V = pv, Coefficients = c, Vectorize = vectorize };
+            FusedUpdate.Run(ref update, tensors, sums);
         }
     }
 
@@ -113,35 +129,55 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
 
     private struct UpdateJob
     {
-        public unsafe T* P, G, M, V;
+        public RangeUpdate Update;
         public int Length;
-        public Coefficients Coefficients;
     }
 
     private static unsafe void UpdatePart(void* context, int part, int parts)
     {
         ref UpdateJob job = ref *(UpdateJob*)context;
         var (start, end) = Parallelism.Share(job.Length, part, parts);
-        UpdateVectorized(new Span<T>(job.P + start, end - start), new ReadOnlySpan<T>(job.G + start, end - start),
-            new Span<T>(job.M + start, end - start), new Span<T>(job.V + start, end - start), job.Coefficients);
+        job.Update.Run<WithoutSums>(start, end, ref Unsafe.NullRef<UpdateSums>());
+    }
+
+    /// <summary>The update of the elements [start, end) of pinned arrays: a part of a parallel update, or a chunk of a
+    /// sampled step's update (<see cref="FusedUpdate"/>).</summary>
+    private unsafe struct RangeUpdate : IRangeUpdate
+    {
+        public T* P, G, M, V;
+        public Coefficients Coefficients;
+        public bool Vectorize;
+
+        public readonly void Run<TSums>(int start, int end, ref UpdateSums sums) where TSums : struct, ISumsSwitch
+        {
+            int n = end - start;
+            Span<T> p = new(P + start, n), m = new(M + start, n), v = new(V + start, n);
+            ReadOnlySpan<T> g = new(G + start, n);
+            if (Vectorize) UpdateVectorized<TSums>(p, g, m, v, Coefficients, ref sums);
+            else UpdateScalar<TSums>(p, g, m, v, Coefficients, ref sums);
+        }
     }
 
     /// <summary>The SIMD loop at the widest accelerated width: the same operations as <see cref="UpdateScalar"/> on
     /// vector lanes (no fused multiply-add, IEEE sqrt and division, so every lane rounds as the scalar loop), then the
     /// scalar loop for the tail.</summary>
-    internal static void UpdateVectorized(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c)
+    internal static void UpdateVectorized<TSums>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c, ref UpdateSums sums)
+        where TSums : struct, ISumsSwitch
     {
-        if (Simd512<T>.IsAccelerated) UpdateVectorized<Vector512<T>, Simd512<T>>(p, g, m, v, c);
-        else if (Simd256<T>.IsAccelerated) UpdateVectorized<Vector256<T>, Simd256<T>>(p, g, m, v, c);
-        else if (Simd128<T>.IsAccelerated) UpdateVectorized<Vector128<T>, Simd128<T>>(p, g, m, v, c);
-        else UpdateScalar(p, g, m, v, c);
+        if (Simd512<T>.IsAccelerated) UpdateVectorized<Vector512<T>, Simd512<T>, TSums>(p, g, m, v, c, ref sums);
+        else if (Simd256<T>.IsAccelerated) UpdateVectorized<Vector256<T>, Simd256<T>, TSums>(p, g, m, v, c, ref sums);
+        else if (Simd128<T>.IsAccelerated) UpdateVectorized<Vector128<T>, Simd128<T>, TSums>(p, g, m, v, c, ref sums);
+        else UpdateScalar<TSums>(p, g, m, v, c, ref sums);
     }
 
-    /// <summary><see cref="UpdateVectorized(Span{T}, ReadOnlySpan{T}, Span{T}, Span{T}, in Coefficients)"/> at the
-    /// width of <typeparamref name="TOps"/>.</summary>
-    internal static unsafe void UpdateVectorized<TVec, TOps>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c)
+    /// <summary><see cref="UpdateVectorized{TSums}"/> at the width of <typeparamref name="TOps"/>. With
+    /// <see cref="WithSums"/>, g², w² and (w′ − w)² are added lane-wise in T over the span (a chunk of at most
+    /// <see cref="FusedUpdate.ChunkLength"/> elements), then into <paramref name="sums"/> in double.</summary>
+    internal static unsafe void UpdateVectorized<TVec, TOps, TSums>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c,
+        ref UpdateSums sums)
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
+        where TSums : struct, ISumsSwitch
     {
         int n = p.Length, width = TOps.Count, k = 0;
         TVec decoupledDecayFactor = TOps.Create(c.DecoupledDecayFactor);
@@ -153,13 +189,14 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
         TVec biasCorrection2Sqrt = TOps.Create(c.BiasCorrection2Sqrt);
         TVec epsilon = TOps.Create(c.Epsilon);
         TVec negativeStepSize = TOps.Create(c.NegativeStepSize);
+        TVec gradientSquares = TOps.Zero, weightSquares = TOps.Zero, updateSquares = TOps.Zero;
         fixed (T* pp = p, pg = g, pm = m, pv = v)
         {
             for (; k <= n - width; k += width)
             {
-                TVec param = TOps.Load(pp + k);
+                TVec before = TOps.Load(pp + k), param = before;
                 if (c.HasDecoupledDecay) param = TOps.Multiply(param, decoupledDecayFactor);
-                TVec grad = TOps.Load(pg + k);
+                TVec gradient = TOps.Load(pg + k), grad = gradient;
                 if (c.HasL2Decay) grad = TOps.Add(grad, TOps.Multiply(weightDecay, param));
 
                 TVec mean = TOps.Load(pm + k);
@@ -174,9 +211,18 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
                 TOps.Store(square, pv + k);
 
                 TVec denom = TOps.Add(TOps.Divide(TOps.Sqrt(square), biasCorrection2Sqrt), epsilon);
-                TOps.Store(TOps.Add(param, TOps.Divide(TOps.Multiply(negativeStepSize, mean), denom)), pp + k);
+                TVec updated = TOps.Add(param, TOps.Divide(TOps.Multiply(negativeStepSize, mean), denom));
+                TOps.Store(updated, pp + k);
+                if (TSums.Accumulate)
+                {
+                    TVec delta = TOps.Subtract(updated, before);
+                    gradientSquares = TOps.Add(gradientSquares, TOps.Multiply(gradient, gradient));
+                    weightSquares = TOps.Add(weightSquares, TOps.Multiply(before, before));
+                    updateSquares = TOps.Add(updateSquares, TOps.Multiply(delta, delta));
+                }
             }
         }
-        UpdateScalar(p[k..], g[k..], m[k..], v[k..], c);
+        if (TSums.Accumulate) sums.AddLanes<TVec, TOps, T>(gradientSquares, weightSquares, updateSquares);
+        UpdateScalar<TSums>(p[k..], g[k..], m[k..], v[k..], c, ref sums);
     }
 }

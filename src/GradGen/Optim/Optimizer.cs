@@ -1,4 +1,5 @@
 using System.Numerics;
+using GradGen.Monitoring;
 
 namespace GradGen.Optim;
 
@@ -28,6 +29,7 @@ namespace GradGen.Optim;
 public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private double _learningRate;
+    private T[]? _parametersBeforeUpdate; // UpdateWithSums' fallback only
 
     /// <summary>Creates an optimizer for <paramref name="parameterCount"/> parameters.</summary>
     protected Optimizer(int parameterCount, double learningRate)
@@ -77,6 +79,25 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <exception cref="ArgumentException">A span's length is not <see cref="ParameterCount"/>.</exception>
     public void Step(Span<T> parameters, ReadOnlySpan<T> gradients)
     {
+        double learningRate = CheckStep(parameters, gradients);
+        Update(parameters, gradients, learningRate, StepCount + 1);
+        StepCount++;
+    }
+
+    /// <summary><see cref="Step"/>, also writing Σg², Σw² (before the update) and Σ(Δw)² of
+    /// every tensor of <paramref name="tensors"/> into <paramref name="sums"/>: a network's sampled step. The tensors
+    /// must tile the parameters in order, as a network's <see cref="Network{T}.ParameterTable"/> does.</summary>
+    internal void StepWithSums(Span<T> parameters, ReadOnlySpan<T> gradients, IReadOnlyList<ParameterInfo> tensors, Span<UpdateSums> sums)
+    {
+        double learningRate = CheckStep(parameters, gradients);
+        CheckTiling(tensors, sums.Length);
+        UpdateWithSums(parameters, gradients, learningRate, StepCount + 1, tensors, sums);
+        StepCount++;
+    }
+
+    /// <summary>Checks the spans' lengths and the learning rate the schedule gives for this step, and returns that rate.</summary>
+    private double CheckStep(Span<T> parameters, ReadOnlySpan<T> gradients)
+    {
         if (parameters.Length != ParameterCount || gradients.Length != ParameterCount)
         {
             throw new ArgumentException(
@@ -87,8 +108,22 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         double learningRate = CurrentLearningRate;
         if (!double.IsFinite(learningRate) || learningRate < 0)
             throw new InvalidOperationException($"The schedule returned the learning rate {learningRate} at step {StepCount}.");
-        Update(parameters, gradients, learningRate, StepCount + 1);
-        StepCount++;
+        return learningRate;
+    }
+
+    private void CheckTiling(IReadOnlyList<ParameterInfo> tensors, int sumsLength)
+    {
+        if (sumsLength != tensors.Count)
+            throw new ArgumentException($"{tensors.Count} tensors need as many sums, but got {sumsLength}.", "sums");
+        int end = 0;
+        for (int t = 0; t < tensors.Count; t++)
+        {
+            if (tensors[t].Offset != end || tensors[t].Length < 0)
+                throw new ArgumentException($"The tensors must tile the parameters in order: {tensors[t]} starts at {tensors[t].Offset}, not {end}.", nameof(tensors));
+            end += tensors[t].Length;
+        }
+        if (end != ParameterCount)
+            throw new ArgumentException($"The tensors cover {end} of the optimizer's {ParameterCount} parameters.", nameof(tensors));
     }
 
     /// <summary>Forgets all state (momentum buffers, moment estimates, <see cref="StepCount"/>), as a freshly
@@ -106,6 +141,24 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Clears the optimizer's buffers.</summary>
     protected abstract void ResetState();
+
+    /// <summary><see cref="Update"/> that also writes each tensor's <see cref="UpdateSums"/>. SGD and Adam accumulate
+    /// them inside their update loop (<see cref="FusedUpdate"/>). This fallback, for an optimizer written outside
+    /// GradGen, copies the parameters before <see cref="Update"/> and reads the three arrays once afterwards.</summary>
+    private protected virtual void UpdateWithSums(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, int step,
+        IReadOnlyList<ParameterInfo> tensors, Span<UpdateSums> sums)
+    {
+        _parametersBeforeUpdate ??= new T[ParameterCount]; // once, at the first sampled step
+        parameters.CopyTo(_parametersBeforeUpdate);
+        Update(parameters, gradients, learningRate, step);
+        for (int t = 0; t < tensors.Count; t++)
+        {
+            var (offset, length) = (tensors[t].Offset, tensors[t].Length);
+            var (weights, updates, grads) = StatisticsKernels.ParameterSumsOfSquares<T>(_parametersBeforeUpdate.AsSpan(offset, length),
+                parameters.Slice(offset, length), gradients.Slice(offset, length));
+            sums[t] = new UpdateSums { Gradients = grads, Weights = weights, Updates = updates };
+        }
+    }
 
     /// <summary>Throws unless <paramref name="value"/> is finite and ≥ 0.</summary>
     private protected static void RequireNonNegative(double value, string name)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using GradGen.Kernels;
 
@@ -60,21 +61,35 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     /// <inheritdoc />
     protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, int step)
     {
-        var c = new Coefficients
-        {
-            WeightDecay = T.CreateChecked(WeightDecay),
-            HasWeightDecay = WeightDecay != 0,
-            Momentum = T.CreateChecked(Momentum),
-            HasMomentum = Momentum != 0,
-            OneMinusDampening = T.CreateChecked(1 - Dampening),
-            FirstStep = !_bufferInitialised,
-            Nesterov = Nesterov,
-            NegativeLearningRate = T.CreateChecked(-learningRate),
-        };
+        var c = CreateCoefficients(learningRate);
         if (Vectorize) UpdateParallel(parameters, gradients, _momentumBuffer, c);
-        else UpdateScalar(parameters, gradients, _momentumBuffer, c);
+        else UpdateScalar<WithoutSums>(parameters, gradients, _momentumBuffer, c, ref Unsafe.NullRef<UpdateSums>());
         _bufferInitialised = true;
     }
+
+    /// <inheritdoc />
+    private protected override unsafe void UpdateWithSums(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, int step,
+        IReadOnlyList<ParameterInfo> tensors, Span<UpdateSums> sums)
+    {
+        fixed (T* pp = parameters, pg = gradients, pb = _momentumBuffer)
+        {
+            var update = new RangeUpdate { P = pp, G = pg, Buffer = pb, Coefficients = CreateCoefficients(learningRate), Vectorize = Vectorize };
+            FusedUpdate.Run(ref update, tensors, sums);
+        }
+        _bufferInitialised = true;
+    }
+
+    private Coefficients CreateCoefficients(double learningRate) => new()
+    {
+        WeightDecay = T.CreateChecked(WeightDecay),
+        HasWeightDecay = WeightDecay != 0,
+        Momentum = T.CreateChecked(Momentum),
+        HasMomentum = Momentum != 0,
+        OneMinusDampening = T.CreateChecked(1 - Dampening),
+        FirstStep = !_bufferInitialised,
+        Nesterov = Nesterov,
+        NegativeLearningRate = T.CreateChecked(-learningRate),
+    };
 
     /// <inheritdoc />
     protected override void ResetState()
@@ -96,13 +111,15 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         public T NegativeLearningRate;
     }
 
-    /// <summary>The reference loop: one element at a time, exactly PyTorch's sequence of operations.</summary>
-    internal static void UpdateScalar(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c)
+    /// <summary>The reference loop: one element at a time, exactly PyTorch's sequence of operations. With
+    /// <see cref="WithSums"/> it also adds g², w² and (w′ − w)² of every element into <paramref name="sums"/>, in double.</summary>
+    internal static void UpdateScalar<TSums>(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c, ref UpdateSums sums)
+        where TSums : struct, ISumsSwitch
     {
         for (int i = 0; i < p.Length; i++)
         {
-            T grad = g[i];
-            if (c.HasWeightDecay) grad += c.WeightDecay * p[i];        // grad.add(param, alpha=wd)
+            T grad = g[i], param = p[i];
+            if (c.HasWeightDecay) grad += c.WeightDecay * param;         // grad.add(param, alpha=wd)
             if (c.HasMomentum)
             {
                 T b = c.FirstStep ? grad                                 // torch.clone(grad)
@@ -110,7 +127,8 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
                 buf[i] = b;
                 grad = c.Nesterov ? grad + c.Momentum * b : b;           // grad.add(buf, alpha=m) or buf
             }
-            p[i] += c.NegativeLearningRate * grad;                       // param.add_(grad, alpha=−lr)
+            p[i] = param + c.NegativeLearningRate * grad;                // param.add_(grad, alpha=−lr)
+            if (TSums.Accumulate) sums.AddSquares(g[i], param, p[i]);
         }
     }
 
@@ -121,12 +139,12 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         int parts = Math.Min(Parallelism.MaxThreads, p.Length / MinElementsPerPart);
         if (parts <= 1)
         {
-            UpdateVectorized(p, g, buf, c);
+            UpdateVectorized<WithoutSums>(p, g, buf, c, ref Unsafe.NullRef<UpdateSums>());
             return;
         }
         fixed (T* pp = p, pg = g, pb = buf)
         {
-            var job = new UpdateJob { P = pp, G = pg, Buffer = pb, Length = p.Length, Coefficients = c };
+            var job = new UpdateJob { Update = new RangeUpdate { P = pp, G = pg, Buffer = pb, Coefficients = c, Vectorize = true }, Length = p.Length };
             Parallelism.Run(&UpdatePart, &job, parts);
         }
     }
@@ -136,47 +154,67 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
 
     private struct UpdateJob
     {
-        public unsafe T* P, G, Buffer;
+        public RangeUpdate Update;
         public int Length;
-        public Coefficients Coefficients;
     }
 
     private static unsafe void UpdatePart(void* context, int part, int parts)
     {
         ref UpdateJob job = ref *(UpdateJob*)context;
         var (start, end) = Parallelism.Share(job.Length, part, parts);
-        // Without momentum the buffer is empty (a null pointer): an empty span.
-        Span<T> buffer = job.Buffer == null ? default : new Span<T>(job.Buffer + start, end - start);
-        UpdateVectorized(new Span<T>(job.P + start, end - start), new ReadOnlySpan<T>(job.G + start, end - start), buffer, job.Coefficients);
+        job.Update.Run<WithoutSums>(start, end, ref Unsafe.NullRef<UpdateSums>());
+    }
+
+    /// <summary>The update of the elements [start, end) of pinned arrays: a part of a parallel update, or a chunk of a
+    /// sampled step's update (<see cref="FusedUpdate"/>).</summary>
+    private unsafe struct RangeUpdate : IRangeUpdate
+    {
+        public T* P, G, Buffer;
+        public Coefficients Coefficients;
+        public bool Vectorize;
+
+        public readonly void Run<TSums>(int start, int end, ref UpdateSums sums) where TSums : struct, ISumsSwitch
+        {
+            var p = new Span<T>(P + start, end - start);
+            var g = new ReadOnlySpan<T>(G + start, end - start);
+            // Without momentum the buffer is empty (a null pointer): an empty span.
+            Span<T> buffer = Buffer == null ? default : new Span<T>(Buffer + start, end - start);
+            if (Vectorize) UpdateVectorized<TSums>(p, g, buffer, Coefficients, ref sums);
+            else UpdateScalar<TSums>(p, g, buffer, Coefficients, ref sums);
+        }
     }
 
     /// <summary>The SIMD loop at the widest accelerated width: the same operations as <see cref="UpdateScalar"/> on
     /// vector lanes (no fused multiply-add, so every lane rounds as the scalar loop), then the scalar loop for the tail.</summary>
-    internal static void UpdateVectorized(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c)
+    internal static void UpdateVectorized<TSums>(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c, ref UpdateSums sums)
+        where TSums : struct, ISumsSwitch
     {
-        if (Simd512<T>.IsAccelerated) UpdateVectorized<Vector512<T>, Simd512<T>>(p, g, buf, c);
-        else if (Simd256<T>.IsAccelerated) UpdateVectorized<Vector256<T>, Simd256<T>>(p, g, buf, c);
-        else if (Simd128<T>.IsAccelerated) UpdateVectorized<Vector128<T>, Simd128<T>>(p, g, buf, c);
-        else UpdateScalar(p, g, buf, c);
+        if (Simd512<T>.IsAccelerated) UpdateVectorized<Vector512<T>, Simd512<T>, TSums>(p, g, buf, c, ref sums);
+        else if (Simd256<T>.IsAccelerated) UpdateVectorized<Vector256<T>, Simd256<T>, TSums>(p, g, buf, c, ref sums);
+        else if (Simd128<T>.IsAccelerated) UpdateVectorized<Vector128<T>, Simd128<T>, TSums>(p, g, buf, c, ref sums);
+        else UpdateScalar<TSums>(p, g, buf, c, ref sums);
     }
 
-    /// <summary><see cref="UpdateVectorized(Span{T}, ReadOnlySpan{T}, Span{T}, in Coefficients)"/> at the width of
-    /// <typeparamref name="TOps"/>.</summary>
-    internal static unsafe void UpdateVectorized<TVec, TOps>(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c)
+    /// <summary><see cref="UpdateVectorized{TSums}"/> at the width of <typeparamref name="TOps"/>. With
+    /// <see cref="WithSums"/>, g², w² and (w′ − w)² are added lane-wise in T over the span (a chunk of at most
+    /// <see cref="FusedUpdate.ChunkLength"/> elements), then into <paramref name="sums"/> in double.</summary>
+    internal static unsafe void UpdateVectorized<TVec, TOps, TSums>(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c, ref UpdateSums sums)
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
+        where TSums : struct, ISumsSwitch
     {
         int n = p.Length, width = TOps.Count, k = 0;
         TVec weightDecay = TOps.Create(c.WeightDecay);
         TVec momentum = TOps.Create(c.Momentum);
         TVec oneMinusDampening = TOps.Create(c.OneMinusDampening);
         TVec negativeLearningRate = TOps.Create(c.NegativeLearningRate);
+        TVec gradientSquares = TOps.Zero, weightSquares = TOps.Zero, updateSquares = TOps.Zero;
         fixed (T* pp = p, pg = g, pb = buf)
         {
             for (; k <= n - width; k += width)
             {
                 TVec param = TOps.Load(pp + k);
-                TVec grad = TOps.Load(pg + k);
+                TVec gradient = TOps.Load(pg + k), grad = gradient;
                 if (c.HasWeightDecay) grad = TOps.Add(grad, TOps.Multiply(weightDecay, param));
                 if (c.HasMomentum)
                 {
@@ -185,9 +223,18 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
                     TOps.Store(b, pb + k);
                     grad = c.Nesterov ? TOps.Add(grad, TOps.Multiply(momentum, b)) : b;
                 }
-                TOps.Store(TOps.Add(param, TOps.Multiply(negativeLearningRate, grad)), pp + k);
+                TVec updated = TOps.Add(param, TOps.Multiply(negativeLearningRate, grad));
+                TOps.Store(updated, pp + k);
+                if (TSums.Accumulate)
+                {
+                    TVec delta = TOps.Subtract(updated, param);
+                    gradientSquares = TOps.Add(gradientSquares, TOps.Multiply(gradient, gradient));
+                    weightSquares = TOps.Add(weightSquares, TOps.Multiply(param, param));
+                    updateSquares = TOps.Add(updateSquares, TOps.Multiply(delta, delta));
+                }
             }
         }
-        UpdateScalar(p[k..], g[k..], c.HasMomentum ? buf[k..] : default, c);
+        if (TSums.Accumulate) sums.AddLanes<TVec, TOps, T>(gradientSquares, weightSquares, updateSquares);
+        UpdateScalar<TSums>(p[k..], g[k..], c.HasMomentum ? buf[k..] : default, c, ref sums);
     }
 }

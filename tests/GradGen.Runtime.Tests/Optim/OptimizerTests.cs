@@ -7,7 +7,7 @@ public class OptimizerTests
 {
     public static TheoryData<string> Kinds => ["sgd", "sgd-momentum", "sgd-nesterov", "adam", "adam-l2", "adam-beta06", "adamw"];
 
-    private static Optimizer<T> Create<T>(string kind, int n) where T : unmanaged, IFloatingPointIeee754<T> => kind switch
+    internal static Optimizer<T> Create<T>(string kind, int n) where T : unmanaged, IFloatingPointIeee754<T> => kind switch
     {
         "sgd" => new Sgd<T>(n, 0.1),
         "sgd-momentum" => new Sgd<T>(n, 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01),
@@ -85,10 +85,22 @@ public class OptimizerTests
         optimizer.Schedule = new LinearWarmup(3, new CosineAnnealing(10, 1e-4));
         optimizer.Step(p, g);   // warm-up: JIT, first-step branch, static initialisation
         optimizer.Step(p, g);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) optimizer.Step(p, g);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, LeastAllocatedInAWindow(() => optimizer.Step(p, g)));
+    }
+
+    /// <summary>The bytes this thread allocated in the quietest of five windows of 20 calls. The runtime can allocate
+    /// a few kB on the calling thread once, while it tiers a method up (seen in about one run in ten); a call that
+    /// allocates would allocate in every window.</summary>
+    internal static long LeastAllocatedInAWindow(Action call)
+    {
+        long least = long.MaxValue;
+        for (int window = 0; window < 5; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++) call();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
     }
 
     [Theory]
