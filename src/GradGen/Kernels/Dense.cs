@@ -170,9 +170,15 @@ public static class Dense
                 if (a != null) TOps.Store(VectorActivation.Forward<T, TAct, TVec, TOps>(ref _act, s), a + i * lda + j);
             }
             if (c == width) return;
-            // The width % v leftover outputs: bias, residual and z one by one into the padding of sums, then the
-            // activation as one vector (an exp-based activation costs a scalar exp per element otherwise), and a's
-            // elements one by one, so that nothing past the row's last output is written.
+            if (typeof(TAct) == typeof(Identity) || typeof(TAct) == typeof(ReLU) || typeof(TAct) == typeof(LeakyReLU))
+            {
+                // Piecewise-linear activations: the leftover outputs one by one, each as cheap as a vector lane.
+                for (; c < width; c++) Finish(i, j0 + c, first ? sums[c] : sums[c] + part[c]);
+                return;
+            }
+            // The width % v leftover outputs of the other activations: bias, residual and z one by one into the padding
+            // of sums, then the activation as one vector (instead of a scalar exp or erf per element), and a's elements
+            // one by one, so that nothing past the row's last output is written.
             int tail = width - c;
             T* s1 = sums + c;
             for (int q = 0; q < tail; q++)
@@ -182,10 +188,9 @@ public static class Dense
                 if (b != null) s += b[j];
                 if (r != null) s += r[i * ldr + j];
                 if (z != null) z[i * n + j] = s;
-                if (typeof(TAct) == typeof(Identity) && a != null) a[i * lda + j] = s;
                 s1[q] = s;
             }
-            if (a == null || typeof(TAct) == typeof(Identity)) return;
+            if (a == null) return;
             TOps.Store(VectorActivation.Forward<T, TAct, TVec, TOps>(ref _act, TOps.Load(s1)), s1);
             for (int q = 0; q < tail; q++) a[i * lda + j0 + c + q] = s1[q];
         }
