@@ -130,7 +130,8 @@ public static class Dense
         public T* Partial(long i) => z != null ? z + i * n : a + i * lda;
 
         /// <summary>Row i, columns [j0, j0 + width): s = sums (+ the partial sums unless <paramref name="first"/>); then
-        /// either the new partial sums, or (when <paramref name="last"/>) the finished outputs.</summary>
+        /// either the new partial sums, or (when <paramref name="last"/>) the finished outputs. sums holds a whole number
+        /// of vectors (width rounded up to the vector width): the last partial vector is finished in its padding.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Row<TVec, TOps>(long i, int j0, int width, T* sums, bool first, bool last)
             where TVec : unmanaged where TOps : ISimd<TVec, T>
@@ -168,7 +169,30 @@ public static class Dense
                 if (z != null) TOps.Store(s, z + i * n + j);
                 if (a != null) TOps.Store(VectorActivation.Forward<T, TAct, TVec, TOps>(ref _act, s), a + i * lda + j);
             }
-            for (; c < width; c++) Finish(i, j0 + c, first ? sums[c] : sums[c] + part[c]);
+            if (c == width) return;
+            if (typeof(TAct) == typeof(Identity) || typeof(TAct) == typeof(ReLU) || typeof(TAct) == typeof(LeakyReLU))
+            {
+                // Piecewise-linear activations: the leftover outputs one by one, each as cheap as a vector lane.
+                for (; c < width; c++) Finish(i, j0 + c, first ? sums[c] : sums[c] + part[c]);
+                return;
+            }
+            // The width % v leftover outputs of the other activations: bias, residual and z one by one into the padding
+            // of sums, then the activation as one vector (instead of a scalar exp or erf per element), and a's elements
+            // one by one, so that nothing past the row's last output is written.
+            int tail = width - c;
+            T* s1 = sums + c;
+            for (int q = 0; q < tail; q++)
+            {
+                T s = first ? s1[q] : s1[q] + part[c + q];
+                long j = j0 + c + q;
+                if (b != null) s += b[j];
+                if (r != null) s += r[i * ldr + j];
+                if (z != null) z[i * n + j] = s;
+                s1[q] = s;
+            }
+            if (a == null) return;
+            TOps.Store(VectorActivation.Forward<T, TAct, TVec, TOps>(ref _act, TOps.Load(s1)), s1);
+            for (int q = 0; q < tail; q++) a[i * lda + j0 + c + q] = s1[q];
         }
 
         /// <summary>One finished dot product s for output (i, j): bias, residual, store z, activation.</summary>
@@ -180,98 +204,121 @@ public static class Dense
             if (z != null) z[i * n + j] = s;
             if (a != null) a[i * lda + j] = _act.Forward(s);
         }
-
-        /// <summary>Stores the partial sum s for output (i, j), adding the earlier slices' unless first.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Accumulate(long i, long j, T s, bool first, bool last)
-        {
-            T* part = Partial(i) + j;
-            if (!first) s += *part;
-            if (last) Finish(i, j, s);
-            else *part = s;
-        }
     }
 
-    // Small batches: tiles of 2 rows of x × 4 rows of w, as dot products straight from x and w (no packing).
+    // Outputs per chunk of the small-batch forward: a multiple of 8 (the tiles' rows of w) and of every vector width.
+    private const int DotChunk = 64;
+
+    // Small batches (fewer than PackedMinBatch rows): dot products straight from the rows of x and w, no packing. The
+    // outputs go a chunk of DotChunk columns at a time. Within a chunk, each group of 8 rows of w meets every row of x
+    // while it is in L1: pairs of x rows through 2 × 4 tiles, and a last odd row (the whole of batch 1, a matrix-vector
+    // product) through a 1 × 8 tile, so that no row is computed twice. Then each row's sums take the vector epilogue.
+    // Each w row is read from memory once per call; x (at most 7 rows) stays in cache.
     private static unsafe void ForwardDot<T, TAct, TVec, TOps>(ref Epilogue<T, TAct> output, T* px, int ldx, T* pw,
-        int batch, int inFeatures, int outFeatures)
+        int batch, int k, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
     {
-        const int XRows = 2, WRows = 4;
-        T* sums = stackalloc T[XRows * WRows];
-        int rowBlocks = (batch + XRows - 1) / XRows, colBlocks = (outFeatures + WRows - 1) / WRows;
-        // Loop order: the operand swept by the inner loop is re-read once per outer block, so sweep the smaller
-        // of x and w (more likely to stay in L2) and keep the rows of the other one in L1.
-        bool batchOuter = outFeatures <= batch;
-        int outerCount = batchOuter ? rowBlocks : colBlocks, innerCount = batchOuter ? colBlocks : rowBlocks;
-        // Cache blocking along k: when the swept operand is larger than about half of a 1 MB L2, the dot products
-        // run over k-slices whose swept panel fits, and the partial sums wait in the output (z, or else a).
-        int v = TOps.Count;
-        long sweptRows = batchOuter ? outFeatures : batch;
-        long budget = 512 * 1024 / sizeof(T);
-        int kc = sweptRows * inFeatures <= budget ? inFeatures : (int)Math.Max(v, budget / sweptRows / v * v);
-        for (int k0 = 0; ; k0 += kc)
+        T* sums = stackalloc T[PackedMinBatch * DotChunk];
+        // k % v leftover depths: when k ≥ v, one more vector ending at column k, with the lanes already summed masked off.
+        int v = TOps.Count, kTail = k % v;
+        TVec kMask = Tiles<T, TVec, TOps>.LastLanes(kTail);
+        for (int j0 = 0; j0 < n; j0 += DotChunk)
         {
-            int kLen = Math.Min(kc, inFeatures - k0);
-            bool first = k0 == 0, last = k0 + kLen >= inFeatures;
-            for (int outer = 0; outer < outerCount; outer++)
+            int width = Math.Min(DotChunk, n - j0);
+            for (int g = 0; g < width; g += 8)
             {
-                for (int inner = 0; inner < innerCount; inner++)
+                T* w = pw + (long)(j0 + g) * k;
+                int wRows = Math.Min(8, width - g);
+                int i = 0;
+                for (; i + 2 <= batch; i += 2)
                 {
-                    int i0 = XRows * (batchOuter ? outer : inner), j0 = WRows * (batchOuter ? inner : outer);
-                    DotTile<T, TVec, TOps>(sums, px + k0, ldx, i0, batch, pw + k0, inFeatures, j0, outFeatures, kLen);
-                    for (int ri = 0; ri < XRows && i0 + ri < batch; ri++)
-                        for (int cj = 0; cj < WRows && j0 + cj < outFeatures; cj++)
-                            output.Accumulate(i0 + ri, j0 + cj, sums[ri * WRows + cj], first, last);
+                    T* s = sums + i * DotChunk + g;
+                    Dot2x4<T, TVec, TOps>(s, DotChunk, px + (long)i * ldx, ldx, w, k, Math.Min(4, wRows), k, kMask);
+                    if (wRows > 4) Dot2x4<T, TVec, TOps>(s + 4, DotChunk, px + (long)i * ldx, ldx, w + 4L * k, k, wRows - 4, k, kMask);
                 }
+                if (i < batch) Dot1x8<T, TVec, TOps>(sums + i * DotChunk + g, px + (long)i * ldx, w, k, wRows, k, kMask);
             }
-            if (last) break;
+            for (int i = 0; i < batch; i++) output.Row<TVec, TOps>(i, j0, width, sums + i * DotChunk, first: true, last: true);
         }
     }
 
-    // sums[ri·4 + cj] = x[i0+ri, :k] · w[j0+cj, :k] for a 2×4 tile (w with row stride ldw): 8 accumulators, so the
-    // tile fits 16 registers. Rows past the edge are clamped to the last row (computed twice, stored never), so one
-    // kernel handles every edge without a separate remainder path.
+    // s[r·lds + c] = x_r · w_c for the x rows x0 and x0 + ldx and the 4 rows of w from pw (row stride ldw), of which the
+    // first wRows exist: the others read the last one (computed, stored in the caller's padding). 8 accumulators.
+    // When k is not a whole number of vectors, the last step takes the vector ending at k with the lanes already summed
+    // zeroed in x (0·w adds 0 for every finite weight); when k < v, everything is scalar.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void DotTile<T, TVec, TOps>(T* sums, T* px, int ldx, int i0, int batch, T* pw, int ldw, int j0, int outFeatures, int k)
+    private static unsafe void Dot2x4<T, TVec, TOps>(T* s, int lds, T* x0, int ldx, T* pw, int ldw, int wRows, int k, TVec kMask)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
     {
-        int v = TOps.Count;
-        T* x0 = px + (long)Math.Min(i0, batch - 1) * ldx;
-        T* x1 = px + (long)Math.Min(i0 + 1, batch - 1) * ldx;
-        T* w0 = pw + (long)Math.Min(j0, outFeatures - 1) * ldw;
-        T* w1 = pw + (long)Math.Min(j0 + 1, outFeatures - 1) * ldw;
-        T* w2 = pw + (long)Math.Min(j0 + 2, outFeatures - 1) * ldw;
-        T* w3 = pw + (long)Math.Min(j0 + 3, outFeatures - 1) * ldw;
+        int v = TOps.Count, vectorEnd = k >= v ? k : 0;
+        T* x1 = x0 + ldx;
+        T* w0 = pw, w1 = pw + Math.Min(1, wRows - 1) * (long)ldw, w2 = pw + Math.Min(2, wRows - 1) * (long)ldw, w3 = pw + Math.Min(3, wRows - 1) * (long)ldw;
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
         TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
-        int p = 0;
-        for (; p <= k - v; p += v)
+        for (int p = 0; p < vectorEnd; p += v)
         {
-            TVec xv0 = TOps.Load(x0 + p), xv1 = TOps.Load(x1 + p);
-            TVec wv = TOps.Load(w0 + p);
+            int q = Math.Min(p, k - v);
+            TVec xv0 = TOps.Load(x0 + q), xv1 = TOps.Load(x1 + q);
+            if (q != p) { xv0 = TOps.And(xv0, kMask); xv1 = TOps.And(xv1, kMask); }
+            TVec wv = TOps.Load(w0 + q);
             c00 = TOps.MultiplyAdd(xv0, wv, c00); c10 = TOps.MultiplyAdd(xv1, wv, c10);
-            wv = TOps.Load(w1 + p);
+            wv = TOps.Load(w1 + q);
             c01 = TOps.MultiplyAdd(xv0, wv, c01); c11 = TOps.MultiplyAdd(xv1, wv, c11);
-            wv = TOps.Load(w2 + p);
+            wv = TOps.Load(w2 + q);
             c02 = TOps.MultiplyAdd(xv0, wv, c02); c12 = TOps.MultiplyAdd(xv1, wv, c12);
-            wv = TOps.Load(w3 + p);
+            wv = TOps.Load(w3 + q);
             c03 = TOps.MultiplyAdd(xv0, wv, c03); c13 = TOps.MultiplyAdd(xv1, wv, c13);
         }
-        sums[0] = TOps.Sum(c00); sums[1] = TOps.Sum(c01); sums[2] = TOps.Sum(c02); sums[3] = TOps.Sum(c03);
-        sums[4] = TOps.Sum(c10); sums[5] = TOps.Sum(c11); sums[6] = TOps.Sum(c12); sums[7] = TOps.Sum(c13);
-        // The k % v leftover columns, scalar.
-        for (; p < k; p++)
+        s[0] = TOps.Sum(c00); s[1] = TOps.Sum(c01); s[2] = TOps.Sum(c02); s[3] = TOps.Sum(c03);
+        s[lds] = TOps.Sum(c10); s[lds + 1] = TOps.Sum(c11); s[lds + 2] = TOps.Sum(c12); s[lds + 3] = TOps.Sum(c13);
+        for (int p = vectorEnd; p < k; p++)
         {
             T a0 = x0[p], a1 = x1[p];
             T b0 = w0[p], b1 = w1[p], b2 = w2[p], b3 = w3[p];
-            sums[0] += a0 * b0; sums[1] += a0 * b1; sums[2] += a0 * b2; sums[3] += a0 * b3;
-            sums[4] += a1 * b0; sums[5] += a1 * b1; sums[6] += a1 * b2; sums[7] += a1 * b3;
+            s[0] += a0 * b0; s[1] += a0 * b1; s[2] += a0 * b2; s[3] += a0 * b3;
+            s[lds] += a1 * b0; s[lds + 1] += a1 * b1; s[lds + 2] += a1 * b2; s[lds + 3] += a1 * b3;
+        }
+    }
+
+    // s[c] = x · w_c for one row x and the 8 rows of w from pw, as Dot2x4 (a matrix-vector product): 8 accumulators,
+    // one load of x and 8 of w per step.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Dot1x8<T, TVec, TOps>(T* s, T* x, T* pw, int ldw, int wRows, int k, TVec kMask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        int v = TOps.Count, vectorEnd = k >= v ? k : 0;
+        T* w0 = pw, w1 = pw + Math.Min(1, wRows - 1) * (long)ldw, w2 = pw + Math.Min(2, wRows - 1) * (long)ldw, w3 = pw + Math.Min(3, wRows - 1) * (long)ldw;
+        T* w4 = pw + Math.Min(4, wRows - 1) * (long)ldw, w5 = pw + Math.Min(5, wRows - 1) * (long)ldw;
+        T* w6 = pw + Math.Min(6, wRows - 1) * (long)ldw, w7 = pw + Math.Min(7, wRows - 1) * (long)ldw;
+        TVec c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero, c4 = TOps.Zero, c5 = TOps.Zero, c6 = TOps.Zero, c7 = TOps.Zero;
+        for (int p = 0; p < vectorEnd; p += v)
+        {
+            int q = Math.Min(p, k - v);
+            TVec xv = TOps.Load(x + q);
+            if (q != p) xv = TOps.And(xv, kMask);
+            c0 = TOps.MultiplyAdd(xv, TOps.Load(w0 + q), c0);
+            c1 = TOps.MultiplyAdd(xv, TOps.Load(w1 + q), c1);
+            c2 = TOps.MultiplyAdd(xv, TOps.Load(w2 + q), c2);
+            c3 = TOps.MultiplyAdd(xv, TOps.Load(w3 + q), c3);
+            c4 = TOps.MultiplyAdd(xv, TOps.Load(w4 + q), c4);
+            c5 = TOps.MultiplyAdd(xv, TOps.Load(w5 + q), c5);
+            c6 = TOps.MultiplyAdd(xv, TOps.Load(w6 + q), c6);
+            c7 = TOps.MultiplyAdd(xv, TOps.Load(w7 + q), c7);
+        }
+        s[0] = TOps.Sum(c0); s[1] = TOps.Sum(c1); s[2] = TOps.Sum(c2); s[3] = TOps.Sum(c3);
+        s[4] = TOps.Sum(c4); s[5] = TOps.Sum(c5); s[6] = TOps.Sum(c6); s[7] = TOps.Sum(c7);
+        for (int p = vectorEnd; p < k; p++)
+        {
+            T a = x[p];
+            s[0] += a * w0[p]; s[1] += a * w1[p]; s[2] += a * w2[p]; s[3] += a * w3[p];
+            s[4] += a * w4[p]; s[5] += a * w5[p]; s[6] += a * w6[p]; s[7] += a * w7[p];
         }
     }
 
@@ -472,7 +519,17 @@ public static class Dense
             for (int m0 = 0; m0 < rows; m0 += Tiles<T, TVec, TOps>.ColumnRows)
                 Tiles<T, TVec, TOps>.Column(c + (long)m0 * ldc + n, ldc, accumulate, pa + (long)m0 * sam, sam, sap,
                     Math.Min(Tiles<T, TVec, TOps>.ColumnRows, rows - m0), b + n, ldb, depth);
-        // The cols % v leftover columns, scalar.
+        // The cols % v leftover columns: when cols ≥ v, the vector ending at the last column, of which only the lanes
+        // past the columns already done are stored; when cols < v, scalar.
+        if (n < cols && cols >= v)
+        {
+            TVec tail = Tiles<T, TVec, TOps>.LastLanes(cols - n);
+            n = cols - v;
+            for (int m0 = 0; m0 < rows; m0 += Tiles<T, TVec, TOps>.ColumnRows)
+                Tiles<T, TVec, TOps>.Column(c + (long)m0 * ldc + n, ldc, accumulate, pa + (long)m0 * sam, sam, sap,
+                    Math.Min(Tiles<T, TVec, TOps>.ColumnRows, rows - m0), b + n, ldb, depth, tail);
+            n = cols;
+        }
         for (; n < cols; n++)
         {
             for (int m = 0; m < rows; m++)

@@ -103,9 +103,27 @@ internal static class Tiles<T, TVec, TOps>
         if (rows > 5) { Store(c + 5 * ldc, accumulate, c50); Store(c + 5 * ldc + v, accumulate, c51); }
     }
 
+    /// <summary>A mask with the last <paramref name="count"/> lanes set (all bits) and the others clear.</summary>
+    public static unsafe TVec LastLanes(int count)
+    {
+        int v = TOps.Count;
+        T* lane = stackalloc T[v];
+        for (int l = 0; l < v; l++) lane[l] = T.CreateTruncating(l);
+        return TOps.GreaterThanOrEqual(TOps.Load(lane), TOps.Create(T.CreateTruncating(v - count)));
+    }
+
     /// <summary>The column tile: <see cref="ColumnRows"/> rows (of which the first <paramref name="rows"/> are stored) × 1 vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Column(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth)
+        => Column(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth, masked: false, TOps.Zero);
+
+    /// <summary>The column tile, storing only the lanes set in <paramref name="lanes"/> (the others of c keep their values).</summary>
+    public static unsafe void Column(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth, TVec lanes)
+        => Column(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth, masked: true, lanes);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Column(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth,
+        bool masked, TVec lanes)
     {
         T* a0 = a, a1 = a + Math.Min(1, rows - 1) * sam, a2 = a + Math.Min(2, rows - 1) * sam, a3 = a + Math.Min(3, rows - 1) * sam;
         T* a4 = a + Math.Min(4, rows - 1) * sam, a5 = a + Math.Min(5, rows - 1) * sam;
@@ -125,14 +143,14 @@ internal static class Tiles<T, TVec, TOps>
             c6 = TOps.MultiplyAdd(TOps.Create(a6[ap]), b0, c6);
             c7 = TOps.MultiplyAdd(TOps.Create(a7[ap]), b0, c7);
         }
-        Store(c, accumulate, c0);
-        if (rows > 1) Store(c + ldc, accumulate, c1);
-        if (rows > 2) Store(c + 2 * ldc, accumulate, c2);
-        if (rows > 3) Store(c + 3 * ldc, accumulate, c3);
-        if (rows > 4) Store(c + 4 * ldc, accumulate, c4);
-        if (rows > 5) Store(c + 5 * ldc, accumulate, c5);
-        if (rows > 6) Store(c + 6 * ldc, accumulate, c6);
-        if (rows > 7) Store(c + 7 * ldc, accumulate, c7);
+        StoreLanes(c, accumulate, c0, masked, lanes);
+        if (rows > 1) StoreLanes(c + ldc, accumulate, c1, masked, lanes);
+        if (rows > 2) StoreLanes(c + 2 * ldc, accumulate, c2, masked, lanes);
+        if (rows > 3) StoreLanes(c + 3 * ldc, accumulate, c3, masked, lanes);
+        if (rows > 4) StoreLanes(c + 4 * ldc, accumulate, c4, masked, lanes);
+        if (rows > 5) StoreLanes(c + 5 * ldc, accumulate, c5, masked, lanes);
+        if (rows > 6) StoreLanes(c + 6 * ldc, accumulate, c6, masked, lanes);
+        if (rows > 7) StoreLanes(c + 7 * ldc, accumulate, c7, masked, lanes);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -142,6 +160,18 @@ internal static class Tiles<T, TVec, TOps>
         Store(c + v, accumulate, c1);
         Store(c + 2 * v, accumulate, c2);
         Store(c + 3 * v, accumulate, c3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreLanes(T* c, bool accumulate, TVec value, bool masked, TVec lanes)
+    {
+        if (!masked)
+        {
+            Store(c, accumulate, value);
+            return;
+        }
+        TVec old = TOps.Load(c);
+        TOps.Store(TOps.Select(lanes, accumulate ? TOps.Add(old, value) : value, old), c);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

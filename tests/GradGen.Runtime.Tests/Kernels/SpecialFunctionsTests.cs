@@ -100,6 +100,45 @@ public class SpecialFunctionsTests
         return result;
     }
 
+    private sealed class EvaluateExpForFloat(double[] x) : IWidthCheck<double>
+    {
+        public double[] Result = [];
+
+        public unsafe void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, double>
+        {
+            Result = new double[x.Length];
+            fixed (double* px = x, pr = Result)
+                for (int i = 0; i < x.Length; i += TOps.Count)
+                    TOps.Store(SpecialFunctions.ExpNonPositiveForFloat<TVec, TOps>(TOps.Load(px + i)), pr + i);
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(128)]
+    public void ShortExpForFloatIsWithin3e13OfMathExp(int width)
+    {
+        // [−128, 0] within 3e-13 relative (the series's 2.2e-13 and the roundings); below −128 the clamped e^−128, which is 0 once rounded to float; NaN stays NaN.
+        var rng = new Rng(10);
+        double[] x = new double[100_000];
+        for (int i = 0; i < x.Length; i++) x[i] = i % 4 == 0 ? rng.NextUniform(-128, 0) : rng.NextUniform(-20, 0);
+        x[0] = 0; x[1] = -0.0; x[2] = -128; x[3] = -1e-300;
+        var check = new EvaluateExpForFloat(x);
+        AtWidth(width, check);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = Math.Exp(x[i]);
+            Assert.True(Math.Abs(check.Result[i] - expected) <= 3e-13 * expected, $"exp({x[i]:R}) = {expected:R}, short {check.Result[i]:R}");
+        }
+        double[] edges = [-129, -1000, double.NegativeInfinity, double.NaN, -200, -500, -1e300, -128.5];
+        check = new EvaluateExpForFloat(edges);
+        AtWidth(width, check);
+        Assert.True(double.IsNaN(check.Result[3]));
+        foreach (int i in new[] { 0, 1, 2, 4, 5, 6, 7 })
+            Assert.True(check.Result[i] <= 2.6e-56 && (float)check.Result[i] == 0f, $"exp({edges[i]}) → {check.Result[i]:R}");
+    }
+
     [SkippableTheory]
     [InlineData(512)]
     [InlineData(256)]
