@@ -78,6 +78,9 @@ public sealed class NetworkMonitor
     /// (<see cref="GradientHistogram.Length"/> counts; all zero unless <see cref="CollectHistograms"/> is on).</summary>
     public ReadOnlySpan<long> GradientHistogramOf(int layer) => _histograms.AsSpan(layer * GradientHistogram.Length, GradientHistogram.Length);
 
+    /// <summary>Every layer's histogram of the last sampled step, layer after layer (<see cref="GradientHistogram.Length"/> counts each).</summary>
+    public ReadOnlySpan<long> GradientHistograms => _histograms;
+
     /// <summary>The last sampled step's norms of each parameter tensor, in <see cref="Parameters"/> order.</summary>
     public ReadOnlySpan<ParameterStatistics> ParameterStatistics => _parameters;
 
