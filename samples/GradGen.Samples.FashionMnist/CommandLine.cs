@@ -71,7 +71,7 @@ internal static class CommandLine
     private static readonly Option<bool> s_dashboard = Flag("--dashboard",
         "Serve the live gradient dashboard while training and print its address (docs/dashboard.md); it stays up after training until Ctrl+C");
     private static readonly Option<int> s_port = Port();
-    private static readonly Option<IPAddress> s_bind = Bind();
+    private static readonly Option<IPAddress?> s_bind = Bind();
     private static readonly Option<string?> s_log = Path("--log", "Write the dashboard's records (sampled steps, epochs) to this file as JSON lines", "a file name");
     private static readonly Option<string?> s_replay = Path("--replay", "With --dashboard: serve the records of a --log file instead of training", "a file written by --log");
     private static readonly Option<int> s_sampleEvery = WholeNumber("--sample-every",
@@ -111,7 +111,7 @@ internal static class CommandLine
                 Monitor: result.GetValue(s_monitor),
                 Dashboard: result.GetValue(s_dashboard),
                 Port: result.GetValue(s_port),
-                Bind: result.GetValue(s_bind)!,
+                Bind: result.GetValue(s_bind),
                 Log: result.GetValue(s_log),
                 Replay: result.GetValue(s_replay),
                 SampleEvery: result.GetValue(s_sampleEvery)));
@@ -176,15 +176,14 @@ internal static class CommandLine
         };
     }
 
-    private static Option<IPAddress> Bind()
+    private static Option<IPAddress?> Bind()
     {
         s_accepted["--bind"] = "an IP address, such as 127.0.0.1 or 0.0.0.0";
-        return new Option<IPAddress>("--bind")
+        return new Option<IPAddress?>("--bind")
         {
             Description = "The address the dashboard listens on [default: 127.0.0.1]. Any other than loopback lets the network read the statistics, and prints a warning",
-            DefaultValueFactory = _ => IPAddress.Loopback,
             CustomParser = r => IPAddress.TryParse(Token(r), out var address) && Token(r).Contains(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? '.' : ':')
-                ? address : Reject<IPAddress>(r),
+                ? address : Reject<IPAddress?>(r),
         };
     }
 

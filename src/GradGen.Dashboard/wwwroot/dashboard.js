@@ -23,6 +23,9 @@ function formatNumber(x) {
   return a >= 1e4 || a < 1e-3 ? x.toExponential(3) : x.toPrecision(4);
 }
 
+// Log axes: a label at each power of ten only, as 1e-6.
+const logTicks = { autoSkip: true, callback: v => { const e = Math.log10(v); return Math.abs(e - Math.round(e)) < 1e-9 ? "1e" + Math.round(e) : ""; } };
+
 function formatPercent(x) {
   return x === null || x === undefined ? "—" : (100 * x).toFixed(1) + "%";
 }
@@ -82,7 +85,7 @@ class RunView {
     this.histChart = chartIn(h, {
       type: "line",
       data: { datasets: this.layers.map((l, i) => ({ label: l.name, data: [], borderColor: depthColour(i, this.layers.length), borderWidth: 1.5, pointRadius: 0, stepped: "middle" })) },
-      options: { scales: { x: { type: "logarithmic", title: { display: true, text: "|g|" } }, y: { min: 0, title: { display: true, text: "share of values" } } },
+      options: { scales: { x: { type: "logarithmic", ticks: logTicks, title: { display: true, text: "|g|" } }, y: { min: 0, title: { display: true, text: "share of values" } } },
                  plugins: { legend: { display: this.layers.length <= 10 } } },
     });
 
@@ -94,7 +97,7 @@ class RunView {
     this.normChart = chartIn(n, {
       type: "line",
       data: { datasets: normSets },
-      options: { scales: { x: { type: "linear", title: { display: true, text: "step" } }, y: { type: "logarithmic" } },
+      options: { scales: { x: { type: "linear", title: { display: true, text: "step" } }, y: { type: "logarithmic", ticks: logTicks } },
                  plugins: { legend: { display: legend, labels: { boxWidth: 10 } } } },
     });
 
