@@ -6,8 +6,10 @@ using GradGen.Samples.GradientFlow;
 // Both are relative to the last layer's. Vanishing shows as norms falling towards the input; exploding as norms growing.
 // Each network's gradient-flow figure goes to DIR/<class>.png and .svg (Figures.cs).
 // Usage: dotnet run --project samples/GradGen.Samples.GradientFlow -c Release [-- --seed N] [--out DIR]
+// With --dashboard, it instead trains the sigmoid stack and the residual network side by side on the live dashboard.
 
 ulong seed = Figures.ParseArguments(args);
+if (Figures.Dashboard) return SideBySide.Run(seed);
 const int Batch = 32;
 
 Report("MLP 784-256-128-64-10, ReLU (monitored example)", new MonitoredMlp(Batch, seed), MonitoredMlp.Forecast);
@@ -34,6 +36,7 @@ foreach (var (name, network, forecast) in new (string, Network<float, int>, Netw
 {
     Report($"Depth 30, {name}", network, forecast);
 }
+return 0;
 
 void Report<TTarget>(string title, Network<float, TTarget> network, NetworkForecast forecast) where TTarget : unmanaged
 {

@@ -14,7 +14,8 @@ internal enum RecordKind { Run, Step, Epoch, Findings }
 /// goes to the log (every record), to the connected pages, and to the store that a page connecting later is sent
 /// first. The store keeps each run's step and epoch records in fixed memory, down-sampled as
 /// <see cref="MonitorHistory"/> is (every other record dropped when full, then only every other kept), plus its latest
-/// step and findings, so it spans the whole run whatever its length.</summary>
+/// step and findings, so it spans the whole run whatever its length. Stored steps leave out their histograms, which
+/// the page draws for the latest step only: a deep network's records shrink from tens of kilobytes to a few.</summary>
 public sealed class DashboardFeed : IDisposable
 {
     /// <summary>How often the pump writes the sampled steps.</summary>
@@ -30,7 +31,7 @@ public sealed class DashboardFeed : IDisposable
     private readonly List<Channel<string>> _subscribers = new();
     private readonly StreamWriter? _log;
     private readonly ArrayBufferWriter<byte> _stepBuffer = new();
-    private readonly Utf8JsonWriter _stepWriter;
+    private readonly Utf8JsonWriter _stepWriter; // the pump's, reused for every step record
     private readonly object _pumpLock = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task? _pump;
@@ -101,20 +102,22 @@ public sealed class DashboardFeed : IDisposable
             RunFeed[] runs;
             lock (_lock) runs = _runs.ToArray();
             foreach (var run in runs)
-            {
-                run.Drain(_stepWriter, () =>
-                {
-                    Publish(run.Name, RecordKind.Step, Encoding.UTF8.GetString(_stepBuffer.WrittenSpan));
-                    _stepBuffer.ResetWrittenCount();
-                    _stepWriter.Reset();
-                });
-            }
+                run.Drain(sample => Publish(run.Name, RecordKind.Step, StepRecord(run.Name, sample, histograms: true), StepRecord(run.Name, sample, histograms: false)));
             lock (_lock) _log?.Flush();
         }
     }
 
-    /// <summary>Stores, logs and sends one record.</summary>
-    internal void Publish(string run, RecordKind kind, string json)
+    private string StepRecord(string run, StepSample sample, bool histograms)
+    {
+        _stepBuffer.ResetWrittenCount();
+        _stepWriter.Reset();
+        DashboardSchema.WriteStep(_stepWriter, run, sample, histograms);
+        _stepWriter.Flush();
+        return Encoding.UTF8.GetString(_stepBuffer.WrittenSpan);
+    }
+
+    /// <summary>Logs, sends and stores one record; a step is stored as <paramref name="stored"/>, without its histograms.</summary>
+    internal void Publish(string run, RecordKind kind, string json, string? stored = null)
     {
         lock (_lock)
         {
@@ -130,8 +133,10 @@ public sealed class DashboardFeed : IDisposable
                 switch (kind)
                 {
                     case RecordKind.Step:
-                        store.Steps.Add(json);
+                        string compact = stored ?? DashboardSchema.WithoutHistograms(json);
+                        store.Steps.Add(compact);
                         store.LatestStep = json;
+                        store.LatestStored = compact;
                         break;
                     case RecordKind.Epoch:
                         store.Epochs.Add(json);
@@ -151,9 +156,11 @@ public sealed class DashboardFeed : IDisposable
         var records = new List<string>(_runRecords);
         foreach (var store in _stores.Values)
         {
-            records.AddRange(store.Steps.Items);
-            if (store.LatestStep is not null && (store.Steps.Items.Count == 0 || !ReferenceEquals(store.Steps.Items[^1], store.LatestStep)))
-                records.Add(store.LatestStep);
+            // The latest step goes last, whole: the page draws its histograms.
+            var steps = store.Steps.Items;
+            int count = steps.Count > 0 && ReferenceEquals(steps[^1], store.LatestStored) ? steps.Count - 1 : steps.Count;
+            for (int i = 0; i < count; i++) records.Add(steps[i]);
+            if (store.LatestStep is not null) records.Add(store.LatestStep);
             records.AddRange(store.Epochs.Items);
             if (store.Findings is not null) records.Add(store.Findings);
         }
@@ -255,6 +262,7 @@ public sealed class DashboardFeed : IDisposable
         public DecimatingList<string> Steps { get; } = new(StoreCapacity);
         public DecimatingList<string> Epochs { get; } = new(StoreCapacity);
         public string? LatestStep { get; set; }
+        public string? LatestStored { get; set; }
         public string? Findings { get; set; }
     }
 }

@@ -70,9 +70,9 @@ public static class DashboardSchema
     }
 
     /// <summary>Writes a step record: the sampled step's loss and, per layer, its output gradient's statistics and
-    /// histogram and its output's statistics; per parameter tensor, its norms and update ratio. NaN and infinities are
-    /// written as null (JSON has no NaN).</summary>
-    internal static void WriteStep(Utf8JsonWriter w, string run, StepSample s)
+    /// (with <paramref name="histograms"/>) histogram and its output's statistics; per parameter tensor, its norms and
+    /// update ratio. NaN and infinities are written as null (JSON has no NaN).</summary>
+    internal static void WriteStep(Utf8JsonWriter w, string run, StepSample s, bool histograms)
     {
         w.WriteStartObject();
         w.WriteString("type", "step");
@@ -99,7 +99,7 @@ public static class DashboardSchema
             Number(w, "dead", a.ZeroFraction);
             Number(w, "saturated", a.SaturatedFraction);
             w.WriteEndObject();
-            WriteHistogram(w, s.Histograms.AsSpan(i * GradientHistogram.Length, GradientHistogram.Length));
+            if (histograms) WriteHistogram(w, s.Histograms.AsSpan(i * GradientHistogram.Length, GradientHistogram.Length));
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -135,6 +135,15 @@ public static class DashboardSchema
             foreach (long c in bins[first..(last + 1)]) w.WriteNumberValue(c);
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>A step record without its histograms, which only the latest step needs: what the store keeps.</summary>
+    internal static string WithoutHistograms(string step)
+    {
+        var record = System.Text.Json.Nodes.JsonNode.Parse(step)!.AsObject();
+        if (record["layers"] is System.Text.Json.Nodes.JsonArray layers)
+            foreach (var layer in layers) layer?.AsObject().Remove("hist");
+        return record.ToJsonString();
     }
 
     /// <summary>An epoch record: the training loss and accuracy of the epoch and, when there was an evaluation, its

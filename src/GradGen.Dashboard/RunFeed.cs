@@ -1,4 +1,3 @@
-using System.Text.Json;
 using GradGen.Monitoring;
 
 namespace GradGen.Dashboard;
@@ -72,9 +71,8 @@ public sealed class RunFeed : IMonitorObserver
     public void PublishFindings(long step, IReadOnlyList<DashboardFinding> findings)
         => _feed.Publish(Name, RecordKind.Findings, DashboardSchema.Findings(Name, step, findings));
 
-    /// <summary>Writes every waiting sample as a step record to <paramref name="writer"/>, calling
-    /// <paramref name="written"/> after each (called by the pump only).</summary>
-    internal void Drain(Utf8JsonWriter writer, Action written)
+    /// <summary>Hands every waiting sample to <paramref name="publish"/>, oldest first (called by the pump only).</summary>
+    internal void Drain(Action<StepSample> publish)
     {
         if (_writing is null) return;
         while (true)
@@ -87,9 +85,7 @@ public sealed class RunFeed : IMonitorObserver
                 _start = (_start + 1) % _ring.Length;
                 _count--;
             }
-            DashboardSchema.WriteStep(writer, Name, _writing);
-            writer.Flush();
-            written();
+            publish(_writing);
         }
     }
 }

@@ -11,23 +11,26 @@ public sealed class LogAndReplayTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     /// <summary>Trains 2 epochs of 8 steps, every step sampled, writing the log; returns the run and the log's lines.</summary>
-    private (ShortRun Run, string Path, string[] Lines) TrainWithLog()
+    private (ShortRun Run, string Path, string[] Lines, IReadOnlyList<string> LiveSnapshot) TrainWithLog()
     {
         string path = Path.Combine(_directory, "run.jsonl");
         var run = new ShortRun(sampleEvery: 1);
+        IReadOnlyList<string> snapshot;
         using (var feed = new DashboardFeed(path))
         {
             var runFeed = feed.AddRun("FashionClassifier", "test", run.Monitor);
             run.Train(runFeed, images: 512, batch: 64, epochs: 2);
             runFeed.PublishFindings(run.Monitor.Step, [new DashboardFinding("warning", "dead-units", "2", "a test finding")]);
+            feed.Flush();
+            snapshot = feed.Snapshot();
         }
-        return (run, path, File.ReadAllLines(path));
+        return (run, path, File.ReadAllLines(path), snapshot);
     }
 
     [Fact]
     public void TheLogHoldsEverySampledStepAsTheMonitorHadIt()
     {
-        var (run, _, lines) = TrainWithLog();
+        var (run, _, lines, _) = TrainWithLog();
         var records = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
 
         var header = records[0];
@@ -86,12 +89,20 @@ public sealed class LogAndReplayTests : IDisposable
     [Fact]
     public async Task AReplayServesTheLogsRecords()
     {
-        var (_, path, log) = TrainWithLog();
+        var (_, path, log, live) = TrainWithLog();
         using var feed = DashboardFeed.Replay(path);
         Assert.True(feed.IsReplay);
-        // The store hands out a run's records by kind: the run, its steps, its epochs, its findings.
+        // A page gets the same records from the replay as it got from the live run.
+        Assert.Equal(live, feed.Snapshot());
+        // The store hands out a run's records by kind: the run, its steps (without histograms but the last), its
+        // epochs, its findings.
         string[] kinds = ["run", "step", "epoch", "findings"];
         var lines = log.OrderBy(l => Array.FindIndex(kinds, k => l.StartsWith($"{{\"type\":\"{k}\"", StringComparison.Ordinal))).ToArray();
+        int lastStep = Array.FindLastIndex(lines, l => l.StartsWith("{\"type\":\"step\"", StringComparison.Ordinal));
+        for (int i = 0; i < lastStep; i++)
+            if (lines[i].StartsWith("{\"type\":\"step\"", StringComparison.Ordinal)) lines[i] = DashboardSchema.WithoutHistograms(lines[i]);
+        Assert.DoesNotContain("\"hist\"", lines[lastStep - 1]);
+        Assert.Contains("\"hist\"", lines[lastStep]);
         Assert.Equal(lines, feed.Snapshot());
         await using var server = await DashboardServer.StartAsync(feed);
         using var http = new HttpClient();
@@ -104,7 +115,7 @@ public sealed class LogAndReplayTests : IDisposable
     {
         // A log of 100,000 sampled steps, replayed: the store keeps at most StoreCapacity of them, evenly spaced from
         // the first step, and the latest.
-        var (_, path, lines) = TrainWithLog();
+        var (_, _, lines, _) = TrainWithLog();
         string step = lines.First(l => l.Contains("\"type\":\"step\""));
         string longLog = Path.Combine(_directory, "long.jsonl");
         using (var writer = new StreamWriter(longLog))
@@ -119,7 +130,6 @@ public sealed class LogAndReplayTests : IDisposable
         Assert.Equal(100_000, kept[^1]);
         long stride = kept[1] - kept[0];
         for (int i = 1; i < kept.Count - 1; i++) Assert.Equal(stride, kept[i] - kept[i - 1]);
-        _ = path;
     }
 
     [Theory]
