@@ -133,7 +133,7 @@ public sealed class DashboardFeed : IDisposable
                 switch (kind)
                 {
                     case RecordKind.Step:
-                        string compact = stored ?? DashboardSchema.WithoutHistograms(json);
+                        string compact = stored ?? (json.Contains("\"hist\"", StringComparison.Ordinal) ? DashboardSchema.WithoutHistograms(json) : json);
                         store.Steps.Add(compact);
                         store.LatestStep = json;
                         store.LatestStored = compact;

@@ -113,21 +113,21 @@ public sealed class LogAndReplayTests : IDisposable
     [Fact]
     public void TheStoreStaysBoundedAndSpansTheWholeRun()
     {
-        // A log of 100,000 sampled steps, replayed: the store keeps at most StoreCapacity of them, evenly spaced from
+        // A log of 20,000 sampled steps, replayed: the store keeps at most StoreCapacity of them, evenly spaced from
         // the first step, and the latest.
         var (_, _, lines, _) = TrainWithLog();
-        string step = lines.First(l => l.Contains("\"type\":\"step\""));
+        string step = DashboardSchema.WithoutHistograms(lines.First(l => l.Contains("\"type\":\"step\"")));
         string longLog = Path.Combine(_directory, "long.jsonl");
         using (var writer = new StreamWriter(longLog))
         {
             writer.WriteLine(lines[0]);
-            for (int i = 1; i <= 100_000; i++) writer.WriteLine(step.Replace("\"step\":1,", $"\"step\":{i},"));
+            for (int i = 1; i <= 20_000; i++) writer.WriteLine(step.Replace("\"step\":1,", $"\"step\":{i},"));
         }
         using var feed = DashboardFeed.Replay(longLog);
         var kept = feed.Snapshot().Skip(1).Select(r => JsonDocument.Parse(r).RootElement.GetProperty("step").GetInt64()).ToList();
         Assert.InRange(kept.Count, DashboardFeed.StoreCapacity / 2, DashboardFeed.StoreCapacity + 1);
         Assert.Equal(1, kept[0]);
-        Assert.Equal(100_000, kept[^1]);
+        Assert.Equal(20_000, kept[^1]);
         long stride = kept[1] - kept[0];
         for (int i = 1; i < kept.Count - 1; i++) Assert.Equal(stride, kept[i] - kept[i - 1]);
     }
