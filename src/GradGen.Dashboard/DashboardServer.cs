@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace GradGen.Dashboard;
@@ -44,6 +45,9 @@ public sealed class DashboardServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(DashboardServer).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
+        // The training process owns Ctrl+C and SIGTERM: the default host lifetime would take them over to stop the
+        // server, and the process would then no longer stop on them while it trains.
+        builder.Services.AddSingleton<IHostLifetime, ProcessLifetime>();
         // One listener, exactly where asked: Listen() replaces any URLs from ASPNETCORE_URLS or configuration.
         builder.WebHost.ConfigureKestrel(options =>
         {
@@ -75,7 +79,7 @@ public sealed class DashboardServer : IAsyncDisposable
 
         await app.StartAsync().ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var url = new UriBuilder(bound) { Host = loopback ? "127.0.0.1" : new Uri(bound).Host, Path = "/" }.Uri;
+        var url = new UriBuilder(bound) { Path = "/" }.Uri; // "http://127.0.0.1:41881/", with the port the listener got
         return new DashboardServer(app, url);
     }
 
@@ -115,6 +119,14 @@ public sealed class DashboardServer : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A host lifetime that leaves the process's signals alone.</summary>
+    private sealed class ProcessLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>The page's files, embedded in this assembly: the only files served.</summary>
