@@ -89,7 +89,9 @@ internal static class CommandLine
         };
         root.Validators.Add(r =>
         {
-            if (r.GetValue(s_replay) is not null && !r.GetValue(s_dashboard)) r.AddError(ReplayNeedsDashboard);
+            // Read through the results: GetValue throws on an option whose own value is missing (reported by then).
+            bool replay = r.GetResult(s_replay) is { Tokens.Count: > 0 }, dashboard = r.GetResult(s_dashboard) is not null && r.GetValue(s_dashboard);
+            if (replay && !dashboard) r.AddError(ReplayNeedsDashboard);
         });
         root.SetAction(result =>
         {

@@ -9,7 +9,7 @@ namespace GradGen.Samples.GradientFlow;
 /// stack a regression on its first inputs, the residual network the index of the largest of its first 10 inputs.</summary>
 internal static class SideBySide
 {
-    private const int Batch = 32, Steps = 600, SampleEvery = 2;
+    private const int Batch = 32, Steps = 600, SampleEvery = 4; // 150 samples a run: about 10 MB of records for the page
 
     public static int Run(ulong seed)
     {

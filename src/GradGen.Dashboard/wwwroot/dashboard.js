@@ -4,7 +4,7 @@
 "use strict";
 
 const MAX_POINTS = 2000;     // points kept per curve: beyond, every other one is dropped (the server's store does the same)
-const RENDER_EVERY_MS = 300; // charts redraw at most this often, however fast records arrive
+const RENDER_EVERY_MS = 500; // charts redraw at most this often, however fast records arrive, and not at all when none do
 
 const runsElement = document.getElementById("runs");
 const statusElement = document.getElementById("status");
@@ -244,7 +244,16 @@ class RunView {
   }
 }
 
+// One redraw RENDER_EVERY_MS after the first record that arrives while none is pending: no timer runs while idle.
+let renderPending = false;
+function scheduleRender() {
+  if (renderPending) return;
+  renderPending = true;
+  setTimeout(() => { renderPending = false; for (const view of runs.values()) view.render(); }, RENDER_EVERY_MS);
+}
+
 function onRecord(r) {
+  scheduleRender();
   if (r.type === "run") {
     if (!runs.has(r.run)) runs.set(r.run, new RunView(r));
     return;
@@ -269,4 +278,3 @@ events.addEventListener("reset", reset);
 events.onmessage = e => onRecord(JSON.parse(e.data));
 events.onopen = () => { statusElement.textContent = "connected: updates as training runs"; };
 events.onerror = () => { statusElement.textContent = "disconnected: the training process has ended or stopped serving (retrying)"; };
-setInterval(() => { for (const view of runs.values()) view.render(); }, RENDER_EVERY_MS);
