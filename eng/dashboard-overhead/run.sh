@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The dashboard's cost while a browser is connected (docs/dashboard.md, "Overhead"). Runs the FashionMnist sample on
-# its embedded split (63 steps of 128 per epoch), one thread, two ways, interleaved, ROUNDS times:
-#   off: no dashboard (the monitor switched off, as without --monitor);
-#   on:  --dashboard (one step in 10 sampled, histograms on), with headless Chromium showing the page.
+# its embedded split (63 steps of 128 per epoch), one thread, three ways, interleaved, ROUNDS times:
+#   off:    no dashboard (the monitor switched off, as without --monitor);
+#   stream: --dashboard (one step in 10 sampled, histograms on), its event stream read by curl: the server's cost alone;
+#   on:     --dashboard, with headless Chromium showing the page.
 # Two figures:
 #   CPU per epoch: the training process's user + system seconds (GNU time) for LONG epochs minus those for SHORT
 #     epochs, over LONG - SHORT. The subtraction removes what does not grow with training (start-up, JIT, Kestrel's
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/../.."
 rounds=${1:-3}
 short=${2:-5}
 long=${3:-25}
+command -v curl >/dev/null || { echo "needs curl"; exit 1; }
 command -v chromium >/dev/null || { echo "needs chromium (apt-get install chromium)"; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)"; exit 1; }
 dotnet build samples/GradGen.Samples.FashionMnist -c Release -v quiet -nologo >/dev/null
@@ -38,27 +40,33 @@ run() {
     /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" --dashboard > "$work/$3.txt" &
     local timer=$! url
     until url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/$3.txt" 2>/dev/null); do sleep 0.1; done
-    chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$work/profile-$3" --remote-debugging-port=0 "$url" \
-        > /dev/null 2>&1 &
-    local browser=$!
+    if [ "$1" = stream ]; then
+        curl -s -N "${url}api/events" > /dev/null &
+    else
+        chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$work/profile-$3" --remote-debugging-port=0 "$url" \
+            > /dev/null 2>&1 &
+    fi
+    local client=$!
     until grep -q 'press Ctrl+C' "$work/$3.txt"; do sleep 0.2; done
     # SIGTERM, not SIGINT: a background job of a non-interactive shell starts with SIGINT ignored.
     kill -TERM "$(pgrep -P "$timer")"; wait "$timer" || true
-    kill "$browser"; wait "$browser" 2>/dev/null || true
+    kill "$client" 2>/dev/null || true; wait "$client" 2>/dev/null || true # curl ends with the stream
 }
 
 for round in $(seq "$rounds"); do
-    for way in off on; do
+    for way in off stream on; do
         run "$way" "$short" "$way-short-$round"
         run "$way" "$long" "$way-long-$round"
         awk -v a="$(cpu "$work/$way-long-$round.cpu")" -v b="$(cpu "$work/$way-short-$round.cpu")" -v n=$((long - short)) \
             'BEGIN { printf "%.4f\n", (a - b) / n }' > "$work/$way-$round.epoch"
     done
-    echo "round $round: CPU per epoch off $(cat "$work/off-$round.epoch") s, on $(cat "$work/on-$round.epoch") s;" \
-         "throughput off $(throughput "$work/off-long-$round.txt"), on $(throughput "$work/on-long-$round.txt") img/s"
+    echo "round $round: CPU per epoch off $(cat "$work/off-$round.epoch"), stream $(cat "$work/stream-$round.epoch"), on $(cat "$work/on-$round.epoch") s;" \
+         "throughput off $(throughput "$work/off-long-$round.txt"), stream $(throughput "$work/stream-long-$round.txt"), on $(throughput "$work/on-long-$round.txt") img/s"
 done
-for way in off on; do
+for way in off stream on; do
     echo "$way $(cat "$work"/$way-*.epoch | median) $(for r in $(seq "$rounds"); do throughput "$work/$way-long-$r.txt"; done | median)"
 done | awk '{ c[$1] = $2; t[$1] = $3 }
-    END { printf "median CPU per epoch: off %.4f s, on %.4f s (%+.1f%%); median throughput: off %.0f, on %.0f img/s (%+.1f%%)\n",
-          c["off"], c["on"], 100 * (c["on"] / c["off"] - 1), t["off"], t["on"], 100 * (t["on"] / t["off"] - 1) }'
+    END { printf "median CPU per epoch: off %.4f s, stream %.4f s (%+.1f%%), on %.4f s (%+.1f%%)\n", c["off"], c["stream"],
+              100 * (c["stream"] / c["off"] - 1), c["on"], 100 * (c["on"] / c["off"] - 1)
+          printf "median throughput: off %.0f, stream %.0f (%+.1f%%), on %.0f img/s (%+.1f%%)\n", t["off"], t["stream"],
+              100 * (t["stream"] / t["off"] - 1), t["on"], 100 * (t["on"] / t["off"] - 1) }'
