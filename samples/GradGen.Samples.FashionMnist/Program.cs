@@ -1,5 +1,6 @@
 using System.Globalization;
 using GradGen;
+using GradGen.Dashboard;
 using GradGen.Data;
 using GradGen.IO;
 using GradGen.Optim;
@@ -23,7 +24,8 @@ return GradGen.Samples.FashionMnist.CommandLine.Invoke(args, settings =>
     {
         return Run(settings);
     }
-    catch (Exception e) when (e is UserError or IdxFormatException or IOException or UnauthorizedAccessException or SafeTensorsException or NonFiniteGradientException)
+    catch (Exception e) when (e is UserError or IdxFormatException or IOException or UnauthorizedAccessException or SafeTensorsException or NonFiniteGradientException
+                                   or InvalidDataException)
     {
         Console.Out.Flush();
         Console.Error.WriteLine($"error: {e.Message}");
@@ -35,6 +37,8 @@ static string Percent(double fraction, int decimals = 2) => (fraction * 100).ToS
 
 static int Run(Settings s)
 {
+    if (s.Replay is not null) return Replay(s);
+
     string outputPath = Path.GetFullPath(s.Output);
     string? outputDirectory = Path.GetDirectoryName(outputPath);
     if (outputDirectory is not null && !Directory.Exists(outputDirectory))
@@ -75,8 +79,12 @@ static int Run(Settings s)
     // is off and each layer's pass only tests its flag. With several threads, the statistics are the main network's:
     // it trains slice 0 of every batch and applies the update (the trainer switches the replicas' monitors off).
     var monitor = network.Monitor!;
-    monitor.Enabled = monitorDirectory is not null;
-    monitor.SampleEvery = Defaults.MonitorSampleEvery;
+    monitor.Enabled = monitorDirectory is not null || s.Dashboard || s.Log is not null;
+    monitor.SampleEvery = s.SampleEvery;
+    // --dashboard and --log: the monitor's samples become records (src/GradGen.Dashboard), served and/or written.
+    using var feed = s.Dashboard || s.Log is not null ? new DashboardFeed(s.Log) : null;
+    var run = feed?.AddRun("FashionClassifier", $"FashionClassifier 784-256-128-64-10, {s.Optimizer}, batch {s.BatchSize}", monitor);
+    using var dashboard = s.Dashboard ? Dashboard.Start(feed!, s) : null;
     Optimizer<float> optimizer = s.Optimizer switch
     {
         "sgd" => new Sgd<float>(network.ParameterCount, s.LearningRate, momentum: 0.9, weightDecay: s.WeightDecay),
@@ -99,9 +107,10 @@ static int Run(Settings s)
             var result = trainer.TrainEpoch(batches);
             var eval = trainer.Evaluate(evaluation);
             rows.Add((result, eval));
+            run?.RecordEpoch(epoch, monitor.Step, result.Loss, result.Accuracy, evalName, eval.Loss, eval.Accuracy);
             Console.WriteLine($"Epoch {epoch.ToString().PadLeft(s.Epochs.ToString().Length)}/{s.Epochs}  loss {result.Loss:F4}  train {Percent(result.Accuracy)}  " +
                 $"{evalName} {Percent(eval.Accuracy)} (loss {eval.Loss:F4})  {result.Elapsed.TotalSeconds:F1} s  {result.ImagesPerSecond:N0} img/s");
-            if (monitor.Enabled) Console.Write(monitor.FormatTable());
+            if (monitorDirectory is not null) Console.Write(monitor.FormatTable());
         }
     }
     else
@@ -129,6 +138,7 @@ static int Run(Settings s)
                     });
                     var eval = trainer.Evaluate(evaluation);
                     rows.Add((result, eval));
+                    run?.RecordEpoch(epoch, monitor.Step, result.Loss, result.Accuracy, evalName, eval.Loss, eval.Accuracy);
                     task.Description = $"{label} loss {result.Loss:F4} train {Percent(result.Accuracy, 1)} {evalShort} [bold]{Percent(eval.Accuracy)}[/] {result.ImagesPerSecond:N0} img/s";
                     task.StopTask();
                 }
@@ -177,11 +187,52 @@ static int Run(Settings s)
         foreach (var plot in MonitorPlots.WriteAll(monitor, monitorDirectory, $"FashionClassifier, {s.Optimizer}, batch {s.BatchSize}"))
             Console.WriteLine($"Wrote {plot.Png} and {Path.GetFileName(plot.Svg)}");
     }
+    feed?.Flush();
+    if (s.Log is not null) Console.WriteLine($"Wrote the dashboard records to {Path.GetFullPath(s.Log)}");
+    if (run is { Dropped: > 0 }) Console.WriteLine($"warning: the dashboard dropped {run.Dropped} sampled steps (training outran its writer; raise --sample-every)");
+    if (dashboard is not null) Dashboard.WaitForCtrlC(dashboard);
+    return 0;
+}
+
+// --dashboard --replay FILE: serves a log without training.
+static int Replay(Settings s)
+{
+    using var feed = DashboardFeed.Replay(s.Replay!);
+    using var dashboard = Dashboard.Start(feed, s);
+    Dashboard.WaitForCtrlC(dashboard);
     return 0;
 }
 
 internal sealed record Settings(int Epochs, int BatchSize, string Optimizer, double LearningRate, double WeightDecay, string Schedule,
-    ulong Seed, int Threads, string? Data, bool Embedded, int? Limit, string Output, bool Plain, string? Monitor, bool Doctor = false);
+    ulong Seed, int Threads, string? Data, bool Embedded, int? Limit, string Output, bool Plain, string? Monitor,
+    bool Dashboard = false, int Port = 0, System.Net.IPAddress? Bind = null, string? Log = null, string? Replay = null,
+    int SampleEvery = Defaults.MonitorSampleEvery, bool Doctor = false);
+
+/// <summary>The dashboard server of --dashboard, started and stopped around the run.</summary>
+internal sealed class Dashboard : IDisposable
+{
+    private Dashboard(DashboardServer server) => Server = server;
+
+    public DashboardServer Server { get; }
+
+    public static Dashboard Start(DashboardFeed feed, Settings s)
+    {
+        var server = DashboardServer.StartAsync(feed, s.Bind, s.Port).GetAwaiter().GetResult();
+        Console.WriteLine($"Dashboard: {server.Url}");
+        return new Dashboard(server);
+    }
+
+    /// <summary>Keeps serving until Ctrl+C, so that the finished run can still be looked at.</summary>
+    public static void WaitForCtrlC(Dashboard dashboard)
+    {
+        using var stop = new ManualResetEventSlim();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
+        Console.WriteLine($"The dashboard stays up at {dashboard.Server.Url}; press Ctrl+C to stop.");
+        stop.Wait();
+    }
+
+    public void Dispose() => Server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+}
 
 internal static class Defaults
 {

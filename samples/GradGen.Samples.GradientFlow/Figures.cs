@@ -11,7 +11,10 @@ internal static class Figures
     /// <summary>Where the figures go: --out DIR, by default out/.</summary>
     public static string OutputDirectory { get; private set; } = "out";
 
-    /// <summary>Reads --seed N and --out DIR; anything else prints one line naming the problem and exits with code 2.</summary>
+    /// <summary>--dashboard: train two of the networks side by side on the live dashboard (SideBySide.cs).</summary>
+    public static bool Dashboard { get; private set; }
+
+    /// <summary>Reads --seed N, --out DIR and --dashboard; anything else prints one line naming the problem and exits with code 2.</summary>
     public static ulong ParseArguments(string[] args)
     {
         ulong seed = 0;
@@ -20,6 +23,10 @@ internal static class Figures
             string? value = i + 1 < args.Length ? args[i + 1] : null;
             switch (args[i])
             {
+                case "--dashboard":
+                    Dashboard = true;
+                    i--; // a flag: no value
+                    break;
                 case "--seed" when value is not null && ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out seed):
                     break;
                 case "--seed":
@@ -32,7 +39,7 @@ internal static class Figures
                     Fail("--out needs a value: a directory for the figures (made if missing)");
                     break;
                 default:
-                    Fail($"unknown argument '{args[i]}'; the options are --seed N and --out DIR");
+                    Fail($"unknown argument '{args[i]}'; the options are --seed N, --out DIR and --dashboard");
                     break;
             }
         }

@@ -8,8 +8,10 @@ using GradGen.Samples.GradientFlow;
 // Each network's gradient-flow figure goes to DIR/<class>.png and .svg (Figures.cs). Then the gradient doctor diagnoses
 // the same batch (docs/doctor.md): its findings, its suggestions, and its full report as DIR/<class>.doctor.json.
 // Usage: dotnet run --project samples/GradGen.Samples.GradientFlow -c Release [-- --seed N] [--out DIR]
+// With --dashboard, it instead trains the sigmoid stack and the residual network side by side on the live dashboard.
 
 ulong seed = Figures.ParseArguments(args);
+if (Figures.Dashboard) return SideBySide.Run(seed);
 const int Batch = 32;
 
 Report("MLP 784-256-128-64-10, ReLU (monitored example)", new MonitoredMlp(Batch, seed), MonitoredMlp.Forecast);
@@ -36,6 +38,7 @@ foreach (var (name, network, forecast) in new (string, Network<float, int>, Netw
 {
     Report($"Depth 30, {name}", network, forecast);
 }
+return 0;
 
 void Report<TTarget>(string title, Network<float, TTarget> network, NetworkForecast forecast) where TTarget : unmanaged
 {

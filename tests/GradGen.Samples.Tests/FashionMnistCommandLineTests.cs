@@ -23,6 +23,13 @@ public class FashionMnistCommandLineTests
         { ["--embedded", "maybe"], "Unrecognized command or argument 'maybe'" },
         { ["--plain", "yes"], "Unrecognized command or argument 'yes'" },
         { ["--doctor", "please"], "Unrecognized command or argument 'please'" },
+        { ["--dashboard", "on"], "Unrecognized command or argument 'on'" },
+        { ["--port", "70000"], "--port: '70000' is not accepted; give a whole number from 0 to 65535" },
+        { ["--port", "-1"], "--port: '-1' is not accepted; give a whole number from 0 to 65535" },
+        { ["--bind", "localhost"], "--bind: 'localhost' is not accepted; give an IP address, such as 127.0.0.1 or 0.0.0.0" },
+        { ["--bind", "5"], "--bind: '5' is not accepted; give an IP address, such as 127.0.0.1 or 0.0.0.0" },
+        { ["--sample-every", "0"], "--sample-every: '0' is not accepted; give a whole number ≥ 1" },
+        { ["--replay", "run.jsonl"], "--replay needs --dashboard: it serves a log to the browser instead of training" },
     };
 
     public static TheoryData<string, string> MissingValues => new()
@@ -39,6 +46,11 @@ public class FashionMnistCommandLineTests
         { "--limit", "a whole number ≥ 1" },
         { "--output", "a file name" },
         { "--monitor", "a directory (made if missing)" },
+        { "--port", "a whole number from 0 to 65535" },
+        { "--bind", "an IP address, such as 127.0.0.1 or 0.0.0.0" },
+        { "--log", "a file name" },
+        { "--replay", "a file written by --log" },
+        { "--sample-every", "a whole number ≥ 1" },
     };
 
     [Theory]
@@ -76,7 +88,7 @@ public class FashionMnistCommandLineTests
         // help lists each option at the start of a line: "  --epochs <epochs>  Passes over …"
         var listed = System.Text.RegularExpressions.Regex.Matches(HelpText(), @"^\s+(--[a-z-]+)", System.Text.RegularExpressions.RegexOptions.Multiline)
             .Select(m => m.Groups[1].Value).Where(o => o is not "--help" and not "--version").ToList();
-        Assert.Equal(15, listed.Count);
+        Assert.Equal(21, listed.Count);
         foreach (string option in listed) Assert.Contains(option, named);
     }
 
@@ -86,9 +98,12 @@ public class FashionMnistCommandLineTests
         string? error = CommandLine.TryParse(
             ["--epochs", "3", "--batch-size", "64", "--optimizer", "sgd", "--lr", "1e-2", "--weight-decay", "0", "--schedule", "constant",
              "--seed", "18446744073709551615", "--threads", "2", "--limit", "100", "--output", "w.safetensors", "--plain", "--embedded",
-             "--monitor", "plots", "--doctor"], out var s);
+             "--monitor", "plots", "--dashboard", "--port", "8050", "--bind", "0.0.0.0", "--log", "run.jsonl", "--sample-every", "25", "--doctor"], out var s);
         Assert.Null(error);
-        Assert.Equal(new Settings(3, 64, "sgd", 0.01, 0, "constant", ulong.MaxValue, 2, null, true, 100, "w.safetensors", true, "plots", Doctor: true), s);
+        Assert.Equal(new Settings(3, 64, "sgd", 0.01, 0, "constant", ulong.MaxValue, 2, null, true, 100, "w.safetensors", true, "plots",
+            Dashboard: true, Port: 8050, Bind: System.Net.IPAddress.Any, Log: "run.jsonl", SampleEvery: 25, Doctor: true), s);
+        Assert.Null(CommandLine.TryParse(["--dashboard", "--replay", "run.jsonl", "--bind", "::1"], out var replay));
+        Assert.Equal(("run.jsonl", System.Net.IPAddress.IPv6Loopback), (replay!.Replay, replay.Bind));
     }
 
     [Fact]

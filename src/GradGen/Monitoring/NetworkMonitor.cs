@@ -21,6 +21,7 @@ public sealed class NetworkMonitor
     private readonly ActivationStatistics[] _activations;
     private readonly GradientStatistics[] _gradients;
     private readonly ParameterStatistics[] _parameters;
+    private readonly long[] _histograms;
     private readonly List<IMonitorObserver> _observers = new();
     private int _sampleEvery = 1;
 
@@ -32,6 +33,7 @@ public sealed class NetworkMonitor
         _activations = new ActivationStatistics[layers.Count];
         _gradients = new GradientStatistics[layers.Count];
         _parameters = new ParameterStatistics[parameters.Count];
+        _histograms = new long[layers.Count * GradientHistogram.Length];
         History = new MonitorHistory(layers.Count, parameters.Count, historyCapacity);
         ClearCurrent();
     }
@@ -67,6 +69,17 @@ public sealed class NetworkMonitor
     /// <summary>The last sampled step's statistics of the gradient at each layer's output (for the last batch of an
     /// accumulated step). A layer whose output gradient is not computed (none today) keeps NaNs.</summary>
     public ReadOnlySpan<GradientStatistics> Gradients => _gradients;
+
+    /// <summary>Also count each layer's output gradient into a <see cref="GradientHistogram"/> on sampled steps (off by
+    /// default: one more pass over each gradient). The counts live in the monitor, so this allocates nothing per step.</summary>
+    public bool CollectHistograms { get; set; }
+
+    /// <summary>The last sampled step's histogram of the gradient at layer <paramref name="layer"/>'s output
+    /// (<see cref="GradientHistogram.Length"/> counts; all zero unless <see cref="CollectHistograms"/> is on).</summary>
+    public ReadOnlySpan<long> GradientHistogramOf(int layer) => _histograms.AsSpan(layer * GradientHistogram.Length, GradientHistogram.Length);
+
+    /// <summary>Every layer's histogram of the last sampled step, layer after layer (<see cref="GradientHistogram.Length"/> counts each).</summary>
+    public ReadOnlySpan<long> GradientHistograms => _histograms;
 
     /// <summary>The last sampled step's norms of each parameter tensor, in <see cref="Parameters"/> order.</summary>
     public ReadOnlySpan<ParameterStatistics> ParameterStatistics => _parameters;
@@ -109,7 +122,11 @@ public sealed class NetworkMonitor
 
     /// <summary>Called by the generated backward pass of layer <paramref name="layer"/>, with the gradient at its output.</summary>
     public void RecordGradients<T>(int layer, ReadOnlySpan<T> values, int rows, int cols, int ld) where T : unmanaged, IFloatingPointIeee754<T>
-        => _gradients[layer] = StatisticsKernels.Gradients(values, rows, cols, ld);
+    {
+        _gradients[layer] = StatisticsKernels.Gradients(values, rows, cols, ld);
+        if (CollectHistograms)
+            GradientHistogram.Count(values, rows, cols, ld, _histograms.AsSpan(layer * GradientHistogram.Length, GradientHistogram.Length));
+    }
 
     /// <summary>Records the loss of a sampled step.</summary>
     public void RecordLoss(double loss) => Loss = loss;
@@ -150,6 +167,7 @@ public sealed class NetworkMonitor
         Array.Fill(_activations, new ActivationStatistics(nan, nan, nan, nan, nan, nan));
         Array.Fill(_gradients, new GradientStatistics(nan, nan, nan, nan));
         Array.Fill(_parameters, new ParameterStatistics(nan, nan, nan));
+        Array.Clear(_histograms);
         Loss = double.NaN;
     }
 

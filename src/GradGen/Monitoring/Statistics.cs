@@ -208,11 +208,59 @@ public static class StatisticsKernels
     private static long LaneCount<T>(Vector<T> counts) where T : unmanaged, IFloatingPointIeee754<T>
         => (long)double.CreateTruncating(Vector.Sum(counts));
 
-    private static void Check(int length, int rows, int cols, int ld)
+    internal static void Check(int length, int rows, int cols, int ld)
     {
         if (rows <= 0 || cols <= 0) throw new ArgumentOutOfRangeException(nameof(rows), $"a ({rows}, {cols}) matrix has no values");
         if (ld < cols) throw new ArgumentOutOfRangeException(nameof(ld), $"row stride {ld} is smaller than the width {cols}");
         if (length < (long)(rows - 1) * ld + cols) throw new ArgumentException($"{length} values cannot hold ({rows}, {cols}) with row stride {ld}");
+    }
+}
+
+/// <summary>A histogram of |g| by powers of two, for a gradient whose values span decades: bin k counts the values with
+/// 2^(MinExponent + k) ≤ |g| &lt; 2^(MinExponent + k + 1). The first bin also holds the non-zero values below its range
+/// and the last every value above it, infinities and NaN included; exact zeros have a count of their own. The bin of a
+/// value is its binary exponent, read from its bits: no logarithm per value.</summary>
+public static class GradientHistogram
+{
+    /// <summary>The exponent of the first bin's lower edge: 2^-64 ≈ 5.4e-20.</summary>
+    public const int MinExponent = -64;
+
+    /// <summary>The exponent of the last bin's upper edge: 2^16 = 65,536.</summary>
+    public const int MaxExponent = 16;
+
+    /// <summary>Bins of non-zero values.</summary>
+    public const int Bins = MaxExponent - MinExponent;
+
+    /// <summary>Counts per histogram: [0] the exact zeros, then <see cref="Bins"/> bins from the smallest magnitudes up.</summary>
+    public const int Length = Bins + 1;
+
+    /// <summary>Clears <paramref name="counts"/> (<see cref="Length"/> values) and counts the (rows, cols) matrix with row
+    /// stride ld into it.</summary>
+    public static void Count<T>(ReadOnlySpan<T> values, int rows, int cols, int ld, Span<long> counts) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        StatisticsKernels.Check(values.Length, rows, cols, ld);
+        if (counts.Length != Length) throw new ArgumentException($"a histogram has {Length} counts, not {counts.Length}", nameof(counts));
+        counts.Clear();
+        for (int i = 0; i < rows; i++)
+        {
+            foreach (T x in values.Slice(i * ld, cols))
+            {
+                if (x == T.Zero) { counts[0]++; continue; }
+                counts[1 + Math.Clamp(Exponent(x) - MinExponent, 0, Bins - 1)]++;
+            }
+        }
+    }
+
+    /// <summary>The lower edge of bin <paramref name="bin"/> (0 ≤ bin &lt; <see cref="Bins"/>).</summary>
+    public static double LowerEdge(int bin) => Math.ScaleB(1.0, MinExponent + bin);
+
+    // The unbiased exponent field: floor(log2 |x|) for normal x; zero and subnormals read as the smallest exponent
+    // (below MinExponent), infinities and NaN as the largest (above MaxExponent), which the clamp puts in the end bins.
+    private static int Exponent<T>(T x) where T : IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return ((BitConverter.SingleToInt32Bits((float)(object)x) >> 23) & 0xFF) - 127;
+        if (typeof(T) == typeof(double)) return (int)((BitConverter.DoubleToInt64Bits((double)(object)x) >> 52) & 0x7FF) - 1023;
+        return T.IsFinite(x) ? T.ILogB(x) : int.MaxValue;
     }
 }
 
@@ -261,5 +309,19 @@ internal static class StatisticsReference
                 var += d * d;
             }
         return new GradientStatistics(mean, Math.Sqrt(var / n), Math.Sqrt(sumSq), maxAbs);
+    }
+
+    public static long[] GradientHistogram<T>(ReadOnlySpan<T> values, int rows, int cols, int ld) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var counts = new long[Monitoring.GradientHistogram.Length];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+            {
+                double x = Math.Abs(double.CreateTruncating(values[i * ld + j]));
+                if (x == 0) { counts[0]++; continue; }
+                int bin = double.IsFinite(x) ? Math.ILogB(x) - Monitoring.GradientHistogram.MinExponent : int.MaxValue;
+                counts[1 + Math.Clamp(bin, 0, Monitoring.GradientHistogram.Bins - 1)]++;
+            }
+        return counts;
     }
 }

@@ -86,4 +86,39 @@ public class StatisticsKernelsTests
         var e = Assert.Throws<ArgumentException>(() => StatisticsKernels.Gradients<double>(new double[10], 3, 4, 4));
         Assert.Contains("(3, 4)", e.Message);
     }
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void HistogramMatchesTheReference(int rows, int cols, int ld)
+    {
+        // Magnitudes over 40 decades, with exact zeros, and the edge cases: exact powers of two, the value just below
+        // one, subnormals, values beyond both ends of the range, infinity and NaN.
+        var rng = new Rng((ulong)(rows * 31 + cols));
+        var a = new double[(rows - 1) * ld + ld];
+        double[] edges = [1.0, Math.BitDecrement(1.0), 0.5, -0.25, double.Epsilon, 1e-300, 1e30, double.PositiveInfinity, double.NaN, 0.0, -0.0];
+        for (int i = 0; i < a.Length; i++)
+            a[i] = i < edges.Length ? edges[i] : (rng.NextDouble() < 0.5 ? -1 : 1) * Math.Pow(10, -25 + 35 * rng.NextDouble());
+        var f = a.Select(x => (float)x).ToArray();
+        var counts = new long[GradientHistogram.Length];
+        GradientHistogram.Count<double>(a, rows, cols, ld, counts);
+        Assert.Equal(StatisticsReference.GradientHistogram<double>(a, rows, cols, ld), counts);
+        GradientHistogram.Count<float>(f, rows, cols, ld, counts);
+        Assert.Equal(StatisticsReference.GradientHistogram<float>(f, rows, cols, ld), counts);
+        Assert.Equal((long)rows * cols, counts.Sum());
+    }
+
+    [Fact]
+    public void HistogramBinsArePowersOfTwo()
+    {
+        double[] values = [0, 1.0, Math.BitDecrement(1.0), 3.0, 1e-30, 1e30];
+        var counts = new long[GradientHistogram.Length];
+        GradientHistogram.Count<double>(values, 1, values.Length, values.Length, counts);
+        int BinOf(double x) => 1 + Math.Clamp((int)Math.Floor(Math.Log2(x)) - GradientHistogram.MinExponent, 0, GradientHistogram.Bins - 1);
+        Assert.Equal(1, counts[0]);
+        Assert.Equal(1, counts[BinOf(1.0)]);     // [1, 2)
+        Assert.Equal(1, counts[BinOf(1.0) - 1]); // just below 1: [0.5, 1)
+        Assert.Equal(1, counts[BinOf(1.0) + 1]); // 3 in [2, 4)
+        Assert.Equal(1, counts[1]);              // 1e-30 < 2^-64: the first bin
+        Assert.Equal(1, counts[^1]);             // 1e30 ≥ 2^16: the last bin
+        Assert.Equal(1.0, GradientHistogram.LowerEdge(BinOf(1.0) - 1));
+    }
 }

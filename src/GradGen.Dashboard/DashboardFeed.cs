@@ -1,0 +1,300 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using GradGen.Monitoring;
+
+namespace GradGen.Dashboard;
+
+/// <summary>What kind of record a line is (its <c>type</c> field).</summary>
+internal enum RecordKind { Run, Step, Epoch, Findings }
+
+/// <summary>The records of one or more runs: what the dashboard serves and what <c>--log</c> writes. A pump turns the
+/// runs' sampled steps into step records every <see cref="PumpInterval"/>, off the training thread; each record then
+/// goes to the log (every record), to the connected pages, and to the store that a page connecting later is sent
+/// first. The store keeps each run's step and epoch records in fixed memory, down-sampled as
+/// <see cref="MonitorHistory"/> is (every other record dropped when full, then only every other kept), plus its latest
+/// step and findings, so it spans the whole run whatever its length. Stored steps leave out their histograms, which
+/// the page draws for the latest step only: a deep network's records shrink from tens of kilobytes to a few.</summary>
+public sealed class DashboardFeed : IDisposable
+{
+    /// <summary>How often the pump writes the sampled steps.</summary>
+    public static readonly TimeSpan PumpInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Step and epoch records kept per run.</summary>
+    public const int StoreCapacity = 1000;
+
+    private readonly object _lock = new(); // the store, the log and the subscribers
+    private readonly List<RunFeed> _runs = new();
+    private readonly List<string> _runRecords = new();
+    private readonly Dictionary<string, RunStore> _stores = new(StringComparer.Ordinal);
+    private readonly List<Channel<string>> _subscribers = new();
+    private readonly StreamWriter? _log;
+    private readonly ArrayBufferWriter<byte> _stepBuffer = new();
+    private readonly Utf8JsonWriter _stepWriter; // the pump's, reused for every step record
+    private readonly object _pumpLock = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task? _pump;
+    private bool _disposed;
+
+    /// <summary>A feed for live runs; <paramref name="logPath"/>, if given, receives every record as a JSON line.</summary>
+    public DashboardFeed(string? logPath = null) : this(logPath, startPump: true) { }
+
+    private DashboardFeed(string? logPath, bool startPump)
+    {
+        _stepWriter = new Utf8JsonWriter(_stepBuffer);
+        if (logPath is not null)
+            _log = new StreamWriter(logPath, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        if (startPump) _pump = Task.Run(PumpAsync);
+    }
+
+    /// <summary>Whether this feed replays a log rather than following training.</summary>
+    public bool IsReplay => _pump is null;
+
+    /// <summary>Adds a run that follows <paramref name="monitor"/>: turns on its gradient histograms and observes it.
+    /// <paramref name="name"/> identifies the run in the records; <paramref name="title"/> heads its column.</summary>
+    public RunFeed AddRun(string name, string title, NetworkMonitor monitor)
+    {
+        ArgumentNullException.ThrowIfNull(monitor);
+        lock (_lock)
+        {
+            if (_stores.ContainsKey(name)) throw new ArgumentException($"the feed already has a run named '{name}'", nameof(name));
+        }
+        var run = new RunFeed(this, name, monitor);
+        monitor.CollectHistograms = true;
+        Publish(name, RecordKind.Run, DashboardSchema.Run(name, title, monitor));
+        lock (_lock) _runs.Add(run);
+        monitor.AddObserver(run);
+        return run;
+    }
+
+    /// <summary>Every record a page connecting now is sent first: the run records, then each run's stored step and
+    /// epoch records, its latest step if the store dropped it, and its latest findings.</summary>
+    public IReadOnlyList<string> Snapshot()
+    {
+        lock (_lock) return SnapshotLocked();
+    }
+
+    /// <summary>The snapshot and a channel of every record published after it, with nothing lost or repeated between
+    /// the two. The channel is completed when the feed is disposed; <see cref="Unsubscribe"/> when done.</summary>
+    internal (IReadOnlyList<string> Snapshot, ChannelReader<string> Updates, Channel<string> Handle) Subscribe()
+    {
+        // A page that stops reading loses its oldest updates rather than holding memory or blocking the pump.
+        var channel = Channel.CreateBounded<string>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        lock (_lock)
+        {
+            if (_disposed) channel.Writer.Complete();
+            else _subscribers.Add(channel);
+            return (SnapshotLocked(), channel.Reader, channel);
+        }
+    }
+
+    internal void Unsubscribe(Channel<string> handle)
+    {
+        lock (_lock) _subscribers.Remove(handle);
+    }
+
+    /// <summary>Writes the sampled steps waiting in every run now, rather than at the pump's next tick.</summary>
+    public void Flush()
+    {
+        lock (_pumpLock)
+        {
+            RunFeed[] runs;
+            lock (_lock) runs = _runs.ToArray();
+            foreach (var run in runs)
+                run.Drain(sample => Publish(run.Name, RecordKind.Step, StepRecord(run.Name, sample, histograms: true), StepRecord(run.Name, sample, histograms: false)));
+            lock (_lock) _log?.Flush();
+        }
+    }
+
+    private string StepRecord(string run, StepSample sample, bool histograms)
+    {
+        _stepBuffer.ResetWrittenCount();
+        _stepWriter.Reset();
+        DashboardSchema.WriteStep(_stepWriter, run, sample, histograms);
+        _stepWriter.Flush();
+        return Encoding.UTF8.GetString(_stepBuffer.WrittenSpan);
+    }
+
+    /// <summary>Logs, sends and stores one record; a step is stored as <paramref name="stored"/>, without its histograms.</summary>
+    internal void Publish(string run, RecordKind kind, string json, string? stored = null)
+    {
+        lock (_lock)
+        {
+            if (_disposed) throw new ObjectDisposedException(nameof(DashboardFeed));
+            if (kind == RecordKind.Run)
+            {
+                _runRecords.Add(json);
+                _stores.Add(run, new RunStore());
+            }
+            else
+            {
+                var store = _stores[run];
+                switch (kind)
+                {
+                    case RecordKind.Step:
+                        string compact = stored ?? (json.Contains("\"hist\"", StringComparison.Ordinal) ? DashboardSchema.WithoutHistograms(json) : json);
+                        store.Steps.Add(compact);
+                        store.LatestStep = json;
+                        store.LatestStored = compact;
+                        break;
+                    case RecordKind.Epoch:
+                        store.Epochs.Add(json);
+                        break;
+                    default:
+                        store.Findings = json;
+                        break;
+                }
+            }
+            _log?.WriteLine(json);
+            foreach (var subscriber in _subscribers) subscriber.Writer.TryWrite(json);
+        }
+    }
+
+    private List<string> SnapshotLocked()
+    {
+        var records = new List<string>(_runRecords);
+        foreach (var store in _stores.Values)
+        {
+            // The latest step goes last, whole: the page draws its histograms.
+            var steps = store.Steps.Items;
+            int count = steps.Count > 0 && ReferenceEquals(steps[^1], store.LatestStored) ? steps.Count - 1 : steps.Count;
+            for (int i = 0; i < count; i++) records.Add(steps[i]);
+            if (store.LatestStep is not null) records.Add(store.LatestStep);
+            records.AddRange(store.Epochs.Items);
+            if (store.Findings is not null) records.Add(store.Findings);
+        }
+        return records;
+    }
+
+    private async Task PumpAsync()
+    {
+        using var timer = new PeriodicTimer(PumpInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false)) Flush();
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Writes what is waiting, closes the log and ends every page's stream.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _stop.Cancel();
+        _pump?.Wait();
+        Flush();
+        lock (_lock)
+        {
+            _disposed = true;
+            foreach (var subscriber in _subscribers) subscriber.Writer.TryComplete();
+            _subscribers.Clear();
+            _log?.Dispose();
+        }
+        _stepWriter.Dispose();
+        _stop.Dispose();
+    }
+
+    /// <summary>A feed holding the records of a log written by <c>--log</c>, for <c>--dashboard --replay</c>. A line
+    /// that is not a record of this schema, a run record of another schema or version, or a record of a run not
+    /// declared before it, is an <see cref="InvalidDataException"/> naming the file and the line. Records of a type
+    /// this version does not know are skipped: a later version may add types.</summary>
+    public static DashboardFeed Replay(string path)
+    {
+        var feed = new DashboardFeed(logPath: null, startPump: false);
+        int lineNumber = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var (kind, run) = ReadHeader(path, lineNumber, line);
+            if (kind is null) continue;
+            if (kind != RecordKind.Run && !feed._stores.ContainsKey(run))
+                throw new InvalidDataException($"{path}, line {lineNumber}: a {kind.Value.ToString().ToLowerInvariant()} record of run '{run}' comes before that run's run record");
+            if (kind == RecordKind.Run && feed._stores.ContainsKey(run))
+                throw new InvalidDataException($"{path}, line {lineNumber}: a second run record for run '{run}'");
+            feed.Publish(run, kind.Value, line);
+        }
+        if (feed._runRecords.Count == 0)
+            throw new InvalidDataException($"{path}: no run record: the file is not a dashboard log written by --log");
+        return feed;
+    }
+
+    private static (RecordKind? Kind, string Run) ReadHeader(string path, int lineNumber, string line)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(line);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}, line {lineNumber}: not JSON ({e.Message})", e);
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("run", out var run) || run.ValueKind != JsonValueKind.String)
+                throw new InvalidDataException($"{path}, line {lineNumber}: not a dashboard record (an object with string fields \"type\" and \"run\")");
+            RecordKind? kind = type.GetString() switch
+            {
+                "run" => RecordKind.Run,
+                "step" => RecordKind.Step,
+                "epoch" => RecordKind.Epoch,
+                "findings" => RecordKind.Findings,
+                _ => null,
+            };
+            if (kind == RecordKind.Run)
+            {
+                string? schema = root.TryGetProperty("schema", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+                int version = root.TryGetProperty("version", out var v) && v.TryGetInt32(out int n) ? n : 0;
+                if (schema != DashboardSchema.Name || version != DashboardSchema.Version)
+                    throw new InvalidDataException($"{path}, line {lineNumber}: schema '{schema}' version {version}; this build reads '{DashboardSchema.Name}' version {DashboardSchema.Version}");
+            }
+            return (kind, run.GetString()!);
+        }
+    }
+
+    private sealed class RunStore
+    {
+        public DecimatingList<string> Steps { get; } = new(StoreCapacity);
+        public DecimatingList<string> Epochs { get; } = new(StoreCapacity);
+        public string? LatestStep { get; set; }
+        public string? LatestStored { get; set; }
+        public string? Findings { get; set; }
+    }
+}
+
+/// <summary>A list in fixed memory that keeps one item in every <see cref="Stride"/> offered: when full, it drops every
+/// other item and doubles the stride, as <see cref="MonitorHistory"/> does, so it always spans everything offered.</summary>
+internal sealed class DecimatingList<T>
+{
+    private readonly List<T> _items;
+    private readonly int _capacity;
+    private long _offered;
+
+    public DecimatingList(int capacity)
+    {
+        _capacity = capacity + capacity % 2; // even, so that the kept items stay evenly spaced after halving
+        _items = new List<T>(_capacity);
+    }
+
+    public IReadOnlyList<T> Items => _items;
+
+    public int Stride { get; private set; } = 1;
+
+    public void Add(T item)
+    {
+        if (_offered++ % Stride != 0) return;
+        if (_items.Count == _capacity)
+        {
+            int kept = 0;
+            for (int i = 0; i < _items.Count; i += 2) _items[kept++] = _items[i];
+            _items.RemoveRange(kept, _items.Count - kept);
+            Stride *= 2;
+        }
+        _items.Add(item);
+    }
+}

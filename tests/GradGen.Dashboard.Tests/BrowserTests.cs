@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text.Json;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using Xunit.Abstractions;
+
+namespace GradGen.Dashboard.Tests;
+
+/// <summary>The page in a real headless Chromium (Debian's <c>chromium</c> and <c>chromium-driver</c>, which .ci/run
+/// installs), driven by Selenium: it follows a training run live, and the numbers it shows are the monitor's.</summary>
+public class BrowserTests(ITestOutputHelper output)
+{
+    private const string Chromium = "/usr/bin/chromium", ChromeDriver = "/usr/bin/chromedriver";
+
+    [SkippableFact]
+    public async Task ThePageFollowsTrainingAndShowsTheMonitorsStatistics()
+    {
+        Skip.If(!File.Exists(Chromium) || !File.Exists(ChromeDriver),
+            $"needs Debian's chromium and chromium-driver ({Chromium}, {ChromeDriver}): apt-get install chromium chromium-driver (.ci/run does)");
+
+        var run = new ShortRun(sampleEvery: 2);
+        using var feed = new DashboardFeed();
+        var runFeed = feed.AddRun("FashionClassifier", "FashionClassifier 784-256-128-64-10 on Fashion-MNIST (test run)", run.Monitor);
+        await using var server = await DashboardServer.StartAsync(feed);
+        using var driver = StartChromium();
+        driver.Navigate().GoToUrl(server.Url);
+
+        // Before training: the run's column is there, with no step on its charts.
+        var before = WaitFor(driver, "the run's column", page => page is not null);
+        Assert.Equal(0, before!.Points);
+
+        // Train while the page is open: 4 epochs of 64 steps, one step in 2 sampled, so 128 samples reach the page
+        // through the event stream, without a reload.
+        await Task.Run(() => run.Train(runFeed, images: 4096, batch: 64, epochs: 4));
+        long lastSampled = run.Recorder.All[^1].Step;
+        var page = WaitFor(driver, "at least 20 steps on the charts and the last sampled step in the table",
+            p => p is { Points: >= 20 } && p.Step == lastSampled)!;
+        output.WriteLine($"the page shows {page.Points} steps; its table is at step {page.Step}");
+
+        // Layer "1" (Dense(128, ReLU)) at the table's step: each value the page holds is the monitor's, exactly, and
+        // the text it shows is that value rounded.
+        var expected = run.Recorder[page.Step];
+        int layer = run.Monitor.Layers.Single(l => l.Name == "1").Index;
+        int weight = run.Monitor.Parameters.ToList().FindIndex(p => p.Name == run.Monitor.Layers[layer].Parameters[0]);
+        var g = expected.Gradients[layer];
+        CheckNumber(page, "grad.mean", g.Mean);
+        CheckNumber(page, "grad.std", g.Std);
+        CheckNumber(page, "grad.maxAbs", g.MaxAbs);
+        CheckNumber(page, "updateRatio", expected.Parameters[weight].UpdateRatio);
+        CheckPercent(page, "act.dead", expected.Activations[layer].ZeroFraction);
+        Assert.Equal(("", "—"), page.Cells["act.saturated"]); // ReLU does not saturate
+
+        string screenshot = Path.Combine(AppContext.BaseDirectory, "dashboard.png");
+        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
+        output.WriteLine($"screenshot: {screenshot}");
+        // GRADGEN_UPDATE_SCREENSHOT=1 refreshes the README's screenshot (docs/images/dashboard.png) from this run.
+        if (Environment.GetEnvironmentVariable("GRADGEN_UPDATE_SCREENSHOT") == "1")
+            File.Copy(screenshot, Path.Combine(RepositoryRoot(), "docs", "images", "dashboard.png"), overwrite: true);
+    }
+
+    private static ChromeDriver StartChromium()
+    {
+        // The driver and browser are named explicitly, so Selenium downloads nothing.
+        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriver)!, Path.GetFileName(ChromeDriver));
+        service.SuppressInitialDiagnosticInformation = true;
+        service.HideCommandPromptWindow = true;
+        var options = new ChromeOptions { BinaryLocation = Chromium };
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1180");
+        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>What the page shows for layer "1": the table's step, the points on the norm chart, and each cell's
+    /// exact value (data-value) and text. Read in one script, so that a redraw cannot fall between the reads.</summary>
+    private sealed record PageState(long Step, int Points, Dictionary<string, (string Value, string Text)> Cells);
+
+    private const string ReadScript = """
+        const s = document.querySelector('section.run[data-run="FashionClassifier"]');
+        if (!s) return null;
+        const cells = {};
+        for (const td of s.querySelectorAll('tr[data-layer="1"] td[data-field]')) cells[td.dataset.field] = [td.dataset.value || "", td.textContent];
+        return JSON.stringify({ step: Number(s.dataset.step || 0), points: Number(s.dataset.points || 0), cells });
+        """;
+
+    private static PageState? Read(IWebDriver driver)
+    {
+        if (((IJavaScriptExecutor)driver).ExecuteScript(ReadScript) is not string json) return null;
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var cells = root.GetProperty("cells").EnumerateObject()
+            .ToDictionary(p => p.Name, p => (p.Value[0].GetString()!, p.Value[1].GetString()!));
+        return new PageState(root.GetProperty("step").GetInt64(), root.GetProperty("points").GetInt32(), cells);
+    }
+
+    private static PageState? WaitFor(IWebDriver driver, string what, Func<PageState?, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        PageState? state = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            state = Read(driver);
+            if (condition(state)) return state;
+            Thread.Sleep(100);
+        }
+        throw new TimeoutException($"the page did not show {what} within 60 s; last seen: {(state is null ? "no run" : $"step {state.Step}, {state.Points} points")}");
+    }
+
+    private static void CheckNumber(PageState page, string field, double expected)
+    {
+        var (value, text) = page.Cells[field];
+        Assert.True(double.IsFinite(expected), $"{field}: the monitor has {expected} at step {page.Step}");
+        Assert.Equal(expected, double.Parse(value, CultureInfo.InvariantCulture));
+        // Shown to 4 significant digits.
+        double shown = double.Parse(text, CultureInfo.InvariantCulture);
+        Assert.True(Math.Abs(shown - expected) <= 5.01e-4 * Math.Abs(expected), $"{field}: shows {text} for {expected:R}");
+    }
+
+    private static void CheckPercent(PageState page, string field, double expected)
+    {
+        var (value, text) = page.Cells[field];
+        Assert.Equal(expected, double.Parse(value, CultureInfo.InvariantCulture));
+        Assert.Equal((100 * expected).ToString("F1", CultureInfo.InvariantCulture) + "%", text);
+    }
+
+    internal static string RepositoryRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "GradGen.sln"))) return d.FullName;
+        throw new DirectoryNotFoundException($"no GradGen.sln above {AppContext.BaseDirectory}");
+    }
+}

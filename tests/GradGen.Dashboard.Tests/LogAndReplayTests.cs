@@ -1,0 +1,162 @@
+using System.Text.Json;
+using GradGen.Monitoring;
+
+namespace GradGen.Dashboard.Tests;
+
+/// <summary>The JSON lines of --log against the monitor, their replay, the bounded store, and bad logs.</summary>
+public sealed class LogAndReplayTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("gradgen-dashboard-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>Trains 2 epochs of 8 steps, every step sampled, writing the log; returns the run and the log's lines.</summary>
+    private (ShortRun Run, string Path, string[] Lines, IReadOnlyList<string> LiveSnapshot) TrainWithLog()
+    {
+        string path = Path.Combine(_directory, "run.jsonl");
+        var run = new ShortRun(sampleEvery: 1);
+        IReadOnlyList<string> snapshot;
+        using (var feed = new DashboardFeed(path))
+        {
+            var runFeed = feed.AddRun("FashionClassifier", "test", run.Monitor);
+            run.Train(runFeed, images: 512, batch: 64, epochs: 2);
+            runFeed.PublishFindings(run.Monitor.Step, [new DashboardFinding("warning", "dead-units", "2", "a test finding")]);
+            feed.Flush();
+            snapshot = feed.Snapshot();
+        }
+        return (run, path, File.ReadAllLines(path), snapshot);
+    }
+
+    [Fact]
+    public void TheLogHoldsEverySampledStepAsTheMonitorHadIt()
+    {
+        var (run, _, lines, _) = TrainWithLog();
+        var records = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+
+        var header = records[0];
+        Assert.Equal(("run", DashboardSchema.Name, DashboardSchema.Version), (header.GetProperty("type").GetString(), header.GetProperty("schema").GetString(), header.GetProperty("version").GetInt32()));
+        Assert.Equal(run.Monitor.Layers.Select(l => l.Name), header.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("name").GetString()));
+        Assert.Equal(run.Monitor.Parameters.Select(p => p.Name), header.GetProperty("parameters").EnumerateArray().Select(p => p.GetString()));
+
+        var steps = records.Where(r => r.GetProperty("type").GetString() == "step").ToList();
+        Assert.Equal(run.Recorder.All.Select(s => s.Step), steps.Select(s => s.GetProperty("step").GetInt64()));
+        Assert.Equal(16, steps.Count);
+        foreach (var step in steps)
+        {
+            var expected = run.Recorder[step.GetProperty("step").GetInt64()];
+            Assert.Equal(expected.Loss, step.GetProperty("loss").GetDouble());
+            var layers = step.GetProperty("layers").EnumerateArray().ToList();
+            for (int i = 0; i < layers.Count; i++)
+            {
+                var grad = layers[i].GetProperty("grad");
+                var act = layers[i].GetProperty("act");
+                Assert.Equal(expected.Gradients[i], new GradientStatistics(grad.GetProperty("mean").GetDouble(), grad.GetProperty("std").GetDouble(),
+                    grad.GetProperty("l2").GetDouble(), grad.GetProperty("maxAbs").GetDouble()));
+                Assert.Equal(expected.Activations[i], new ActivationStatistics(act.GetProperty("mean").GetDouble(), act.GetProperty("std").GetDouble(),
+                    act.GetProperty("min").GetDouble(), act.GetProperty("max").GetDouble(), act.GetProperty("dead").GetDouble(), act.GetProperty("saturated").GetDouble()));
+                Assert.Equal(expected.Histograms.AsSpan(i * GradientHistogram.Length, GradientHistogram.Length).ToArray(), Histogram(layers[i].GetProperty("hist")));
+            }
+            var parameters = step.GetProperty("parameters").EnumerateArray().ToList();
+            for (int p = 0; p < parameters.Count; p++)
+            {
+                Assert.Equal(expected.Parameters[p].GradientNorm, parameters[p].GetProperty("gradNorm").GetDouble());
+                var ratio = parameters[p].GetProperty("updateRatio");
+                // NaN (no update applied yet on a sampled step) is written as null.
+                Assert.Equal(expected.Parameters[p].UpdateRatio, ratio.ValueKind == JsonValueKind.Null ? double.NaN : ratio.GetDouble());
+            }
+        }
+
+        var epochs = records.Where(r => r.GetProperty("type").GetString() == "epoch").ToList();
+        Assert.Equal([8L, 16L], epochs.Select(e => e.GetProperty("step").GetInt64()));
+        Assert.True(lines.ToList().FindIndex(l => l.Contains("\"type\":\"epoch\"")) > lines.ToList().FindIndex(l => l.Contains("\"step\":8,")),
+            "the first epoch's record comes after its last step's");
+        var findings = records.Single(r => r.GetProperty("type").GetString() == "findings");
+        Assert.Equal("a test finding", findings.GetProperty("findings")[0].GetProperty("message").GetString());
+    }
+
+    /// <summary>The 81 counts back from the trimmed {zeros, first, counts} form.</summary>
+    private static long[] Histogram(JsonElement hist)
+    {
+        var counts = new long[GradientHistogram.Length];
+        counts[0] = hist.GetProperty("zeros").GetInt64();
+        int first = hist.GetProperty("first").GetInt32();
+        int k = 0;
+        foreach (var c in hist.GetProperty("counts").EnumerateArray()) counts[1 + first + k++] = c.GetInt64();
+        Assert.True(counts.Sum() > 0);
+        return counts;
+    }
+
+    [Fact]
+    public async Task AReplayServesTheLogsRecords()
+    {
+        var (_, path, log, live) = TrainWithLog();
+        using var feed = DashboardFeed.Replay(path);
+        Assert.True(feed.IsReplay);
+        // A page gets the same records from the replay as it got from the live run.
+        Assert.Equal(live, feed.Snapshot());
+        // The store hands out a run's records by kind: the run, its steps (without histograms but the last), its
+        // epochs, its findings.
+        string[] kinds = ["run", "step", "epoch", "findings"];
+        var lines = log.OrderBy(l => Array.FindIndex(kinds, k => l.StartsWith($"{{\"type\":\"{k}\"", StringComparison.Ordinal))).ToArray();
+        int lastStep = Array.FindLastIndex(lines, l => l.StartsWith("{\"type\":\"step\"", StringComparison.Ordinal));
+        for (int i = 0; i < lastStep; i++)
+            if (lines[i].StartsWith("{\"type\":\"step\"", StringComparison.Ordinal)) lines[i] = DashboardSchema.WithoutHistograms(lines[i]);
+        Assert.DoesNotContain("\"hist\"", lines[lastStep - 1]);
+        Assert.Contains("\"hist\"", lines[lastStep]);
+        Assert.Equal(lines, feed.Snapshot());
+        await using var server = await DashboardServer.StartAsync(feed);
+        using var http = new HttpClient();
+        string served = await http.GetStringAsync(new Uri(server.Url, "/api/records"));
+        Assert.Equal(lines, served.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public void TheStoreStaysBoundedAndSpansTheWholeRun()
+    {
+        // A log of 20,000 sampled steps, replayed: the store keeps at most StoreCapacity of them, evenly spaced from
+        // the first step, and the latest.
+        var (_, _, lines, _) = TrainWithLog();
+        string step = DashboardSchema.WithoutHistograms(lines.First(l => l.Contains("\"type\":\"step\"")));
+        string longLog = Path.Combine(_directory, "long.jsonl");
+        using (var writer = new StreamWriter(longLog))
+        {
+            writer.WriteLine(lines[0]);
+            for (int i = 1; i <= 20_000; i++) writer.WriteLine(step.Replace("\"step\":1,", $"\"step\":{i},"));
+        }
+        using var feed = DashboardFeed.Replay(longLog);
+        var kept = feed.Snapshot().Skip(1).Select(r => JsonDocument.Parse(r).RootElement.GetProperty("step").GetInt64()).ToList();
+        Assert.InRange(kept.Count, DashboardFeed.StoreCapacity / 2, DashboardFeed.StoreCapacity + 1);
+        Assert.Equal(1, kept[0]);
+        Assert.Equal(20_000, kept[^1]);
+        long stride = kept[1] - kept[0];
+        for (int i = 1; i < kept.Count - 1; i++) Assert.Equal(stride, kept[i] - kept[i - 1]);
+    }
+
+    [Theory]
+    [InlineData("not json", "line 2: not JSON")]
+    [InlineData("[1, 2]", "line 2: not a dashboard record")]
+    [InlineData("{\"type\":\"step\",\"run\":\"other\",\"step\":1}", "line 2: a step record of run 'other' comes before that run's run record")]
+    [InlineData("{\"type\":\"run\",\"run\":\"FashionClassifier\",\"schema\":\"gradgen-dashboard\",\"version\":1}", "line 2: a second run record for run 'FashionClassifier'")]
+    public void ABadLineIsRefusedNamingTheFileAndLine(string line, string message)
+    {
+        string path = Path.Combine(_directory, "bad.jsonl");
+        File.WriteAllLines(path, [RunRecord(1), line]);
+        var e = Assert.Throws<InvalidDataException>(() => DashboardFeed.Replay(path));
+        Assert.Equal($"{path}, {message}", e.Message.Split(" (")[0]);
+    }
+
+    [Fact]
+    public void ALogOfAnotherVersionOrNoneIsRefused()
+    {
+        string path = Path.Combine(_directory, "v2.jsonl");
+        File.WriteAllLines(path, [RunRecord(2)]);
+        Assert.Equal($"{path}, line 1: schema 'gradgen-dashboard' version 2; this build reads 'gradgen-dashboard' version 1",
+            Assert.Throws<InvalidDataException>(() => DashboardFeed.Replay(path)).Message);
+        File.WriteAllLines(path, ["{\"type\":\"future-record\",\"run\":\"x\"}"]);
+        Assert.Equal($"{path}: no run record: the file is not a dashboard log written by --log",
+            Assert.Throws<InvalidDataException>(() => DashboardFeed.Replay(path)).Message);
+    }
+
+    private static string RunRecord(int version) =>
+        $"{{\"type\":\"run\",\"run\":\"FashionClassifier\",\"schema\":\"gradgen-dashboard\",\"version\":{version},\"layers\":[],\"parameters\":[]}}";
+}
