@@ -50,3 +50,30 @@ public class HessianVectorProductBenchmark
     [Benchmark]
     public void HessianVectorProduct() => _hessian.Multiply(_v, _hv);
 }
+
+/// <summary>What FashionMnist's --doctor runs after training, on the same MLP and batch: HessianAnalysis.Analyze with its
+/// defaults (Lanczos top 5 in 50 products, Hutchinson with 10, SLQ with 2 × 40: 140 products, plus the operator's arena
+/// and Lanczos' stored basis).
+///   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --filter '*CurvatureAnalysis*' --inProcess --iterationCount 3 --warmupCount 1</summary>
+[MemoryDiagnoser]
+public class CurvatureAnalysisBenchmark
+{
+    private const int Batch = 32;
+    private MlpNet _network = null!;
+    private float[] _input = null!;
+    private int[] _labels = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _network = new MlpNet(Batch, seed: 1);
+        var rng = new Rng(2);
+        _input = new float[Batch * MlpNet.Inputs];
+        foreach (ref float x in _input.AsSpan()) x = (float)rng.NextDouble();
+        _labels = new int[Batch];
+        foreach (ref int y in _labels.AsSpan()) y = rng.NextInt(10);
+    }
+
+    [Benchmark]
+    public CurvatureReport Analyze() => HessianAnalysis.Analyze(_network, _input, _labels);
+}
