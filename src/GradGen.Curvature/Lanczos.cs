@@ -59,15 +59,19 @@ public static class Lanczos
             hessian.Multiply(q, w);
             double a = Dot(q, w);
             alpha.Add(a);
-            // w ← Hq − αq − βq₋₁, then orthogonalised against the whole basis, twice ("twice is enough", Kahan and
-            // Parlett): without it rounding lets Ritz values repeat as ghost copies of the converged ones.
+            // w ← Hq − αq − βq₋₁, then orthogonalised against the whole basis: without it rounding lets Ritz values
+            // repeat as ghost copies of the converged ones. A second pass only when the first removed much of w
+            // (norm shrank below 1/√2 of itself: Daniel, Gragg, Kaufman and Stewart's criterion; "twice is enough").
             Axpy(-a, q, w);
             if (j > 0) Axpy(-beta[j - 1], basis[j - 1], w);
+            double norm = Math.Sqrt(Dot(w, w));
             for (int pass = 0; pass < 2; pass++)
             {
                 foreach (var b in basis) Axpy(-Dot(b, w), b, w);
+                double before = norm;
+                norm = Math.Sqrt(Dot(w, w));
+                if (norm > 0.7071 * before) break;
             }
-            double norm = Math.Sqrt(Dot(w, w));
             lastBeta = norm;
             if (j == steps - 1) break;
             // An invariant subspace: every further direction is already in the basis (to rounding).
