@@ -85,6 +85,8 @@ static int Run(Settings s)
     };
     if (s.Schedule == "cosine") optimizer.Schedule = new CosineAnnealing(maxSteps: s.Epochs * batches.BatchCount);
 
+    if (s.Doctor) Doctor.BeforeTraining(network, train, Console.Out);
+
     using var trainer = new ClassifierTrainer<FashionClassifier>(network, optimizer, s.Threads, maxBatch => new FashionClassifier(maxBatch));
     var rows = new List<(EpochResult Train, EvaluationResult Eval)>();
     string evalName = loaded.EvaluationName.ToLowerInvariant();
@@ -163,6 +165,13 @@ static int Run(Settings s)
     file.Write(outputPath);
     Console.WriteLine($"Training took {totalSeconds:F1} s; {loaded.EvaluationName.ToLowerInvariant()} accuracy {Percent(finalEval.Accuracy)}");
     Console.WriteLine($"Saved weights to {outputPath}");
+    if (s.Doctor)
+    {
+        Console.WriteLine();
+        Doctor.AfterTraining(network, train, Console.Out);
+        // HESSIAN: the top Hessian eigenvalues and the eigenvalue histogram (branch s3-hessian, docs/hessian.md) are
+        // printed here, and the histogram written beside the monitor's plots, once that branch is merged.
+    }
     if (monitorDirectory is not null)
     {
         foreach (var plot in MonitorPlots.WriteAll(monitor, monitorDirectory, $"FashionClassifier, {s.Optimizer}, batch {s.BatchSize}"))
@@ -172,7 +181,7 @@ static int Run(Settings s)
 }
 
 internal sealed record Settings(int Epochs, int BatchSize, string Optimizer, double LearningRate, double WeightDecay, string Schedule,
-    ulong Seed, int Threads, string? Data, bool Embedded, int? Limit, string Output, bool Plain, string? Monitor);
+    ulong Seed, int Threads, string? Data, bool Embedded, int? Limit, string Output, bool Plain, string? Monitor, bool Doctor = false);
 
 internal static class Defaults
 {

@@ -1,10 +1,12 @@
 using GradGen;
+using GradGen.Diagnostics;
 using GradGen.Samples.GradientFlow;
 
 // One backward pass per network on a seeded random batch, then the L2 norm of each layer's weight gradient, first
 // layer to last, next to the analyzers' forecast (the generated class's static Forecast: the numbers GG1001/GG1002 judge).
 // Both are relative to the last layer's. Vanishing shows as norms falling towards the input; exploding as norms growing.
-// Each network's gradient-flow figure goes to DIR/<class>.png and .svg (Figures.cs).
+// Each network's gradient-flow figure goes to DIR/<class>.png and .svg (Figures.cs). Then the gradient doctor diagnoses
+// the same batch (docs/doctor.md): its findings, its suggestions, and its full report as DIR/<class>.doctor.json.
 // Usage: dotnet run --project samples/GradGen.Samples.GradientFlow -c Release [-- --seed N] [--out DIR]
 
 ulong seed = Figures.ParseArguments(args);
@@ -63,4 +65,24 @@ void Report<TTarget>(string title, Network<float, TTarget> network, NetworkForec
     Console.WriteLine($"   first / last layer: {first / last:E2} measured, {forecast.GradientRatio:E2} forecast (batch {Batch}; the forecast assumes 64)");
     Console.WriteLine();
     Figures.WriteGradientFlow(network, title);
+    Doctor(network, input, targets, forecast);
+}
+
+void Doctor<TTarget>(Network<float, TTarget> network, float[] input, TTarget[] targets, NetworkForecast forecast) where TTarget : unmanaged
+{
+    var diagnosis = GradientDoctor.Diagnose(network, input, targets, forecast);
+    Console.WriteLine("   doctor:");
+    foreach (string line in diagnosis.FormatFindings().TrimEnd('\n').Split('\n')) Console.WriteLine("   " + line);
+    foreach (var suggestion in GradientDoctor.Suggest(diagnosis)) Console.WriteLine("   fix: " + suggestion);
+    string json = Path.Combine(Figures.OutputDirectory, network.GetType().Name + ".doctor.json");
+    File.WriteAllText(json, diagnosis.ToJson());
+    Console.WriteLine($"   report: {json}");
+    // What re-initialisation can repair at run time, and a second diagnosis to show the effect.
+    var fixes = GradientDoctor.ApplyQuickFixes(network, diagnosis, seed);
+    if (fixes.Count > 0)
+    {
+        Console.WriteLine($"   quick fixes: {fixes.Count} Dense layers re-initialised, e.g. {fixes[0]}; diagnosed again:");
+        foreach (string line in GradientDoctor.Diagnose(network, input, targets, forecast).FormatFindings().TrimEnd('\n').Split('\n')) Console.WriteLine("   " + line);
+    }
+    Console.WriteLine();
 }

@@ -22,6 +22,7 @@ public class FashionMnistCommandLineTests
         { ["--limit", "-5"], "--limit: '-5' is not accepted; give a whole number ≥ 1" },
         { ["--embedded", "maybe"], "Unrecognized command or argument 'maybe'" },
         { ["--plain", "yes"], "Unrecognized command or argument 'yes'" },
+        { ["--doctor", "please"], "Unrecognized command or argument 'please'" },
     };
 
     public static TheoryData<string, string> MissingValues => new()
@@ -75,7 +76,7 @@ public class FashionMnistCommandLineTests
         // help lists each option at the start of a line: "  --epochs <epochs>  Passes over …"
         var listed = System.Text.RegularExpressions.Regex.Matches(HelpText(), @"^\s+(--[a-z-]+)", System.Text.RegularExpressions.RegexOptions.Multiline)
             .Select(m => m.Groups[1].Value).Where(o => o is not "--help" and not "--version").ToList();
-        Assert.Equal(14, listed.Count);
+        Assert.Equal(15, listed.Count);
         foreach (string option in listed) Assert.Contains(option, named);
     }
 
@@ -85,9 +86,9 @@ public class FashionMnistCommandLineTests
         string? error = CommandLine.TryParse(
             ["--epochs", "3", "--batch-size", "64", "--optimizer", "sgd", "--lr", "1e-2", "--weight-decay", "0", "--schedule", "constant",
              "--seed", "18446744073709551615", "--threads", "2", "--limit", "100", "--output", "w.safetensors", "--plain", "--embedded",
-             "--monitor", "plots"], out var s);
+             "--monitor", "plots", "--doctor"], out var s);
         Assert.Null(error);
-        Assert.Equal(new Settings(3, 64, "sgd", 0.01, 0, "constant", ulong.MaxValue, 2, null, true, 100, "w.safetensors", true, "plots"), s);
+        Assert.Equal(new Settings(3, 64, "sgd", 0.01, 0, "constant", ulong.MaxValue, 2, null, true, 100, "w.safetensors", true, "plots", Doctor: true), s);
     }
 
     [Fact]

@@ -118,6 +118,32 @@ public sealed class NetworkMonitor
     public void RecordParameter(int index, double gradientNorm, double weightNorm, double updateRatio)
         => _parameters[index] = new ParameterStatistics(gradientNorm, weightNorm, updateRatio);
 
+    /// <summary>What a diagnostic pass overwrites: the current step's statistics, its loss and the sampling flag.</summary>
+    internal sealed record SavedStep(ActivationStatistics[] Activations, GradientStatistics[] Gradients, ParameterStatistics[] Parameters,
+        double Loss, bool IsSampling);
+
+    /// <summary>For the gradient doctor: makes the passes record one forward and backward that is not a training step.
+    /// <see cref="Step"/>, the history and the observers are untouched; <see cref="EndDiagnosticPass"/> puts back what
+    /// this returns.</summary>
+    internal SavedStep BeginDiagnosticPass()
+    {
+        var saved = new SavedStep((ActivationStatistics[])_activations.Clone(), (GradientStatistics[])_gradients.Clone(),
+            (ParameterStatistics[])_parameters.Clone(), Loss, IsSampling);
+        ClearCurrent();
+        IsSampling = true;
+        return saved;
+    }
+
+    /// <summary>Restores the statistics and the sampling flag that <see cref="BeginDiagnosticPass"/> saved.</summary>
+    internal void EndDiagnosticPass(SavedStep saved)
+    {
+        saved.Activations.CopyTo(_activations, 0);
+        saved.Gradients.CopyTo(_gradients, 0);
+        saved.Parameters.CopyTo(_parameters, 0);
+        Loss = saved.Loss;
+        IsSampling = saved.IsSampling;
+    }
+
     private void ClearCurrent()
     {
         var nan = double.NaN;

@@ -180,21 +180,30 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>With <see cref="Instrumentation.AnomalyDetection"/>: if the output is not finite, the first layer that
-    /// made it so, found by checking the input and then each layer's output in forward order.</summary>
+    /// made it so (see <see cref="LocateForwardAnomaly"/>).</summary>
     private void CheckForwardPass()
     {
         if (FirstNonFinite(Arena.AsSpan(OutputStart, BatchSize * OutputSize)) < 0) return;
         Monitor?.CancelStep();
+        throw new AnomalyException(LocateForwardAnomaly()!);
+    }
+
+    /// <summary>Where the last forward pass first produced a NaN or ±∞: the input, then each layer's output in forward
+    /// order, then the network's output (the only place checked when there is no <see cref="LayerTable"/>); null when
+    /// all of them are finite. The gradient doctor calls it too.</summary>
+    internal AnomalyReport? LocateForwardAnomaly()
+    {
         int inputBad = FirstNonFinite(Arena.AsSpan(InputStart, BatchSize * InputSize));
         if (inputBad >= 0)
-            throw new AnomalyException(new AnomalyReport("forward", null, "input", inputBad / InputSize, inputBad % InputSize,
-                double.CreateTruncating(Arena[InputStart + inputBad])));
+            return new AnomalyReport("forward", null, "input", inputBad / InputSize, inputBad % InputSize, double.CreateTruncating(Arena[InputStart + inputBad]));
         foreach (var layer in LayerTable)
         {
             if (FirstNonFinite(layer.OutputOffset, layer.OutputColumn, layer.OutputStride, layer.Width) is { } bad)
-                throw new AnomalyException(new AnomalyReport("forward", layer, "output", bad.Row, bad.Column, bad.Value));
+                return new AnomalyReport("forward", layer, "output", bad.Row, bad.Column, bad.Value);
         }
-        throw new AnomalyException(new AnomalyReport("forward", null, "output", -1, 0, double.NaN)); // unreachable: the output is a layer's
+        int outputBad = FirstNonFinite(Arena.AsSpan(OutputStart, BatchSize * OutputSize));
+        return outputBad < 0 ? null
+            : new AnomalyReport("forward", null, "output", outputBad / OutputSize, outputBad % OutputSize, double.CreateTruncating(Arena[OutputStart + outputBad]));
     }
 
     /// <summary>The generated layers, run in forward order on the first <paramref name="B"/> rows.</summary>

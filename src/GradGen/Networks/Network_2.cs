@@ -147,8 +147,9 @@ public abstract class Network<T, TTarget> : Network<T>
 
     /// <summary>The first layer whose backward produced a non-finite value: going backwards from the loss, the gradient
     /// at each layer's output, then the gradients of that layer's parameters. A gradient at a layer's output is written
-    /// by the backward of the layer after it (in a plain stack; in a branch, by one of the layers that read it).</summary>
-    private AnomalyReport? LocateBackwardAnomaly()
+    /// by the backward of the layer after it (in a plain stack; in a branch, by one of the layers that read it). The
+    /// gradient doctor calls it too.</summary>
+    internal AnomalyReport? LocateBackwardAnomaly()
     {
         var layers = LayerTable;
         for (int k = layers.Count - 1; k >= 0; k--)

@@ -1,0 +1,62 @@
+using System.Globalization;
+using GradGen.Data;
+using GradGen.Diagnostics;
+
+namespace GradGen.Samples.FashionMnist;
+
+/// <summary>--doctor: the gradient doctor's diagnosis and suggestions before training, and the gradient statistics
+/// across batches after it (docs/doctor.md explains every number).</summary>
+internal static class Doctor
+{
+    /// <summary>Training images in the diagnosed batch.</summary>
+    public const int DiagnosisBatch = 128;
+
+    /// <summary>B_small and B_big of the noise scale, and at most this many training images for it.</summary>
+    public const int SmallBatch = 16, BigBatch = 256, StatisticsImages = 8192;
+
+    /// <summary>Batch size of the per-layer covariance statistics.</summary>
+    public const int CovarianceBatch = 64;
+
+    /// <summary>Diagnoses the first training images (at most <see cref="DiagnosisBatch"/>) and writes the report and the
+    /// suggestions to <paramref name="output"/>. Nothing in the network changes.</summary>
+    public static Diagnosis BeforeTraining(FashionClassifier network, DataSet train, TextWriter output)
+    {
+        int n = Math.Min(Math.Min(DiagnosisBatch, train.Count), network.MaxBatch);
+        var diagnosis = GradientDoctor.Diagnose(network, train.Features.AsSpan(0, n * train.FeatureSize), train.Labels.AsSpan(0, n), FashionClassifier.Forecast);
+        output.WriteLine("Gradient doctor, before training:");
+        output.Write(diagnosis.FormatTable());
+        var suggestions = GradientDoctor.Suggest(diagnosis);
+        if (suggestions.Count == 0) output.WriteLine("No fixes needed.");
+        foreach (var suggestion in suggestions) output.WriteLine("fix: " + suggestion);
+        output.WriteLine();
+        return diagnosis;
+    }
+
+    /// <summary>The gradient noise scale and the per-layer gradient statistics over the first training images (at most
+    /// <see cref="StatisticsImages"/>, a whole number of big batches); null, with a line saying why, when there are
+    /// fewer than <see cref="BigBatch"/>.</summary>
+    public static NoiseScaleEstimate? AfterTraining(FashionClassifier network, DataSet train, TextWriter output)
+    {
+        int images = Math.Min(StatisticsImages, train.Count) / BigBatch * BigBatch;
+        if (images == 0)
+        {
+            output.WriteLine($"Gradient statistics need at least {BigBatch} training images; there are {train.Count}.");
+            return null;
+        }
+        var features = train.Features.AsSpan(0, images * train.FeatureSize);
+        var labels = train.Labels.AsSpan(0, images);
+        var ci = CultureInfo.InvariantCulture;
+        var noise = GradientStatistics.NoiseScale(network, features, labels, SmallBatch, BigBatch);
+        output.WriteLine(string.Create(ci, $"Gradient noise scale after training (McCandlish et al. 2018), over {images:N0} training images in batches of {SmallBatch} and {BigBatch}:"));
+        output.WriteLine(string.Create(ci, $"  |G|² ≈ {noise.GradientNormSquared:G4}, tr Σ ≈ {noise.TraceCovariance:G4}, B_simple = tr Σ / |G|² ≈ {noise.SimpleNoiseScale:G4}"));
+        output.WriteLine(string.Create(ci, $"  (batches much larger than B_simple give little more progress per step; much smaller ones are mostly noise)"));
+        output.WriteLine(string.Create(ci, $"Gradient statistics per layer over {images / CovarianceBatch} batches of {CovarianceBatch}:"));
+        output.WriteLine(string.Create(ci, $"  {"layer",-6} {"params",8} {"mean |ḡ|",10} {"variance",10} {"sampled",8} {"mean r",8} {"mean |r|",8}"));
+        foreach (var s in GradientStatistics.Covariance(network, features, labels, CovarianceBatch))
+            output.WriteLine(string.Create(ci, $"  {s.Layer,-6} {s.Parameters,8:N0} {s.MeanMagnitude,10:0.00E+0} {s.Variance,10:0.00E+0} {s.Sampled,8:N0} {s.MeanCorrelation,8:F3} {s.MeanAbsoluteCorrelation,8:F3}"));
+        // For K independent normal series, |r| has mean √(2/(π(K−1))): the level of mean |r| that means "no correlation".
+        int batches = images / CovarianceBatch;
+        output.WriteLine(string.Create(ci, $"  (uncorrelated parameters would give mean |r| ≈ √(2/(π·{batches - 1})) = {Math.Sqrt(2 / (Math.PI * (batches - 1))):F3})"));
+        return noise;
+    }
+}

@@ -1,0 +1,65 @@
+using GradGen.Diagnostics;
+using GradGen.Samples.FashionMnist;
+
+namespace GradGen.Samples.Tests;
+
+/// <summary>--doctor on the embedded Fashion-MNIST split, normalised as the sample normalises it: the diagnosis before
+/// training and the gradient statistics after it.</summary>
+public class FashionMnistDoctorTests
+{
+    private static GradGen.Data.DataSet Train()
+    {
+        var train = TrainingData.Load(null, forceEmbedded: true).Train;
+        var (mean, std) = train.ComputeMeanStd();
+        train.Normalize(mean, std);
+        return train;
+    }
+
+    [Fact]
+    public void BeforeTrainingTheMlpAtItsDefaultInitialisationIsHealthyAndNothingChanges()
+    {
+        var network = new FashionClassifier(256, seed: 1);
+        var parameters = network.Parameters.ToArray();
+        var output = new StringWriter();
+
+        var diagnosis = Doctor.BeforeTraining(network, Train(), output);
+
+        Assert.True(diagnosis.IsHealthy, output.ToString());
+        Assert.Equal(Doctor.DiagnosisBatch, diagnosis.Batch);
+        Assert.Equal("monitor statistics", diagnosis.Source);
+        Assert.Equal(["0", "1", "2", "3"], diagnosis.Layers.Select(l => l.Name));
+        Assert.Equal(FashionClassifier.Forecast.GradientRatio, diagnosis.ForecastGradientRatio);
+        Assert.Contains("No fixes needed.", output.ToString());
+        Assert.Equal(parameters, network.Parameters.ToArray());
+        Assert.Equal(0, network.Monitor!.Step);
+    }
+
+    [Fact]
+    public void AfterTrainingTheNoiseScaleAndEachLayersStatisticsArePrinted()
+    {
+        var network = new FashionClassifier(256, seed: 1);
+        var train = Train();
+        var output = new StringWriter();
+
+        var noise = Doctor.AfterTraining(network, train, output);
+
+        Assert.NotNull(noise);
+        int images = Math.Min(Doctor.StatisticsImages, train.Count) / Doctor.BigBatch * Doctor.BigBatch;
+        Assert.Equal(images / Doctor.BigBatch, noise.BigBatches);
+        Assert.True(noise.SimpleNoiseScale > 0 && double.IsFinite(noise.SimpleNoiseScale), output.ToString());
+        Assert.Equal(GradientStatistics.NoiseScale(network, train.Features.AsSpan(0, images * 784), train.Labels.AsSpan(0, images),
+            Doctor.SmallBatch, Doctor.BigBatch), noise);
+        string text = output.ToString();
+        Assert.Contains("B_simple = tr Σ / |G|² ≈ ", text);
+        foreach (string layer in new[] { "0", "1", "2", "3" })
+            Assert.Matches($@"\n  {layer} +[0-9,]+ ", text);
+    }
+
+    [Fact]
+    public void WithFewerImagesThanABigBatchItSaysSo()
+    {
+        var output = new StringWriter();
+        Assert.Null(Doctor.AfterTraining(new FashionClassifier(16, seed: 1), Train().Slice(0, 100), output));
+        Assert.Equal($"Gradient statistics need at least {Doctor.BigBatch} training images; there are 100.", output.ToString().Trim());
+    }
+}
