@@ -161,6 +161,11 @@ internal static partial class Emitter
                 WritePrecision(w, "Float64", "double", isNested: true);
             }
             w.Line();
+            if (_trainable)
+            {
+                WriteDualNetwork(w, model.Loss, UseBuffer(plan.Input!.Buffer), Statistics);
+                w.Line();
+            }
             w.Line("// ---- Parameters: their table and their initialisation, in PyTorch's order, for both precisions.");
             w.Line();
             w.Line("private static readonly global::GradGen.ParameterInfo[] s_parameters = CreateParameterTable();");
@@ -296,6 +301,7 @@ internal static partial class Emitter
             w.Line($"protected override int TargetsPerSample => {(model.Loss == LossKind.SoftmaxCrossEntropy ? "1" : "Outputs")};");
             w.Line($"protected override {real} LossCore(global::System.ReadOnlySpan<{target}> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);");
             w.Line("protected override void BackwardCore(int B) => _layers.Backward(B);");
+            w.Line("protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => new OverDualNumbers(maxBatch);");
         }
 
         // ------------------------------------------------------------ the layers, once for both precisions

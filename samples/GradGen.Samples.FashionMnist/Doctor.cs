@@ -1,11 +1,13 @@
 using System.Globalization;
+using GradGen.Curvature;
 using GradGen.Data;
 using GradGen.Diagnostics;
+using GradGen.Plots;
 
 namespace GradGen.Samples.FashionMnist;
 
 /// <summary>--doctor: the gradient doctor's diagnosis and suggestions before training, and the gradient statistics
-/// across batches after it (docs/doctor.md explains every number).</summary>
+/// across batches and the Hessian's spectrum after it (docs/doctor.md and docs/hessian.md explain every number).</summary>
 internal static class Doctor
 {
     /// <summary>Training images in the diagnosed batch.</summary>
@@ -16,6 +18,9 @@ internal static class Doctor
 
     /// <summary>Batch size of the per-layer covariance statistics.</summary>
     public const int CovarianceBatch = 64;
+
+    /// <summary>Training images in the batch whose loss Hessian is analysed after training.</summary>
+    public const int HessianBatch = 32;
 
     /// <summary>Diagnoses the first training images (at most <see cref="DiagnosisBatch"/>) and writes the report and the
     /// suggestions to <paramref name="output"/>. Nothing in the network changes.</summary>
@@ -58,5 +63,20 @@ internal static class Doctor
         int batches = images / CovarianceBatch;
         output.WriteLine(string.Create(ci, $"  (uncorrelated parameters would give mean |r| ≈ √(2/(π·{batches - 1})) = {Math.Sqrt(2 / (Math.PI * (batches - 1))):F3})"));
         return noise;
+    }
+
+    /// <summary>The Hessian of the mean loss on the first <see cref="HessianBatch"/> training images: its top eigenvalues
+    /// (Lanczos), trace (Hutchinson) and eigenvalue density (stochastic Lanczos quadrature), written to
+    /// <paramref name="output"/>, and the density plot as DIR/hessian-spectrum.png and .svg.</summary>
+    public static CurvatureReport Hessian(FashionClassifier network, DataSet train, string directory, TextWriter output)
+    {
+        int n = Math.Min(HessianBatch, train.Count);
+        var report = HessianAnalysis.Analyze(network, train.Features.AsSpan(0, n * train.FeatureSize), train.Labels.AsSpan(0, n));
+        output.WriteLine(report);
+        var (grid, density) = report.Density.Smoothed();
+        var files = CurvaturePlots.WriteSpectralDensity(grid, density, report.TopEigenvalues.Select(r => r.Value).ToArray(),
+            directory, "FashionClassifier after training");
+        output.WriteLine($"Wrote {files.Png} and {Path.GetFileName(files.Svg)}");
+        return report;
     }
 }

@@ -179,8 +179,8 @@ static int Run(Settings s)
     {
         Console.WriteLine();
         Doctor.AfterTraining(network, train, Console.Out);
-        // HESSIAN: the top Hessian eigenvalues and the eigenvalue histogram (branch s3-hessian, docs/hessian.md) are
-        // printed here, and the histogram written beside the monitor's plots, once that branch is merged.
+        // The Hessian's plot goes beside the monitor's plots, or beside the saved weights without --monitor.
+        Doctor.Hessian(network, train, monitorDirectory ?? Path.GetDirectoryName(outputPath)!, Console.Out);
     }
     if (monitorDirectory is not null)
     {

@@ -220,7 +220,7 @@ public static class MonitorPlots
     /// <summary>The y axis holds log10 of the values (<paramref name="logs"/>): labelled ticks at whole decades (every
     /// k-th decade over a wide range), and at 2× and 5× too when the data spans under two decades, so that a panel
     /// never shows fewer than two labels; unlabelled ticks at the other multiples.</summary>
-    private static void LogAxis(Plot plot, IReadOnlyCollection<double> logs)
+    internal static void LogAxis(Plot plot, IReadOnlyCollection<double> logs)
     {
         plot.Grid.MajorLineColor = Colors.Black.WithOpacity(0.12);
         plot.Grid.MinorLineColor = Colors.Black.WithOpacity(0.04);
@@ -270,7 +270,7 @@ public static class MonitorPlots
 
     /// <summary>Renders once onto a raster surface (PNG) and once onto Skia's SVG canvas, with an optional header line
     /// above the figure (a multiplot has no title of its own).</summary>
-    private static PlotFiles Write(string directory, string name, int width, int height, string? header, Action<SKCanvas, PixelRect> render)
+    internal static PlotFiles Write(string directory, string name, int width, int height, string? header, Action<SKCanvas, PixelRect> render)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

@@ -94,7 +94,7 @@ public sealed class PlotTests : IDisposable
 
     /// <summary>The signature, an IHDR chunk first with the expected width and height, the IEND chunk last; then Skia
     /// decodes it and finds both background and drawing (at least 1% of the pixels are not white).</summary>
-    private static void CheckPng(string path, int width, int height)
+    internal static void CheckPng(string path, int width, int height)
     {
         byte[] bytes = File.ReadAllBytes(path);
         Assert.True(bytes.Length > 1000, $"{path}: {bytes.Length} bytes");
@@ -116,7 +116,7 @@ public sealed class PlotTests : IDisposable
     }
 
     /// <summary>Parses as XML, an svg root of the expected size, with text in it; returns the text.</summary>
-    private static string CheckSvg(string path, int width, int height)
+    internal static string CheckSvg(string path, int width, int height)
     {
         var document = XDocument.Load(path);
         XNamespace svg = "http://www.w3.org/2000/svg";

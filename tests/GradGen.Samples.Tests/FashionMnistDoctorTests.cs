@@ -56,6 +56,38 @@ public class FashionMnistDoctorTests
     }
 
     [Fact]
+    public void AfterTrainingTheHessiansTopEigenvaluesAndDensityPlotAreWritten()
+    {
+        var network = new FashionClassifier(256, seed: 1);
+        var train = Train();
+        var output = new StringWriter();
+        string directory = Path.Combine(Path.GetTempPath(), "gradgen-doctor-hessian-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var report = Doctor.Hessian(network, train, directory, output);
+
+            Assert.Equal(5, report.TopEigenvalues.Length);
+            Assert.Equal(Doctor.HessianBatch, report.BatchSize);
+            // λ_max bounds every Rayleigh quotient from above: check it against one, on the same batch.
+            var hessian = Curvature.HessianOperator.Create(network, train.Features.AsSpan(0, Doctor.HessianBatch * 784), train.Labels.AsSpan(0, Doctor.HessianBatch));
+            var rng = new Rng(4);
+            var v = Enumerable.Range(0, hessian.Dimension).Select(_ => rng.NextNormal()).ToArray();
+            var hv = new double[v.Length];
+            hessian.Multiply(v, hv);
+            double rayleigh = v.Select((x, i) => x * hv[i]).Sum() / v.Sum(x => x * x);
+            Assert.True(report.TopEigenvalues[0].Value >= rayleigh, $"λ_max {report.TopEigenvalues[0].Value} below a Rayleigh quotient {rayleigh}");
+            string text = output.ToString();
+            Assert.Contains("top eigenvalues (Lanczos): " + report.TopEigenvalues[0].Value.ToString("G5", System.Globalization.CultureInfo.InvariantCulture), text);
+            Assert.True(File.Exists(Path.Combine(directory, "hessian-spectrum.png")), text);
+            Assert.True(File.Exists(Path.Combine(directory, "hessian-spectrum.svg")), text);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void WithFewerImagesThanABigBatchItSaysSo()
     {
         var output = new StringWriter();

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using GradGen.Curvature;
 
 namespace GradGen.Kernels;
 
@@ -16,7 +17,10 @@ public interface IActivation
     T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
-/// <summary>Float overloads of the activations compute in double and round once; double ones compute directly.</summary>
+/// <summary>Float overloads of the activations compute in double and round once; double ones compute directly.
+/// A <see cref="Dual"/> argument computes its value in double the same way and carries its tangent by the chain rule
+/// (<see cref="Chain{T}"/>), with the derivative the activation already has for its backward pass; where that
+/// derivative is itself computed in double, its own tangent needs the second derivative, which sits beside it.</summary>
 internal static class InDouble
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -24,6 +28,16 @@ internal static class InDouble
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Round<T>(double value) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(value);
+
+    /// <summary>For T = <see cref="Dual"/> only: f(z) as a dual number, from f(z.Value) = <paramref name="value"/> and
+    /// f′(z.Value) = <paramref name="derivative"/>. Callers test typeof(T) == typeof(Dual) first, which the JIT folds, so
+    /// float and double never compute the derivative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Chain<T>(T z, double value, double derivative) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Dual result = Dual.Chain(Unsafe.As<T, Dual>(ref z), value, derivative);
+        return Unsafe.As<Dual, T>(ref result);
+    }
 }
 
 /// <summary>The vector form of an activation, which the kernels use at every width: the same formulas as the scalar
@@ -52,7 +66,11 @@ public readonly struct Identity : IActivation, IVectorActivation
 /// <summary>f(z) = 1 / (1 + e^−z); f' = a(1 − a).</summary>
 public readonly struct Sigmoid : IActivation, IVectorActivation
 {
-    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double a = Forward(InDouble.Widen(z));
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, a, a * (1 - a)) : InDouble.Round<T>(a);
+    }
     private static double Forward(double z)
     {
         // Only e^−|z| is ever formed, so it never overflows and 1 + e stays in [1, 2]: stable for any |z|.
@@ -91,7 +109,11 @@ public readonly struct Sigmoid : IActivation, IVectorActivation
 /// <summary>f(z) = tanh z; f' = 1 − a².</summary>
 public readonly struct Tanh : IActivation, IVectorActivation
 {
-    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Math.Tanh(InDouble.Widen(z)));
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double a = Math.Tanh(InDouble.Widen(z));
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, a, 1 - a * a) : InDouble.Round<T>(a);
+    }
     public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => T.One - a * a;
 
     // Vector members: tanh in double (see Sigmoid and SpecialFunctions.Tanh); the derivative is the same formula in a.
@@ -137,16 +159,26 @@ public readonly struct GELU : IActivation, IVectorActivation
     private const double Sqrt1Over2 = 0.70710678118654752440;
     private const double OneOverSqrt2Pi = 0.39894228040143267794;
 
-    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double x = InDouble.Widen(z), a = Forward(x);
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, a, Derivative(x, a)) : InDouble.Round<T>(a);
+    }
     // PyTorch's formula exactly (x·0.5·(1 + erf(x/√2))), not the erfc form, so that we round as it does.
     private double Forward(double z) => z * 0.5 * (1.0 + SpecialFunctions.Erf(z * Sqrt1Over2));
-    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Derivative(InDouble.Widen(z), InDouble.Widen(a)));
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double x = InDouble.Widen(z), d = Derivative(x, InDouble.Widen(a));
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, d, SecondDerivative(x)) : InDouble.Round<T>(d);
+    }
     private double Derivative(double z, double a)
     {
         double cdf = 0.5 * (1.0 + SpecialFunctions.Erf(z * Sqrt1Over2));
         double pdf = Math.Exp(-0.5 * z * z) * OneOverSqrt2Pi;
         return cdf + z * pdf;
     }
+    // f″ = 2φ(z) + z·φ′(z) = φ(z)(2 − z²), since φ′(z) = −z·φ(z). Only dual numbers need it.
+    private static double SecondDerivative(double z) => Math.Exp(-0.5 * z * z) * OneOverSqrt2Pi * (2.0 - z * z);
 
     TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.ApplyInDouble(z, default(Formula));
     TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a) => TOps.ApplyInDouble(z, default(DerivativeFormula));
@@ -177,13 +209,21 @@ public readonly struct GELUTanh : IActivation, IVectorActivation
     private const double SqrtTwoOverPi = 0.79788456080286535588;
     private const double Kappa = 0.044715;
 
-    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double x = InDouble.Widen(z), a = Forward(x);
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, a, Derivative(x, a)) : InDouble.Round<T>(a);
+    }
     private double Forward(double z)
     {
         double inner = SqrtTwoOverPi * (z + Kappa * z * z * z);
         return 0.5 * z * (1.0 + Math.Tanh(inner));
     }
-    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Derivative(InDouble.Widen(z), InDouble.Widen(a)));
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double x = InDouble.Widen(z), d = Derivative(x, InDouble.Widen(a));
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, d, SecondDerivative(x)) : InDouble.Round<T>(d);
+    }
     private double Derivative(double z, double a)
     {
         // PyTorch's GeluBackward (tanh): d/dz[½z]·(1 + t) + ½z·(1 − t²)·d(inner)/dz.
@@ -194,6 +234,14 @@ public readonly struct GELUTanh : IActivation, IVectorActivation
         double leftDerivative = 0.5 * right;
         double rightDerivative = left * (1.0 - t * t) * SqrtTwoOverPi * (1.0 + 3.0 * Kappa * zSq);
         return leftDerivative + rightDerivative;
+    }
+    // With u = √(2/π)(z + κz³) and t = tanh u: f′ = ½(1 + t) + ½z(1 − t²)u′, so
+    // f″ = (1 − t²)·[u′ + ½z(u″ − 2t·u′²)], u′ = √(2/π)(1 + 3κz²), u″ = 6√(2/π)κz. Only dual numbers need it.
+    private static double SecondDerivative(double z)
+    {
+        double t = Math.Tanh(SqrtTwoOverPi * (z + Kappa * z * z * z));
+        double u1 = SqrtTwoOverPi * (1.0 + 3.0 * Kappa * z * z), u2 = 6.0 * SqrtTwoOverPi * Kappa * z;
+        return (1.0 - t * t) * (u1 + 0.5 * z * (u2 - 2.0 * t * u1 * u1));
     }
 
     // Vector members: the same formulas in the same order. Where 1 + tanh cancels (z ≪ 0) the result inherits the
@@ -230,14 +278,28 @@ public readonly struct GELUTanh : IActivation, IVectorActivation
 /// <summary>SiLU (Swish): f(z) = z·σ(z); f' = σ(z)(1 + z(1 − σ(z))).</summary>
 public readonly struct SiLU : IActivation, IVectorActivation
 {
-    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double x = InDouble.Widen(z), a = Forward(x);
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, a, Derivative(x, a)) : InDouble.Round<T>(a);
+    }
     // PyTorch's x / (1 + e^−x): for very negative x, e^−x overflows to +∞ and the quotient is −0, the right limit.
     private double Forward(double z) => z / (1.0 + Math.Exp(-z));
-    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Derivative(InDouble.Widen(z), InDouble.Widen(a)));
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double x = InDouble.Widen(z), d = Derivative(x, InDouble.Widen(a));
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, d, SecondDerivative(x)) : InDouble.Round<T>(d);
+    }
     private double Derivative(double z, double a)
     {
         double s = 1.0 / (1.0 + Math.Exp(-z));
         return s * (1.0 + z * (1.0 - s));
+    }
+    // f′ = s + z·s(1 − s) with s′ = s(1 − s), so f″ = s(1 − s)(2 + z(1 − 2s)). Only dual numbers need it.
+    private static double SecondDerivative(double z)
+    {
+        double s = 1.0 / (1.0 + Math.Exp(-z));
+        return s * (1.0 - s) * (2.0 + z * (1.0 - 2.0 * s));
     }
 
     TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.ApplyInDouble(z, default(Formula));
@@ -264,16 +326,31 @@ public readonly struct Softplus : IActivation, IVectorActivation
 {
     private const double Threshold = 20.0;
 
-    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double x = InDouble.Widen(z), a = Forward(x);
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, a, Derivative(x, a)) : InDouble.Round<T>(a);
+    }
     // Above the threshold log(1 + e^z) = z to within e^−20 ≈ 2e-9 relative; PyTorch switches to the identity there.
     // log1p keeps full precision when e^z is tiny (z very negative).
     private double Forward(double z) => z > Threshold ? z : SpecialFunctions.Log1P(Math.Exp(z));
-    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Derivative(InDouble.Widen(z), InDouble.Widen(a)));
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double x = InDouble.Widen(z), d = Derivative(x, InDouble.Widen(a));
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, d, SecondDerivative(x)) : InDouble.Round<T>(d);
+    }
     private double Derivative(double z, double a)
     {
         if (z > Threshold) return 1.0;
         double e = Math.Exp(z);
         return e / (e + 1.0);
+    }
+    // f′ = σ(z) below the threshold, so f″ = σ(1 − σ); above it f is the identity and f″ = 0. Only dual numbers need it.
+    private static double SecondDerivative(double z)
+    {
+        if (z > Threshold) return 0.0;
+        double e = Math.Exp(z), s = e / (e + 1.0);
+        return s * (1.0 - s);
     }
 
     TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.ApplyInDouble(z, default(Formula));
@@ -307,13 +384,23 @@ public readonly struct ELU : IActivation, IVectorActivation
 
     public ELU(double alpha) => Alpha = alpha;
 
-    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Forward(InDouble.Widen(z)));
+    public T Forward<T>(T z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double x = InDouble.Widen(z), a = Forward(x);
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, a, Derivative(x, a)) : InDouble.Round<T>(a);
+    }
     // expm1 keeps full relative precision for small negative z, where e^z − 1 cancels.
     private double Forward(double z) => z > 0.0 ? z : Alpha * SpecialFunctions.ExpM1(z);
-    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T> => InDouble.Round<T>(Derivative(InDouble.Widen(z), InDouble.Widen(a)));
+    public T Derivative<T>(T z, T a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double x = InDouble.Widen(z), d = Derivative(x, InDouble.Widen(a));
+        return typeof(T) == typeof(Dual) ? InDouble.Chain(z, d, SecondDerivative(x)) : InDouble.Round<T>(d);
+    }
     // PyTorch's elu_backward with is_result = false (what nn.ELU() uses): alpha·e^z for z ≤ 0, equal to a + alpha
     // but without its cancellation.
     private double Derivative(double z, double a) => z > 0.0 ? 1.0 : Alpha * Math.Exp(z);
+    // Only dual numbers need it.
+    private double SecondDerivative(double z) => z > 0.0 ? 0.0 : Alpha * Math.Exp(z);
 
     TVec IVectorActivation.Forward<T, TVec, TOps>(TVec z) => TOps.ApplyInDouble(z, new Formula(Alpha));
     TVec IVectorActivation.Derivative<T, TVec, TOps>(TVec z, TVec a) => TOps.ApplyInDouble(z, new DerivativeFormula(Alpha));

@@ -1,13 +1,17 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.InteropServices;
+using GradGen.Curvature;
 
 namespace GradGen.Kernels;
 
 /// <summary>A fully connected layer, z = x·wᵀ + b (+ r), a = act(z), and its backward pass.
 /// Matrices are row-major; every <c>ld*</c> argument is a row stride in elements (≥ the width), so inputs and outputs
 /// can be column slices of a wider buffer (DenseNet concatenation). Empty spans mean "absent".
-/// <see cref="DenseReference"/> holds the same two functions as plain loops; the tests compare the two at every width.</summary>
+/// <see cref="DenseReference"/> holds the same two functions as plain loops; the tests compare the two at every width.
+/// On <see cref="Dual"/> numbers (exact Hessian-vector products) both run as float64 products on value and tangent
+/// planes (<see cref="DualDense"/>).</summary>
 /// <remarks>
 /// Each call runs at the widest accelerated vector width (512, 256 or 128 bits; see <see cref="ISimd{TVec, T}"/>), with
 /// the register-block shape of that width: 4 rows × 4 vectors where there are 32 vector registers (AVX-512, ARM64),
@@ -36,7 +40,9 @@ public static class Dense
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
     {
-        if (Simd512<T>.IsAccelerated)
+        if (typeof(T) == typeof(Dual))
+            DualDense.Forward(AsDual(a), lda, AsDual(z), AsDual(x), ldx, AsDual(w), AsDual(b), AsDual(r), ldr, batch, inFeatures, outFeatures, act);
+        else if (Simd512<T>.IsAccelerated)
             Forward<T, TAct, Vector512<T>, Simd512<T>>(a, lda, z, x, ldx, w, b, r, ldr, batch, inFeatures, outFeatures, act);
         else if (Simd256<T>.IsAccelerated)
             Forward<T, TAct, Vector256<T>, Simd256<T>>(a, lda, z, x, ldx, w, b, r, ldr, batch, inFeatures, outFeatures, act);
@@ -385,7 +391,10 @@ public static class Dense
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
     {
-        if (Simd512<T>.IsAccelerated)
+        if (typeof(T) == typeof(Dual))
+            DualDense.Backward(AsDual(dx), lddx, accumulateDx, AsDual(dw), AsDual(db), AsDual(dz), AsDual(da), ldda, AsDual(z), AsDual(a), lda,
+                AsDual(x), ldx, AsDual(w), batch, inFeatures, outFeatures, act);
+        else if (Simd512<T>.IsAccelerated)
             Backward<T, TAct, Vector512<T>, Simd512<T>>(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
         else if (Simd256<T>.IsAccelerated)
             Backward<T, TAct, Vector256<T>, Simd256<T>>(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
@@ -542,6 +551,10 @@ public static class Dense
             }
         }
     }
+
+    // T is Dual here (the callers test it first): the same memory, seen as dual numbers, for DualDense.
+    private static Span<Dual> AsDual<T>(Span<T> span) where T : struct => MemoryMarshal.Cast<T, Dual>(span);
+    private static ReadOnlySpan<Dual> AsDual<T>(ReadOnlySpan<T> span) where T : struct => MemoryMarshal.Cast<T, Dual>(span);
 
     internal static void ValidateForward<T>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> w,
         ReadOnlySpan<T> b, ReadOnlySpan<T> r, int ldr, int batch, int inFeatures, int outFeatures)

@@ -80,7 +80,8 @@ public static class Losses
             // Stable form of the loss: max(x, 0) − x·t + log(1 + e^−|x|). e^−|x| ≤ 1 never overflows, and log1p keeps
             // the tail exact where e^−|x| is tiny (the naive log σ(x) would give log 0 = −∞ for x ≪ 0).
             sum += Math.Max(x, 0.0) - x * t + SpecialFunctions.Log1P(Math.Exp(-Math.Abs(x)));
-            if (!dOutput.IsEmpty) dOutput[k] = (T.CreateTruncating(sigmoid.Forward(x)) - target[k]) * scale;
+            // σ on T itself (float: computed in double and rounded once, as before), so that a dual logit keeps its tangent.
+            if (!dOutput.IsEmpty) dOutput[k] = (sigmoid.Forward(logits[k]) - target[k]) * scale;
         }
         return T.CreateTruncating(sum / count);
     }

@@ -185,6 +185,14 @@ public abstract class Network<T, TTarget> : Network<T>
 
     /// <summary>The generated backward pass, layers in reverse order.</summary>
     protected abstract void BackwardCore(int B);
+
+    /// <summary>The generated passes over dual numbers, with an arena for batches of up to <paramref name="maxBatch"/>,
+    /// for exact Hessian-vector products (<see cref="Curvature.HessianOperator"/>).</summary>
+    /// <remarks>Protected, not protected internal: an assembly that sees GradGen's internals would otherwise have to
+    /// override it with a different modifier than every other assembly.</remarks>
+    protected abstract Curvature.DualNetwork CreateDualNetwork(int maxBatch);
+
+    internal Curvature.DualNetwork NewDualNetwork(int maxBatch) => CreateDualNetwork(maxBatch);
 }
 
 /// <summary>A gradient was NaN or infinite, so the update was refused and the parameters were left as they were.

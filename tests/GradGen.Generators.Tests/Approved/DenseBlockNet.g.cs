@@ -74,6 +74,7 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
     protected override int TargetsPerSample => 1;
     protected override float LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
     protected override void BackwardCore(int B) => _layers.Backward(B);
+    protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => new OverDualNumbers(maxBatch);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, int>
@@ -96,6 +97,24 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
         protected override void ForwardCore(int B) => _layers.Forward(B);
         protected override int TargetsPerSample => 1;
         protected override double LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
+        protected override void BackwardCore(int B) => _layers.Backward(B);
+        protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => new OverDualNumbers(maxBatch);
+    }
+
+    // ---- Curvature: the same passes over dual numbers θ + ε·v, whose gradient tangents are the Hessian-vector
+    // product H·v (see GradGen.Curvature.HessianOperator and docs/hessian.md).
+
+    private sealed class OverDualNumbers : global::GradGen.Curvature.DualNetwork<int>
+    {
+        private readonly Layers<global::GradGen.Curvature.Dual> _layers;
+
+        public OverDualNumbers(int maxBatch) : base(maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * S_input, Inputs, 1)
+        {
+            _layers = new Layers<global::GradGen.Curvature.Dual>(Arena, maxBatch);
+        }
+
+        protected override void ForwardCore(int B) => _layers.Forward(B);
+        protected override void LossCore(global::System.ReadOnlySpan<int> targets, int B) => _layers.Loss(targets, B, withGradient: true);
         protected override void BackwardCore(int B) => _layers.Backward(B);
     }
 

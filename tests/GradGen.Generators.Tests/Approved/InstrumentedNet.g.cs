@@ -92,6 +92,7 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
     protected override int TargetsPerSample => Outputs;
     protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
     protected override void BackwardCore(int B) => _layers.Backward(B);
+    protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => new OverDualNumbers(maxBatch);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, double>
@@ -115,6 +116,24 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         protected override void ForwardCore(int B) => _layers.Forward(B);
         protected override int TargetsPerSample => Outputs;
         protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
+        protected override void BackwardCore(int B) => _layers.Backward(B);
+        protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => new OverDualNumbers(maxBatch);
+    }
+
+    // ---- Curvature: the same passes over dual numbers θ + ε·v, whose gradient tangents are the Hessian-vector
+    // product H·v (see GradGen.Curvature.HessianOperator and docs/hessian.md).
+
+    private sealed class OverDualNumbers : global::GradGen.Curvature.DualNetwork<global::GradGen.Curvature.Dual>
+    {
+        private readonly Layers<global::GradGen.Curvature.Dual> _layers;
+
+        public OverDualNumbers(int maxBatch) : base(maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * S_input, Inputs, Outputs)
+        {
+            _layers = new Layers<global::GradGen.Curvature.Dual>(Arena, maxBatch, new global::GradGen.Monitoring.NetworkMonitor(s_layerTable, s_parameters));
+        }
+
+        protected override void ForwardCore(int B) => _layers.Forward(B);
+        protected override void LossCore(global::System.ReadOnlySpan<global::GradGen.Curvature.Dual> targets, int B) => _layers.Loss(targets, B, withGradient: true);
         protected override void BackwardCore(int B) => _layers.Backward(B);
     }
 

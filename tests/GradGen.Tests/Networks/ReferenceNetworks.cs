@@ -119,3 +119,11 @@ public partial class ClipMlp;
 [Network(10, Loss = Loss.SoftmaxCrossEntropy)]
 [Dense(5)]
 public partial class HessianLinearCe;
+
+// Not a reference file: a network of about 2,000 parameters (24-40-20-5, 1,925) for checking Lanczos against the full
+// Hessian (HessianTests).
+[Network(24, Loss = Loss.SoftmaxCrossEntropy)]
+[Dense(40, Activation.Tanh)]
+[Dense(20, Activation.Tanh)]
+[Dense(5)]
+public partial class CurvatureMlp;

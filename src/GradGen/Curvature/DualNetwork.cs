@@ -1,0 +1,138 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace GradGen.Curvature;
+
+/// <summary>A network's generated passes run over <see cref="Dual"/> numbers: the generator emits one subclass per
+/// declaration (a few lines handing a <c>Layers&lt;Dual&gt;</c> its own arena), and <see cref="HessianOperator"/> drives it.
+/// With every parameter θᵢ set to the dual number θᵢ + vᵢ·ε, the forward, loss and backward passes compute the gradient
+/// g(θ + εv) = g(θ) + ε·H(θ)v exactly (forward-mode differentiation of the reverse-mode gradient): the gradients'
+/// values are ∇L and their tangents are the Hessian-vector product Hv.</summary>
+/// <remarks>The arena has the float network's layout, [parameters | gradients | buffers | scratch], with two doubles per
+/// element. Inputs and targets are constants (tangent 0). The passes run the kernels' scalar reference loops, since the
+/// SIMD kernels do not take Dual; see docs/hessian.md for what that costs.</remarks>
+public abstract class DualNetwork
+{
+    private readonly int _inputStart;
+    private readonly int _inputSize;
+
+    /// <summary>Allocates the dual arena. Called by generated constructors.</summary>
+    protected DualNetwork(int maxBatch, long arenaLength, int parameterCount, int inputStart, int inputSize, int targetsPerSample)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+        if (arenaLength > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(maxBatch), $"A batch of {maxBatch} needs {arenaLength} dual numbers, more than one array holds; use a smaller batch");
+        MaxBatch = maxBatch;
+        ParameterCount = parameterCount;
+        TargetsPerSample = targetsPerSample;
+        _inputStart = inputStart;
+        _inputSize = inputSize;
+        Arena = new Dual[arenaLength];
+    }
+
+    /// <summary>[parameters | gradients | buffers | scratch], as the network's own arena.</summary>
+    protected Dual[] Arena { get; }
+
+    /// <summary>The largest batch the arena holds.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>Scalars in all parameters together: the Hessian's dimension.</summary>
+    public int ParameterCount { get; }
+
+    /// <summary>Samples in the loaded batch.</summary>
+    public int BatchSize { get; private set; }
+
+    /// <summary>1 class index per sample, or one target per output.</summary>
+    protected int TargetsPerSample { get; }
+
+    /// <summary>The generated forward pass on the first <paramref name="B"/> rows.</summary>
+    protected abstract void ForwardCore(int B);
+
+    /// <summary>The generated loss, writing d loss / d output (a dual number) into the output's gradient buffer.</summary>
+    protected abstract void LossCore(int B);
+
+    /// <summary>The generated backward pass.</summary>
+    protected abstract void BackwardCore(int B);
+
+    /// <summary>Stores the batch's targets for <see cref="LossCore"/>; <typeparamref name="TTarget"/> is int or the network's T.</summary>
+    private protected abstract void StoreTargets<T, TTarget>(ReadOnlySpan<TTarget> targets)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTarget : unmanaged;
+
+    /// <summary>Copies the parameters' values (tangents are set by each product), the batch and its targets.</summary>
+    internal void Load<T, TTarget>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTarget : unmanaged
+    {
+        if (parameters.Length != ParameterCount)
+            throw new ArgumentException($"{parameters.Length} parameters given, the network has {ParameterCount}", nameof(parameters));
+        if (input.Length == 0 || input.Length % _inputSize != 0)
+            throw new ArgumentException($"The input has {input.Length} values, which is not a whole number (at least 1) of samples of {_inputSize} features", nameof(input));
+        int batch = input.Length / _inputSize;
+        if (batch > MaxBatch)
+            throw new ArgumentException($"The input holds {batch} samples, more than the {MaxBatch} this operator was made for", nameof(input));
+        if (targets.Length != batch * TargetsPerSample)
+            throw new ArgumentException($"The input holds {batch} samples, so the loss needs {batch * TargetsPerSample} targets, but got {targets.Length}", nameof(targets));
+        Span<Dual> arena = Arena;
+        for (int i = 0; i < parameters.Length; i++) arena[i] = new Dual(double.CreateTruncating(parameters[i]));
+        Span<Dual> x = arena.Slice(_inputStart, input.Length);
+        for (int i = 0; i < input.Length; i++) x[i] = new Dual(double.CreateTruncating(input[i]));
+        StoreTargets<T, TTarget>(targets);
+        BatchSize = batch;
+    }
+
+    /// <summary>hv = H·v and gradient = ∇L, for the mean loss on the loaded batch, by one forward, loss and backward
+    /// pass over dual numbers.</summary>
+    internal void Multiply(ReadOnlySpan<double> v, Span<double> hv, Span<double> gradient)
+    {
+        if (BatchSize == 0) throw new InvalidOperationException("Load a batch before multiplying");
+        Span<Dual> arena = Arena;
+        // θ + ε·v: each parameter keeps its value and takes the direction as its tangent.
+        for (int i = 0; i < ParameterCount; i++) arena[i] = new Dual(arena[i].Value, v[i]);
+        // The backward pass adds into the parameter gradients (dw += dzᵀ·x), so they start at zero, value and tangent.
+        arena.Slice(ParameterCount, ParameterCount).Clear();
+        ForwardCore(BatchSize);
+        LossCore(BatchSize);
+        BackwardCore(BatchSize);
+        ReadOnlySpan<Dual> g = arena.Slice(ParameterCount, ParameterCount);
+        for (int i = 0; i < g.Length; i++)
+        {
+            hv[i] = g[i].Tangent;
+            gradient[i] = g[i].Value;
+        }
+    }
+}
+
+/// <summary>A <see cref="DualNetwork"/> whose generated loss takes <typeparamref name="TTarget"/> targets: int class
+/// indices (softmax cross-entropy), or <see cref="Dual"/> constants (MSE, BCE), converted from the network's T.</summary>
+public abstract class DualNetwork<TTarget> : DualNetwork where TTarget : unmanaged
+{
+    private readonly TTarget[] _targets;
+
+    /// <summary>Allocates the dual arena and the targets. Called by generated constructors.</summary>
+    protected DualNetwork(int maxBatch, long arenaLength, int parameterCount, int inputStart, int inputSize, int targetsPerSample)
+        : base(maxBatch, arenaLength, parameterCount, inputStart, inputSize, targetsPerSample)
+    {
+        if (typeof(TTarget) != typeof(int) && typeof(TTarget) != typeof(Dual))
+            throw new NotSupportedException($"Dual passes take int or Dual targets, not {typeof(TTarget).Name}");
+        _targets = new TTarget[maxBatch * targetsPerSample];
+    }
+
+    /// <summary>The generated loss on <paramref name="targets"/>, with its gradient.</summary>
+    protected abstract void LossCore(ReadOnlySpan<TTarget> targets, int B);
+
+    protected sealed override void LossCore(int B) => LossCore(_targets.AsSpan(0, B * TargetsPerSample), B);
+
+    private protected sealed override void StoreTargets<T, TNetworkTarget>(ReadOnlySpan<TNetworkTarget> targets)
+    {
+        if (typeof(TTarget) == typeof(int))
+        {
+            MemoryMarshal.Cast<TNetworkTarget, TTarget>(targets).CopyTo(_targets);
+            return;
+        }
+        // MSE and BCE: the network's targets are its T; as dual numbers they are constants.
+        ReadOnlySpan<T> values = MemoryMarshal.Cast<TNetworkTarget, T>(targets);
+        Span<Dual> destination = MemoryMarshal.Cast<TTarget, Dual>(_targets.AsSpan());
+        for (int i = 0; i < values.Length; i++) destination[i] = new Dual(double.CreateTruncating(values[i]));
+    }
+}

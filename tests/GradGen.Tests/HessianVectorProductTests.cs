@@ -1,0 +1,148 @@
+using GradGen.Curvature;
+using GradGen.Tests.Networks;
+using Xunit.Abstractions;
+
+namespace GradGen.Tests;
+
+/// <summary>The exact Hessian-vector product (the generated passes over dual numbers) of every structure, activation
+/// and loss against float64 finite differences of the gradient along v, to |numeric − exact| ≤ 1e-9 + 1e-6·|numeric|,
+/// the tolerance of <see cref="FiniteDifferenceTests"/>.</summary>
+public class HessianVectorProductTests(ITestOutputHelper output)
+{
+    private const double Step = 1e-4, Atol = 1e-9, Rtol = 1e-6;
+    private const int Batch = 3;
+
+    public static TheoryData<string> Networks => FiniteDifferenceTests.Networks;
+
+    /// <summary>A network's batch as a Hessian operator, and its gradient as a function of the parameters.</summary>
+    private static (HessianOperator Hessian, Func<double[]> Gradient) Problem(Network<double> network, int batch, ulong seed)
+    {
+        var rng = new Rng(seed);
+        var input = new double[batch * network.InputSize];
+        for (int i = 0; i < input.Length; i++) input[i] = rng.NextNormal();
+        switch (network)
+        {
+            case Network<double, int> classifier:
+            {
+                var labels = new int[batch];
+                for (int i = 0; i < batch; i++) labels[i] = rng.NextInt(network.OutputSize);
+                return (HessianOperator.Create(classifier, input, labels), () => Gradient(classifier, c => c.ComputeGradients(input, labels)));
+            }
+            case Network<double, double> regressor:
+            {
+                var targets = new double[batch * network.OutputSize];
+                for (int i = 0; i < targets.Length; i++) targets[i] = rng.NextDouble(); // in [0, 1): valid for BCE too
+                return (HessianOperator.Create(regressor, input, targets), () => Gradient(regressor, r => r.ComputeGradients(input, targets)));
+            }
+            default:
+                throw new InvalidOperationException("the network has no loss");
+        }
+    }
+
+    private static double[] Gradient<TNetwork>(TNetwork network, Func<TNetwork, double> compute) where TNetwork : Network<double>
+    {
+        network.ZeroGradients();
+        compute(network);
+        return network.Gradients.ToArray();
+    }
+
+    /// <summary>g(θ + h·v) − g(θ − h·v) over 2h, Richardson-extrapolated from steps h and h/2 (see
+    /// <see cref="FiniteDifferenceTests"/>): the directional derivative of the gradient, H·v, to O(h⁴).</summary>
+    private static double[] NumericProduct(Network<double> network, Func<double[]> gradient, double[] v)
+    {
+        double[] coarse = Central(network, gradient, v, Step), fine = Central(network, gradient, v, Step / 2);
+        return fine.Select((f, i) => (4 * f - coarse[i]) / 3).ToArray();
+    }
+
+    private static double[] Central(Network<double> network, Func<double[]> gradient, double[] v, double h)
+    {
+        double[] saved = network.Parameters.ToArray();
+        for (int i = 0; i < saved.Length; i++) network.Parameters[i] = saved[i] + h * v[i];
+        double[] plus = gradient();
+        for (int i = 0; i < saved.Length; i++) network.Parameters[i] = saved[i] - h * v[i];
+        double[] minus = gradient();
+        saved.CopyTo(network.Parameters);
+        return plus.Select((p, i) => (p - minus[i]) / (2 * h)).ToArray();
+    }
+
+    private static bool Agrees(double exact, double numeric) => Math.Abs(numeric - exact) <= Atol + Rtol * Math.Abs(numeric);
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void EveryHessianVectorProductMatchesFiniteDifferencesOfTheGradient(string name)
+    {
+        var network = FiniteDifferenceTests.Create(name, Batch);
+        var rng = new Rng(99);
+        foreach (ref double p in network.Parameters) p = 0.6 * rng.NextNormal();
+        var (hessian, gradient) = Problem(network, Batch, seed: 5);
+        // A random unit direction: every parameter moves, so every layer's second derivatives enter.
+        var v = new double[network.ParameterCount];
+        for (int i = 0; i < v.Length; i++) v[i] = rng.NextNormal();
+        double norm = Math.Sqrt(v.Sum(x => x * x));
+        for (int i = 0; i < v.Length; i++) v[i] /= norm;
+
+        var exact = new double[v.Length];
+        hessian.Multiply(v, exact);
+        double[] numeric = NumericProduct(network, gradient, v);
+
+        // The dual pass's gradient values are the plain pass's gradient.
+        ReferenceCase.AssertClose($"{name} gradient of the dual pass", hessian.Gradient, gradient(), 1e-13);
+
+        double worst = 0;
+        int nonzero = 0, indistinct = 0;
+        foreach (var p in network.ParameterTable)
+        {
+            bool zeroFails = false, flipFails = false;
+            for (int i = p.Offset; i < p.Offset + p.Length; i++)
+            {
+                Assert.True(Agrees(exact[i], numeric[i]), $"{name} (Hv) for {p.Name}[{i - p.Offset}]: exact {exact[i]:E6}, numeric {numeric[i]:E6}");
+                worst = Math.Max(worst, Math.Abs(numeric[i] - exact[i]) / (Atol + Rtol * Math.Abs(numeric[i])));
+                if (exact[i] != 0)
+                {
+                    nonzero++;
+                    if (Agrees(0, numeric[i])) indistinct++;
+                }
+                zeroFails |= !Agrees(0, numeric[i]);
+                flipFails |= !Agrees(-exact[i], numeric[i]);
+            }
+            // Not vacuous: a zeroed or sign-flipped product must fail somewhere in every parameter tensor.
+            Assert.True(zeroFails, $"{name} {p.Name}: a zeroed Hv would pass, so the check cannot tell");
+            Assert.True(flipFails, $"{name} {p.Name}: a sign-flipped Hv would pass, so the check cannot tell");
+        }
+        output.WriteLine($"{name}: {v.Length} entries of Hv, {nonzero} nonzero; worst |numeric − exact| is {worst:P1} of the tolerance");
+        Assert.True(indistinct <= nonzero / 20, $"{name}: {indistinct} of {nonzero} nonzero entries would pass if zeroed");
+    }
+
+    [Fact]
+    public void FloatNetworksAreDifferentiatedInDoubleAtTheirOwnParameters()
+    {
+        // The float network's operator copies its parameters into doubles: it must equal the Float64 twin's operator
+        // at the same (float-representable) parameters.
+        var single = new MlpReluCe(Batch, seed: 3);
+        var twin = new MlpReluCe.Float64(Batch);
+        for (int i = 0; i < single.ParameterCount; i++) twin.Parameters[i] = single.Parameters[i];
+        var rng = new Rng(8);
+        var input = Enumerable.Range(0, Batch * single.InputSize).Select(_ => rng.NextNormal()).ToArray();
+        var labels = new[] { 0, 3, 4 };
+        var v = Enumerable.Range(0, single.ParameterCount).Select(_ => rng.NextNormal()).ToArray();
+        var fromFloat = new double[v.Length];
+        var fromDouble = new double[v.Length];
+        HessianOperator.Create(single, input.Select(x => (float)x).ToArray(), labels).Multiply(v, fromFloat);
+        HessianOperator.Create(twin, input.Select(x => (double)(float)x).ToArray(), labels).Multiply(v, fromDouble);
+        Assert.Equal(fromDouble, fromFloat);
+        Assert.Contains(fromFloat, x => x != 0);
+    }
+
+    [Fact]
+    public void BadArgumentsAreRefusedWithWhatIsWrong()
+    {
+        var network = new MlpReluCe.Float64(4);
+        var input = new double[2 * network.InputSize];
+        var e = Assert.Throws<ArgumentException>(() => HessianOperator.Create(network, input, new[] { 1 }));
+        Assert.Contains("needs 2 targets, but got 1", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => HessianOperator.Create(network, input, new[] { 1, 9 }).Multiply(new double[network.ParameterCount], new double[network.ParameterCount]));
+        var hessian = HessianOperator.Create(network, input, new[] { 1, 2 });
+        e = Assert.Throws<ArgumentException>(() => hessian.Multiply(new double[3], new double[network.ParameterCount]));
+        Assert.Contains($"v has 3 entries, the Hessian is {network.ParameterCount} × {network.ParameterCount}", e.Message);
+    }
+}
