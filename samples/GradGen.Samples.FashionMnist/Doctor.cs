@@ -1,5 +1,6 @@
 using System.Globalization;
 using GradGen.Curvature;
+using GradGen.Dashboard;
 using GradGen.Data;
 using GradGen.Diagnostics;
 using GradGen.Plots;
@@ -37,6 +38,15 @@ internal static class Doctor
         return diagnosis;
     }
 
+    /// <summary>With --dashboard: diagnoses the first training images (as <see cref="BeforeTraining"/>, without printing)
+    /// and shows the findings on the page, which replace the previous ones. A forward and backward pass on at most
+    /// <see cref="DiagnosisBatch"/> images, once per epoch.</summary>
+    public static void PublishTo(RunFeed run, FashionClassifier network, DataSet train, long step)
+    {
+        int n = Math.Min(Math.Min(DiagnosisBatch, train.Count), network.MaxBatch);
+        run.PublishDiagnosis(step, GradientDoctor.Diagnose(network, train.Features.AsSpan(0, n * train.FeatureSize), train.Labels.AsSpan(0, n), FashionClassifier.Forecast));
+    }
+
     /// <summary>The gradient noise scale and the per-layer gradient statistics over the first training images (at most
     /// <see cref="StatisticsImages"/>, a whole number of big batches); null, with a line saying why, when there are
     /// fewer than <see cref="BigBatch"/>.</summary>
@@ -51,13 +61,13 @@ internal static class Doctor
         var features = train.Features.AsSpan(0, images * train.FeatureSize);
         var labels = train.Labels.AsSpan(0, images);
         var ci = CultureInfo.InvariantCulture;
-        var noise = GradientStatistics.NoiseScale(network, features, labels, SmallBatch, BigBatch);
+        var noise = GradientNoise.NoiseScale(network, features, labels, SmallBatch, BigBatch);
         output.WriteLine(string.Create(ci, $"Gradient noise scale after training (McCandlish et al. 2018), over {images:N0} training images in batches of {SmallBatch} and {BigBatch}:"));
         output.WriteLine(string.Create(ci, $"  |G|² ≈ {noise.GradientNormSquared:G4}, tr Σ ≈ {noise.TraceCovariance:G4}, B_simple = tr Σ / |G|² ≈ {noise.SimpleNoiseScale:G4}"));
         output.WriteLine(string.Create(ci, $"  (batches much larger than B_simple give little more progress per step; much smaller ones are mostly noise)"));
         output.WriteLine(string.Create(ci, $"Gradient statistics per layer over {images / CovarianceBatch} batches of {CovarianceBatch}:"));
         output.WriteLine(string.Create(ci, $"  {"layer",-6} {"params",8} {"mean |ḡ|",10} {"variance",10} {"sampled",8} {"mean r",8} {"mean |r|",8}"));
-        foreach (var s in GradientStatistics.Covariance(network, features, labels, CovarianceBatch))
+        foreach (var s in GradientNoise.Covariance(network, features, labels, CovarianceBatch))
             output.WriteLine(string.Create(ci, $"  {s.Layer,-6} {s.Parameters,8:N0} {s.MeanMagnitude,10:0.00E+0} {s.Variance,10:0.00E+0} {s.Sampled,8:N0} {s.MeanCorrelation,8:F3} {s.MeanAbsoluteCorrelation,8:F3}"));
         // For K independent normal series, |r| has mean √(2/(π(K−1))): the level of mean |r| that means "no correlation".
         int batches = images / CovarianceBatch;

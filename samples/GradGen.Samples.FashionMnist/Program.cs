@@ -94,6 +94,8 @@ static int Run(Settings s)
     if (s.Schedule == "cosine") optimizer.Schedule = new CosineAnnealing(maxSteps: s.Epochs * batches.BatchCount);
 
     if (s.Doctor) Doctor.BeforeTraining(network, train, Console.Out);
+    // The dashboard's findings panel: the doctor's diagnosis before training, then after every epoch.
+    if (run is not null) Doctor.PublishTo(run, network, train, monitor.Step);
 
     using var trainer = new ClassifierTrainer<FashionClassifier>(network, optimizer, s.Threads, maxBatch => new FashionClassifier(maxBatch));
     var rows = new List<(EpochResult Train, EvaluationResult Eval)>();
@@ -108,6 +110,7 @@ static int Run(Settings s)
             var eval = trainer.Evaluate(evaluation);
             rows.Add((result, eval));
             run?.RecordEpoch(epoch, monitor.Step, result.Loss, result.Accuracy, evalName, eval.Loss, eval.Accuracy);
+            if (run is not null) Doctor.PublishTo(run, network, train, monitor.Step);
             Console.WriteLine($"Epoch {epoch.ToString().PadLeft(s.Epochs.ToString().Length)}/{s.Epochs}  loss {result.Loss:F4}  train {Percent(result.Accuracy)}  " +
                 $"{evalName} {Percent(eval.Accuracy)} (loss {eval.Loss:F4})  {result.Elapsed.TotalSeconds:F1} s  {result.ImagesPerSecond:N0} img/s");
             if (monitorDirectory is not null) Console.Write(monitor.FormatTable());
@@ -139,6 +142,7 @@ static int Run(Settings s)
                     var eval = trainer.Evaluate(evaluation);
                     rows.Add((result, eval));
                     run?.RecordEpoch(epoch, monitor.Step, result.Loss, result.Accuracy, evalName, eval.Loss, eval.Accuracy);
+                    if (run is not null) Doctor.PublishTo(run, network, train, monitor.Step);
                     task.Description = $"{label} loss {result.Loss:F4} train {Percent(result.Accuracy, 1)} {evalShort} [bold]{Percent(eval.Accuracy)}[/] {result.ImagesPerSecond:N0} img/s";
                     task.StopTask();
                 }

@@ -1,3 +1,4 @@
+using GradGen.Diagnostics;
 using GradGen.Monitoring;
 
 namespace GradGen.Dashboard;
@@ -70,6 +71,17 @@ public sealed class RunFeed : IMonitorObserver
     /// findings, which replaces the previous one on the page and in the log. Safe to call from any thread.</summary>
     public void PublishFindings(long step, IReadOnlyList<DashboardFinding> findings)
         => _feed.Publish(Name, RecordKind.Findings, DashboardSchema.Findings(Name, step, findings));
+
+    /// <summary>Publishes the gradient doctor's <paramref name="diagnosis"/> (docs/doctor.md) as the run's current
+    /// findings: each finding's severity, kind (the record's <c>code</c>), layer and message.</summary>
+    public void PublishDiagnosis(long step, Diagnosis diagnosis)
+    {
+        ArgumentNullException.ThrowIfNull(diagnosis);
+        PublishFindings(step, diagnosis.Findings.Select(ToDashboard).ToList());
+    }
+
+    internal static DashboardFinding ToDashboard(Finding f) =>
+        new(f.Severity.ToString().ToLowerInvariant(), f.Kind.ToString(), f.Layer, f.Message);
 
     /// <summary>Hands every waiting sample to <paramref name="publish"/>, oldest first (called by the pump only).</summary>
     internal void Drain(Action<StepSample> publish)

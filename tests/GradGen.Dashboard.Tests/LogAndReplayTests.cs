@@ -111,6 +111,36 @@ public sealed class LogAndReplayTests : IDisposable
     }
 
     [Fact]
+    public void TheDoctorsDiagnosisBecomesTheRunsFindingsAndAddsNoStep()
+    {
+        string path = Path.Combine(_directory, "doctor.jsonl");
+        var run = new ShortRun(sampleEvery: 1);
+        // A dead layer the doctor must report: every bias of layer "1" far below zero, so its ReLU never fires.
+        var bias = run.Network.Parameter("1.bias");
+        bias.Fill(-100f);
+        var data = Samples.FashionMnist.TrainingData.Load(null, forceEmbedded: true).Train.Slice(0, 64);
+        Diagnostics.Diagnosis diagnosis;
+        using (var feed = new DashboardFeed(path))
+        {
+            var runFeed = feed.AddRun("FashionClassifier", "test", run.Monitor);
+            diagnosis = Diagnostics.GradientDoctor.Diagnose(run.Network, data.Features.AsSpan(0, 64 * data.FeatureSize), data.Labels.AsSpan(0, 64));
+            runFeed.PublishDiagnosis(run.Monitor.Step, diagnosis);
+        }
+        var records = File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.DoesNotContain(records, r => r.GetProperty("type").GetString() == "step"); // Diagnose's own pass is not a training step
+        var findings = Assert.Single(records, r => r.GetProperty("type").GetString() == "findings").GetProperty("findings").EnumerateArray().ToList();
+        Assert.Equal(diagnosis.Findings.Count, findings.Count);
+        Assert.Contains(diagnosis.Findings, f => f.Kind == Diagnostics.FindingKind.DeadReLU && f.Layer == "1");
+        for (int i = 0; i < findings.Count; i++)
+        {
+            var f = diagnosis.Findings[i];
+            Assert.Equal((f.Severity.ToString().ToLowerInvariant(), f.Kind.ToString(), f.Layer, f.Message),
+                (findings[i].GetProperty("severity").GetString(), findings[i].GetProperty("code").GetString(),
+                 findings[i].GetProperty("layer").GetString(), findings[i].GetProperty("message").GetString()));
+        }
+    }
+
+    [Fact]
     public void TheStoreStaysBoundedAndSpansTheWholeRun()
     {
         // A log of 20,000 sampled steps, replayed: the store keeps at most StoreCapacity of them, evenly spaced from

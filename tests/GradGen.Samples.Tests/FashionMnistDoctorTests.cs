@@ -47,7 +47,7 @@ public class FashionMnistDoctorTests
         int images = Math.Min(Doctor.StatisticsImages, train.Count) / Doctor.BigBatch * Doctor.BigBatch;
         Assert.Equal(images / Doctor.BigBatch, noise.BigBatches);
         Assert.True(noise.SimpleNoiseScale > 0 && double.IsFinite(noise.SimpleNoiseScale), output.ToString());
-        Assert.Equal(GradientStatistics.NoiseScale(network, train.Features.AsSpan(0, images * 784), train.Labels.AsSpan(0, images),
+        Assert.Equal(GradientNoise.NoiseScale(network, train.Features.AsSpan(0, images * 784), train.Labels.AsSpan(0, images),
             Doctor.SmallBatch, Doctor.BigBatch), noise);
         string text = output.ToString();
         Assert.Contains("B_simple = tr Σ / |G|² ≈ ", text);

@@ -37,7 +37,7 @@ public sealed record LayerGradientStatistics(string Layer, int Parameters, int B
 /// <summary>Statistics of a network's gradients across batches: <see cref="NoiseScale{T, TTarget}"/> and
 /// <see cref="Covariance{T, TTarget}"/>. Each computes one gradient per batch (forward, loss, backward, in order over
 /// the data: shuffle it first if it is sorted), never updates the parameters, and puts the gradients back as they were.</summary>
-public static class GradientStatistics
+public static class GradientNoise
 {
     /// <summary>Estimates B_simple over <paramref name="inputs"/> and <paramref name="targets"/> (the same samples,
     /// row-major), with batches of <paramref name="smallBatch"/> and <paramref name="bigBatch"/> samples.</summary>

@@ -5,7 +5,7 @@ namespace GradGen.Tests;
 
 /// <summary>The gradient noise scale against brute force over per-sample gradients (a batch of one sample each), and the
 /// per-layer covariance statistics against a direct computation from the per-batch gradients.</summary>
-public class GradientStatisticsTests
+public class GradientNoiseTests
 {
     private const int Inputs = 12, Classes = 4;
 
@@ -50,7 +50,7 @@ public class GradientStatisticsTests
         double trace = perSample.Sum(g => g.Select((v, i) => (v - mean[i]) * (v - mean[i])).Sum()) / (n - 1);
         double gradientSquared = Dot(mean, mean) - trace / n;
 
-        var estimate = GradientStatistics.NoiseScale(net, x, y, smallBatch: 1, bigBatch: n);
+        var estimate = GradientNoise.NoiseScale(net, x, y, smallBatch: 1, bigBatch: n);
 
         Assert.Equal(1, estimate.BigBatches);
         Relative(Dot(mean, mean), estimate.BigNormSquared, 1e-12, "|G_big|²");
@@ -78,7 +78,7 @@ public class GradientStatisticsTests
         var drawn = Enumerable.Range(0, bigBatches * big).Select(_ => rng.NextInt(n)).ToArray();
         var xs = drawn.SelectMany(i => x.Skip(i * Inputs).Take(Inputs)).ToArray();
         var ys = drawn.Select(i => y[i]).ToArray();
-        var estimate = GradientStatistics.NoiseScale(net, xs, ys, small, big);
+        var estimate = GradientNoise.NoiseScale(net, xs, ys, small, big);
 
         Assert.Equal(bigBatches, estimate.BigBatches);
         Relative(trueTrace, estimate.TraceCovariance, 0.02, "tr Σ"); // measured: 0.1%, |G|² 4.6%, B_simple 4.4%
@@ -93,11 +93,11 @@ public class GradientStatisticsTests
     {
         var net = new DoctorSmallPlain.Float64(8, seed: 1);
         var (x, y) = Data(32, 2);
-        Assert.Equal("bigBatch", Assert.Throws<ArgumentOutOfRangeException>(() => GradientStatistics.NoiseScale(net, x, y, 4, 6)).ParamName);
-        Assert.Equal("bigBatch", Assert.Throws<ArgumentOutOfRangeException>(() => GradientStatistics.NoiseScale(net, x, y, 4, 4)).ParamName);
-        Assert.Equal("bigBatch", Assert.Throws<ArgumentOutOfRangeException>(() => GradientStatistics.NoiseScale(net, x, y, 4, 64)).ParamName);
-        Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => GradientStatistics.NoiseScale(net, x, y, 16, 32)).ParamName);
-        Assert.Equal("targets", Assert.Throws<ArgumentException>(() => GradientStatistics.NoiseScale(net, x, y.AsSpan(0, 31), 4, 8)).ParamName);
+        Assert.Equal("bigBatch", Assert.Throws<ArgumentOutOfRangeException>(() => GradientNoise.NoiseScale(net, x, y, 4, 6)).ParamName);
+        Assert.Equal("bigBatch", Assert.Throws<ArgumentOutOfRangeException>(() => GradientNoise.NoiseScale(net, x, y, 4, 4)).ParamName);
+        Assert.Equal("bigBatch", Assert.Throws<ArgumentOutOfRangeException>(() => GradientNoise.NoiseScale(net, x, y, 4, 64)).ParamName);
+        Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => GradientNoise.NoiseScale(net, x, y, 16, 32)).ParamName);
+        Assert.Equal("targets", Assert.Throws<ArgumentException>(() => GradientNoise.NoiseScale(net, x, y.AsSpan(0, 31), 4, 8)).ParamName);
     }
 
     [Fact]
@@ -108,8 +108,8 @@ public class GradientStatisticsTests
         BatchGradient(net, x, y, 0, 8);
         var gradients = net.Gradients.ToArray();
         var parameters = net.Parameters.ToArray();
-        GradientStatistics.NoiseScale(net, x, y, 2, 8);
-        GradientStatistics.Covariance(net, x, y, 4);
+        GradientNoise.NoiseScale(net, x, y, 2, 8);
+        GradientNoise.Covariance(net, x, y, 4);
         Assert.Equal(gradients, net.Gradients.ToArray());
         Assert.Equal(parameters, net.Parameters.ToArray());
     }
@@ -138,7 +138,7 @@ public class GradientStatisticsTests
         var (x, y) = Data(batch * batches, 2);
         var perBatch = Enumerable.Range(0, batches).Select(k => BatchGradient(net, x, y, k * batch, batch)).ToArray();
 
-        var stats = GradientStatistics.Covariance(net, x, y, batch, maxSampled, seed);
+        var stats = GradientNoise.Covariance(net, x, y, batch, maxSampled, seed);
 
         Assert.Equal(["0", "1", "2"], stats.Select(s => s.Layer));
         var rng = new Rng(seed);
@@ -154,7 +154,7 @@ public class GradientStatisticsTests
             Relative(magnitude, s.MeanMagnitude, 1e-12, $"layer {s.Layer} mean magnitude");
             Relative(variance, s.Variance, 1e-9, $"layer {s.Layer} variance");
 
-            var sample = GradientStatistics.SampleIndices(offsets, maxSampled, ref rng);
+            var sample = GradientNoise.SampleIndices(offsets, maxSampled, ref rng);
             Assert.Equal(Math.Min(maxSampled, offsets.Count), s.Sampled);
             Assert.Equal(sample.Length, sample.Distinct().Count());
             var columns = sample.Select(i => perBatch.Select(g => g[i]).ToArray()).Where(v => v.Any(g => g != v[0])).ToList();
@@ -172,9 +172,9 @@ public class GradientStatisticsTests
     {
         var net = new DoctorSmallPlain.Float64(4, seed: 1);
         var (x, y) = Data(40, 2);
-        var a = GradientStatistics.Covariance(net, x, y, 4, maxSampled: 30, seed: 5);
-        var b = GradientStatistics.Covariance(net, x, y, 4, maxSampled: 30, seed: 5);
-        var c = GradientStatistics.Covariance(net, x, y, 4, maxSampled: 30, seed: 6);
+        var a = GradientNoise.Covariance(net, x, y, 4, maxSampled: 30, seed: 5);
+        var b = GradientNoise.Covariance(net, x, y, 4, maxSampled: 30, seed: 5);
+        var c = GradientNoise.Covariance(net, x, y, 4, maxSampled: 30, seed: 6);
         Assert.Equal(a, b);
         Assert.NotEqual(a[0].MeanCorrelation, c[0].MeanCorrelation);
         Assert.Equal(a[0].MeanMagnitude, c[0].MeanMagnitude); // over every parameter: not sampled
@@ -186,7 +186,7 @@ public class GradientStatisticsTests
         var net = new DoctorSmallPlain.Float64(4, seed: 1);
         net.Parameter("1.weight").Clear(); // layer 0 gets a zero gradient in every batch
         var (x, y) = Data(40, 2);
-        var s = GradientStatistics.Covariance(net, x, y, 4)[0];
+        var s = GradientNoise.Covariance(net, x, y, 4)[0];
         Assert.Equal(s.Parameters, s.Constant);
         Assert.Equal(0, s.MeanMagnitude);
         Assert.Equal(0, s.Variance);
