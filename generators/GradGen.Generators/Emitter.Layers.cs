@@ -174,11 +174,12 @@ internal static partial class Emitter
             _ => CopyBackward((CopyOp)op),
         };
 
-        /// <summary>The method's name: the kind, the activation, the fusions.</summary>
-        private static string KindName(string kind, bool residual, bool strided) =>
-            kind + (residual ? "Residual" : "") + (strided ? "InBlock" : "");
+        /// <summary>The method's name: the kind and its fusions; FromBlock when it reads columns of a dense block's
+        /// concatenation, IntoBlock when it writes them (strided views, whose stride and first column it takes).</summary>
+        private static string KindName(string kind, bool residual, ViewPlan output, params ViewPlan?[] inputs) =>
+            kind + (residual ? "Residual" : "") + (inputs.Any(Strided) ? "FromBlock" : "") + (Strided(output) ? "IntoBlock" : "");
 
-        private static bool Strided(params ViewPlan?[] views) => views.Any(v => v is not null && v.Stride != v.Width);
+        private static bool Strided(ViewPlan? v) => v is not null && v.Stride != v.Width;
 
         /// <summary>The trailing comment of a forward call: the attribute the layer came from.</summary>
         private static string From(OpPlan op) => " // [" + op.Source + "]";
@@ -187,7 +188,7 @@ internal static partial class Emitter
 
         private static string DenseFormula(DenseOp d) => $"act(x·wᵀ{(d.Bias is null ? "" : " + b")}{(d.Residual is null ? "" : " + skip")})";
 
-        private static string DenseKind(DenseOp d) => KindName("Dense", d.Residual is not null, Strided(d.Input, d.Output, d.Residual));
+        private static string DenseKind(DenseOp d) => KindName("Dense", d.Residual is not null, d.Output, d.Input, d.Residual);
 
         private LineStmt DenseForward(DenseOp d)
         {
@@ -258,7 +259,7 @@ internal static partial class Emitter
             m.Line($"{Kernels}.LayerNorm.Forward<T>(y: {y}, ldy: {m.Ld(n.Output, "y", "width")}, mean: {mean}, rstd: {rstd},");
             m.Line($"    x: {x}, ldx: {m.Ld(n.Input, "x", "width")}, gamma: Weights({gamma}, width), beta: Weights({beta}, width), batch: B, width: width, epsilon: T.CreateTruncating({Literal(n.Epsilon)}));");
             RecordActivations(m, n, "width");
-            return Forward.Call(n, KindName("LayerNorm", false, Strided(n.Input, n.Output)), "_Forward", header, m, From(n));
+            return Forward.Call(n, KindName("LayerNorm", false, n.Output, n.Input), "_Forward", header, m, From(n));
         }
 
         private LineStmt LayerNormBackward(LayerNormOp n)
@@ -275,13 +276,13 @@ internal static partial class Emitter
             m.Line($"{Kernels}.LayerNorm.Backward<T>({dxArguments}, dgamma: WeightGradients({gamma}, width), dbeta: WeightGradients({beta}, width),{(n.HasDx ? "" : " // x is the network's input: no dx")}");
             m.Line($"    dy: {dy}, lddy: {m.Ld(n.Output, "y", "width")}, x: {x}, ldx: {m.Ld(n.Input, "x", "width")}, mean: {mean}, rstd: {rstd}, gamma: Weights({gamma}, width), batch: B, width: width);");
             RecordGradients(m, n, "width");
-            return Backward.Call(n, KindName("LayerNorm", false, Strided(n.Input, n.Output)) + (n.HasDx ? "" : "FromInput"), "_Backward", header, m);
+            return Backward.Call(n, KindName("LayerNorm", false, n.Output, n.Input) + (n.HasDx ? "" : "FromInput"), "_Backward", header, m);
         }
 
         // ---- Activate and residual add
 
         private static string ActivateKind(ActivateOp op) =>
-            KindName(op.Residual is null ? "Activate" : "ResidualAdd", false, Strided(op.Input, op.Output, op.Residual));
+            KindName(op.Residual is null ? "Activate" : "ResidualAdd", false, op.Output, op.Input, op.Residual);
 
         private LineStmt ActivateForward(ActivateOp op)
         {
@@ -332,7 +333,7 @@ internal static partial class Emitter
             m.Size("width", c.Input.Width);
             m.Line($"{Kernels}.Elementwise.Copy<T>({a}, {m.Ld(c.Output, "a", "width")}, {x}, {m.Ld(c.Input, "x", "width")}, B, width, accumulate: false);");
             RecordActivations(m, c, "width");
-            return Forward.Call(c, KindName("Copy", false, false), "_Forward", header, m, From(c));
+            return Forward.Call(c, KindName("Copy", false, c.Output, c.Input), "_Forward", header, m, From(c));
         }
 
         private LineStmt CopyBackward(CopyOp c)
@@ -351,7 +352,7 @@ internal static partial class Emitter
                 m.Line("// the input is the network's: no gradient needed");
             }
             RecordGradients(m, c, "width");
-            return Backward.Call(c, KindName("Copy", false, false) + (c.HasDx ? "" : "FromInput"), "_Backward", header, m);
+            return Backward.Call(c, KindName("Copy", false, c.Output, c.Input) + (c.HasDx ? "" : "FromInput"), "_Backward", header, m);
         }
 
         /// <summary>A dense block's concatenation gathers the gradient of every layer that reads it: the backward clears

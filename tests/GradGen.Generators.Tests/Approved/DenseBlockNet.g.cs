@@ -124,10 +124,10 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
 
         public void Forward(int B)
         {
-            DenseInBlock_Forward(B, a: S_cat0, x: S_input, w: P_initial_weight, b: P_initial_bias, lda: 16, aColumn: 0, inF: 12, outF: 4, act: default(global::GradGen.Kernels.Identity)); // [Dense(4, Name = "initial")]
-            DenseInBlockKeepingZ_Forward(B, a: S_cat0, z: S_z1, x: S_cat0, w: P_block0_weight, b: P_block0_bias, lda: 16, aColumn: 4, ldx: 16, xColumn: 0, inF: 4, outF: 4, act: default(global::GradGen.Kernels.ReLU)); // [DenseBlock(3, 4, Activation.ReLU)]
-            DenseInBlockKeepingZ_Forward(B, a: S_cat0, z: S_z2, x: S_cat0, w: P_block1_weight, b: P_block1_bias, lda: 16, aColumn: 8, ldx: 16, xColumn: 0, inF: 8, outF: 4, act: default(global::GradGen.Kernels.ReLU)); // [DenseBlock(3, 4, Activation.ReLU)]
-            DenseInBlockKeepingZ_Forward(B, a: S_cat0, z: S_z3, x: S_cat0, w: P_block2_weight, b: P_block2_bias, lda: 16, aColumn: 12, ldx: 16, xColumn: 0, inF: 12, outF: 4, act: default(global::GradGen.Kernels.ReLU)); // [DenseBlock(3, 4, Activation.ReLU)]
+            DenseIntoBlock_Forward(B, a: S_cat0, x: S_input, w: P_initial_weight, b: P_initial_bias, lda: 16, aColumn: 0, inF: 12, outF: 4, act: default(global::GradGen.Kernels.Identity)); // [Dense(4, Name = "initial")]
+            DenseFromBlockIntoBlockKeepingZ_Forward(B, a: S_cat0, z: S_z1, x: S_cat0, w: P_block0_weight, b: P_block0_bias, lda: 16, aColumn: 4, ldx: 16, xColumn: 0, inF: 4, outF: 4, act: default(global::GradGen.Kernels.ReLU)); // [DenseBlock(3, 4, Activation.ReLU)]
+            DenseFromBlockIntoBlockKeepingZ_Forward(B, a: S_cat0, z: S_z2, x: S_cat0, w: P_block1_weight, b: P_block1_bias, lda: 16, aColumn: 8, ldx: 16, xColumn: 0, inF: 8, outF: 4, act: default(global::GradGen.Kernels.ReLU)); // [DenseBlock(3, 4, Activation.ReLU)]
+            DenseFromBlockIntoBlockKeepingZ_Forward(B, a: S_cat0, z: S_z3, x: S_cat0, w: P_block2_weight, b: P_block2_bias, lda: 16, aColumn: 12, ldx: 16, xColumn: 0, inF: 12, outF: 4, act: default(global::GradGen.Kernels.ReLU)); // [DenseBlock(3, 4, Activation.ReLU)]
             Dense_Forward(B, a: S_a4, x: S_cat0, w: P_final_weight, b: P_final_bias, inF: 16, outF: 3, act: default(global::GradGen.Kernels.Identity)); // [Dense(3, Name = "final")]
         }
 
@@ -139,27 +139,27 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
         {
             Rows(S_dcat0, B * 16).Clear(); // every layer of the block adds its share into this gradient
             DenseLinear_Backward(B, dx: S_dcat0, da: S_da4, x: S_cat0, w: P_final_weight, b: P_final_bias, inF: 16, outF: 3, accumulateDx: true, act: default(global::GradGen.Kernels.Identity));
-            DenseInBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z3, x: S_cat0, w: P_block2_weight, b: P_block2_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 12, inF: 12, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU));
-            DenseInBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z2, x: S_cat0, w: P_block1_weight, b: P_block1_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 8, inF: 8, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU));
-            DenseInBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z1, x: S_cat0, w: P_block0_weight, b: P_block0_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 4, inF: 4, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU));
-            DenseInBlockLinearFromInput_Backward(B, da: S_dcat0, x: S_input, w: P_initial_weight, b: P_initial_bias, lda: 16, aColumn: 0, inF: 12, outF: 4, act: default(global::GradGen.Kernels.Identity));
+            DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z3, x: S_cat0, w: P_block2_weight, b: P_block2_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 12, inF: 12, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU));
+            DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z2, x: S_cat0, w: P_block1_weight, b: P_block1_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 8, inF: 8, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU));
+            DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z1, x: S_cat0, w: P_block0_weight, b: P_block0_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 4, inF: 4, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU));
+            DenseIntoBlockLinearFromInput_Backward(B, da: S_dcat0, x: S_input, w: P_initial_weight, b: P_initial_bias, lda: 16, aColumn: 0, inF: 12, outF: 4, act: default(global::GradGen.Kernels.Identity));
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
-        public void DenseInBlock_Forward<TAct>(int B, int a, int x, int w, int b, int lda, int aColumn, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+        public void DenseIntoBlock_Forward<TAct>(int B, int a, int x, int w, int b, int lda, int aColumn, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
         // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz
-        public void DenseInBlockLinearFromInput_Backward<TAct>(int B, int da, int x, int w, int b, int lda, int aColumn, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+        public void DenseIntoBlockLinearFromInput_Backward<TAct>(int B, int da, int x, int w, int b, int lda, int aColumn, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF), // x is the network's input: no dx
                 da: Rows(da, (B - 1) * lda + outF, column: aColumn), ldda: lda, z: default, a: default, lda: lda, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF), keeping the pre-activation z
-        public void DenseInBlockKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int lda, int aColumn, int ldx, int xColumn, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+        public void DenseFromBlockIntoBlockKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int lda, int aColumn, int ldx, int xColumn, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, z: Rows(z, B * outF),
                 x: Rows(x, (B - 1) * ldx + inF, column: xColumn), ldx: ldx, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
         // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseInBlockReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int ldx, int xColumn, int lda, int aColumn, int inF, int outF, bool accumulateDx, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+        public void DenseFromBlockIntoBlockReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int ldx, int xColumn, int lda, int aColumn, int inF, int outF, bool accumulateDx, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, (B - 1) * ldx + inF, column: xColumn), lddx: ldx, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
                 da: Rows(da, (B - 1) * lda + outF, column: aColumn), ldda: lda, z: Rows(z, B * outF), a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, x: Rows(x, (B - 1) * ldx + inF, column: xColumn), ldx: ldx, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
 

@@ -173,9 +173,9 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
             DenseKeepingZ_Forward(B, a: S_a1, z: S_z1, x: S_a0, w: P_1_fc1_weight, b: P_1_fc1_bias, inF: 8, outF: 8, act: default(global::GradGen.Kernels.Sigmoid), layer: 1); // [Dense(8, Activation.Sigmoid, Name = "fc1")]
             DenseResidual_Forward(B, a: S_a2, x: S_a1, w: P_1_fc2_weight, b: P_1_fc2_bias, skip: S_a0, inF: 8, outF: 8, act: default(global::GradGen.Kernels.ReLU), layer: 2); // [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)]
             DenseKeepingZ_Forward(B, a: S_a3, z: S_z3, x: S_a2, w: P_2_fc1_weight, b: P_2_fc1_bias, inF: 8, outF: 8, act: default(global::GradGen.Kernels.Sigmoid), layer: 3); // [Dense(8, Activation.Sigmoid, Name = "fc1")]
-            DenseResidualInBlockKeepingZ_Forward(B, a: S_cat4, z: S_z4, x: S_a3, w: P_2_fc2_weight, b: P_2_fc2_bias, skip: S_a2, lda: 16, aColumn: 0, inF: 8, outF: 8, act: default(global::GradGen.Kernels.ReLU), layer: 4); // [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)]
-            DenseInBlockKeepingZ_Forward(B, a: S_cat4, z: S_z5, x: S_cat4, w: P_block0_weight, b: P_block0_bias, lda: 16, aColumn: 8, ldx: 16, xColumn: 0, inF: 8, outF: 4, act: default(global::GradGen.Kernels.ReLU), layer: 5); // [DenseBlock(2, 4, Activation.ReLU)]
-            DenseInBlockKeepingZ_Forward(B, a: S_cat4, z: S_z6, x: S_cat4, w: P_block1_weight, b: P_block1_bias, lda: 16, aColumn: 12, ldx: 16, xColumn: 0, inF: 12, outF: 4, act: default(global::GradGen.Kernels.ReLU), layer: 6); // [DenseBlock(2, 4, Activation.ReLU)]
+            DenseResidualIntoBlockKeepingZ_Forward(B, a: S_cat4, z: S_z4, x: S_a3, w: P_2_fc2_weight, b: P_2_fc2_bias, skip: S_a2, lda: 16, aColumn: 0, inF: 8, outF: 8, act: default(global::GradGen.Kernels.ReLU), layer: 4); // [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)]
+            DenseFromBlockIntoBlockKeepingZ_Forward(B, a: S_cat4, z: S_z5, x: S_cat4, w: P_block0_weight, b: P_block0_bias, lda: 16, aColumn: 8, ldx: 16, xColumn: 0, inF: 8, outF: 4, act: default(global::GradGen.Kernels.ReLU), layer: 5); // [DenseBlock(2, 4, Activation.ReLU)]
+            DenseFromBlockIntoBlockKeepingZ_Forward(B, a: S_cat4, z: S_z6, x: S_cat4, w: P_block1_weight, b: P_block1_bias, lda: 16, aColumn: 12, ldx: 16, xColumn: 0, inF: 12, outF: 4, act: default(global::GradGen.Kernels.ReLU), layer: 6); // [DenseBlock(2, 4, Activation.ReLU)]
             Dense_Forward(B, a: S_a7, x: S_cat4, w: P_3_weight, b: P_3_bias, inF: 16, outF: 2, act: default(global::GradGen.Kernels.Identity), layer: 7); // [Dense(2)]
         }
 
@@ -187,9 +187,9 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         {
             Rows(S_dcat4, B * 16).Clear(); // every layer of the block adds its share into this gradient
             DenseLinear_Backward(B, dx: S_dcat4, da: S_da7, x: S_cat4, w: P_3_weight, b: P_3_bias, inF: 16, outF: 2, accumulateDx: true, act: default(global::GradGen.Kernels.Identity), layer: 7);
-            DenseInBlockReadingZ_Backward(B, dx: S_dcat4, da: S_dcat4, a: S_cat4, z: S_z6, x: S_cat4, w: P_block1_weight, b: P_block1_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 12, inF: 12, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU), layer: 6);
-            DenseInBlockReadingZ_Backward(B, dx: S_dcat4, da: S_dcat4, a: S_cat4, z: S_z5, x: S_cat4, w: P_block0_weight, b: P_block0_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 8, inF: 8, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU), layer: 5);
-            DenseResidualInBlockReadingZ_Backward(B, dx: S_da3, dskip: S_da2, da: S_dcat4, a: S_cat4, z: S_z4, x: S_a3, w: P_2_fc2_weight, b: P_2_fc2_bias, lda: 16, aColumn: 0, inF: 8, outF: 8, accumulateDx: false, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU), layer: 4);
+            DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat4, da: S_dcat4, a: S_cat4, z: S_z6, x: S_cat4, w: P_block1_weight, b: P_block1_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 12, inF: 12, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU), layer: 6);
+            DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat4, da: S_dcat4, a: S_cat4, z: S_z5, x: S_cat4, w: P_block0_weight, b: P_block0_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 8, inF: 8, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU), layer: 5);
+            DenseResidualIntoBlockReadingZ_Backward(B, dx: S_da3, dskip: S_da2, da: S_dcat4, a: S_cat4, z: S_z4, x: S_a3, w: P_2_fc2_weight, b: P_2_fc2_bias, lda: 16, aColumn: 0, inF: 8, outF: 8, accumulateDx: false, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU), layer: 4);
             DenseReadingZ_Backward(B, dx: S_da2, da: S_da3, a: S_a3, z: S_z3, x: S_a2, w: P_2_fc1_weight, b: P_2_fc1_bias, inF: 8, outF: 8, accumulateDx: true, act: default(global::GradGen.Kernels.Sigmoid), layer: 3);
             DenseResidualReadingA_Backward(B, dx: S_da1, dskip: S_da0, da: S_da2, a: S_a2, x: S_a1, w: P_1_fc2_weight, b: P_1_fc2_bias, inF: 8, outF: 8, accumulateDx: false, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU), layer: 2);
             DenseReadingZ_Backward(B, dx: S_da0, da: S_da1, a: S_a1, z: S_z1, x: S_a0, w: P_1_fc1_weight, b: P_1_fc1_bias, inF: 8, outF: 8, accumulateDx: true, act: default(global::GradGen.Kernels.Sigmoid), layer: 1);
@@ -236,14 +236,14 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF), skip (B, outF) → a = act(x·wᵀ + b + skip) (B, outF), keeping the pre-activation z
-        public void DenseResidualInBlockKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int skip, int lda, int aColumn, int inF, int outF, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        public void DenseResidualIntoBlockKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int skip, int lda, int aColumn, int inF, int outF, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, z: Rows(z, B * outF),
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: Rows(skip, B * outF), ldr: outF, batch: B, inFeatures: inF, outFeatures: outF, act: act);
             if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
         }
         // in the forward pass this was: a = act(x·wᵀ + b + skip); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx); dskip = dz (+= with accumulateDskip)
-        public void DenseResidualInBlockReadingZ_Backward<TAct>(int B, int dx, int dskip, int da, int a, int z, int x, int w, int b, int lda, int aColumn, int inF, int outF, bool accumulateDx, bool accumulateDskip, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        public void DenseResidualIntoBlockReadingZ_Backward<TAct>(int B, int dx, int dskip, int da, int a, int z, int x, int w, int b, int lda, int aColumn, int inF, int outF, bool accumulateDx, bool accumulateDskip, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
@@ -253,14 +253,14 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF), keeping the pre-activation z
-        public void DenseInBlockKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int lda, int aColumn, int ldx, int xColumn, int inF, int outF, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        public void DenseFromBlockIntoBlockKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int lda, int aColumn, int ldx, int xColumn, int inF, int outF, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, z: Rows(z, B * outF),
                 x: Rows(x, (B - 1) * ldx + inF, column: xColumn), ldx: ldx, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
             if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
         }
         // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseInBlockReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int ldx, int xColumn, int lda, int aColumn, int inF, int outF, bool accumulateDx, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        public void DenseFromBlockIntoBlockReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int ldx, int xColumn, int lda, int aColumn, int inF, int outF, bool accumulateDx, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, (B - 1) * ldx + inF, column: xColumn), lddx: ldx, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
