@@ -15,9 +15,7 @@ internal static partial class Emitter
         // first the network's two ratios, then one pair per weight matrix
         string data = Number(forecast.GradientRatio) + " " + Number(forecast.ActivationRatio) + ";"
                       + string.Join(";", forecast.Weights.Select(l => Number(l.GradientScale) + " " + Number(l.ActivationScale)));
-        w.Line("// ---- The gradient-flow forecast at initialisation that the GG1xxx rules judge (see docs/rules/GG1001.md): the network's");
-        w.Line("// two ratios, then per weight matrix of the parameter table its gradient norm relative to the last one's and its output's");
-        w.Line("// RMS relative to the input's.");
+        w.Line("// ---- The forecast the GG1xxx rules judge (docs/rules/GG1001.md): two ratios, then per weight matrix its gradient and output scale.");
         w.Line($"private const string ForecastData = \"{data}\";");
         w.Line("/// <summary>Forecast ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ and ‖output‖ / ‖input‖ at initialisation, and the same per weight matrix.</summary>");
         w.Line($"public static global::GradGen.NetworkForecast Forecast {{ get; }} = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), ForecastData);");

@@ -56,17 +56,23 @@ public sealed class GeneratedSizeTests
     }
 
     [Fact]
-    public void Float_and_double_share_one_body_of_layer_methods()
+    public void Float_and_double_share_one_body_of_layer_methods_and_layers_of_one_kind_share_a_method()
     {
         string text = Generate("""
             [Network(16, Loss = Loss.SoftmaxCrossEntropy)]
             [Dense(32, Activation.ReLU)]
+            [Dense(24, Activation.Tanh)]
             [Dense(10)]
             public partial class Mlp;
             """);
-        // one forward method per layer, not one per layer and precision
-        Assert.Equal(2, Regex.Matches(text, @"public void Dense\d+_Forward\(").Count);
-        Assert.Equal(2, Regex.Matches(text, @"public void Dense\d+_Backward\(").Count);
+        // Not one method per layer and precision: the ReLU and identity layers, which keep no pre-activation, share one
+        // forward whatever their sizes and activations; the tanh layer keeps its pre-activation.
+        Assert.Equal(2, Regex.Matches(text, @"public void \w+_Forward<TAct>\(").Count);
+        Assert.Single(Regex.Matches(text, @"public void Dense_Forward<TAct>\("));
+        Assert.Single(Regex.Matches(text, @"public void DenseKeepingZ_Forward<TAct>\("));
+        Assert.Equal(2, Regex.Matches(text, @"Dense_Forward\(B, ").Count);
+        // each backward reads what its activation needs: a (ReLU), z (tanh) or nothing (identity)
+        Assert.Equal(3, Regex.Matches(text, @"public void \w+_Backward<TAct>\(").Count);
         Assert.Contains("private readonly struct Layers<T>", text);
         Assert.Contains("new Layers<float>(Arena, maxBatch)", text);
         Assert.Contains("new Layers<double>(Arena, maxBatch)", text);

@@ -104,7 +104,7 @@ public sealed class IncrementalTests
         }
 
         var source = Assert.Single(result.Results[0].GeneratedSources, s => s.HintName == "App.Classifier.g.cs");
-        Assert.Contains("// x (B, 4), w (16, 4), b (16) → a = relu(x·wᵀ + b) (B, 16)", source.SourceText.ToString());
+        Assert.Contains("inF: 4, outF: 16, act: default(global::GradGen.Kernels.ReLU)); // [Dense(16, Activation.ReLU)]\n", source.SourceText.ToString());
     }
 
     [Fact]

@@ -9,6 +9,19 @@ namespace GradGen;
 /// </summary>
 public static class Initializers
 {
+    /// <summary>Initialises every tensor of a network's parameter table in the table's order (PyTorch's), each with
+    /// its <see cref="ParameterInfo.Initializer"/>, all from one <see cref="Rng"/> seeded with <paramref name="seed"/>.</summary>
+    public static void Fill<T>(Span<T> parameters, ReadOnlySpan<ParameterInfo> table, ulong seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Rng(seed);
+        foreach (var p in table)
+        {
+            var init = p.Initializer;
+            Fill(parameters.Slice(p.Offset, p.Length), init.Kind, init.A, init.B, init.FanIn, init.FanOut, ref rng);
+        }
+    }
+
     /// <summary>
     /// Fills <paramref name="tensor"/> according to <paramref name="kind"/>. A Dense weight is [fanOut, fanIn]
     /// (PyTorch's layout); its bias has length fanOut and is initialised with the layer's fanIn and fanOut.

@@ -222,4 +222,29 @@ public class InitializersTests
         foreach (var a in new[] { Activation.GELU, Activation.GELUTanh, Activation.SiLU, Activation.Softplus, Activation.ELU })
             Assert.Equal(1, Initializers.Gain(a));
     }
+
+    [Fact]
+    public void Filling_a_parameter_table_draws_each_tensor_in_table_order_from_one_generator()
+    {
+        // what a generated network's Initialize(seed) does: a weight (Default), a bias (Normal), a gain (Constant), with a
+        // gap between the tensors that must stay untouched
+        var table = new[]
+        {
+            new ParameterInfo("0.weight", [3, 4], 0, 12, new(GradGen.Init.Default, 0, 0, FanIn: 4, FanOut: 3)),
+            new ParameterInfo("0.bias", [3], 12, 3, new(GradGen.Init.Normal, 0.5, 2, FanIn: 4, FanOut: 3)),
+            new ParameterInfo("1.gamma", [5], 20, 5, new(GradGen.Init.Constant, 1.5, 0, FanIn: 5, FanOut: 5)),
+        };
+        var parameters = new double[25];
+        parameters[17] = -7;
+        Initializers.Fill<double>(parameters, table, seed: 42);
+
+        var expected = new double[25];
+        expected[17] = -7;
+        var rng = new Rng(42);
+        Initializers.Fill<double>(expected.AsSpan(0, 12), GradGen.Init.Default, 0, 0, 4, 3, ref rng);
+        Initializers.Fill<double>(expected.AsSpan(12, 3), GradGen.Init.Normal, 0.5, 2, 4, 3, ref rng);
+        Initializers.Fill<double>(expected.AsSpan(20, 5), GradGen.Init.Constant, 1.5, 0, 5, 5, ref rng);
+        Assert.Equal(expected, parameters);
+        Assert.All(parameters.AsSpan(0, 15).ToArray(), v => Assert.NotEqual(0, v));
+    }
 }
