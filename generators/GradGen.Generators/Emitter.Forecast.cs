@@ -16,9 +16,8 @@ internal static partial class Emitter
         string data = Number(forecast.GradientRatio) + " " + Number(forecast.ActivationRatio) + ";"
                       + string.Join(";", forecast.Weights.Select(l => Number(l.GradientScale) + " " + Number(l.ActivationScale)));
         w.Line("// ---- The forecast the GG1xxx rules judge (docs/rules/GG1001.md): two ratios, then per weight matrix its gradient and output scale.");
-        w.Line($"private const string ForecastData = \"{data}\";");
         w.Line("/// <summary>Forecast ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ and ‖output‖ / ‖input‖ at initialisation, and the same per weight matrix.</summary>");
-        w.Line($"public static global::GradGen.NetworkForecast Forecast {{ get; }} = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), ForecastData);");
+        w.Line($"public static global::GradGen.NetworkForecast Forecast {{ get; }} = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), \"{data}\");");
     }
 
     /// <summary>Four significant digits are all a forecast has; "G4" may print 1E-05, which double.Parse reads.</summary>

@@ -373,7 +373,7 @@ internal static partial class Emitter
             m.LayerIndex(op);
             string role = op is LayerNormOp ? "y" : "a";
             string view = ViewParameterName(m, op.Output, gradient: false);
-            m.Line($"if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, {m.Span(view, op.Output, role, width)}, B, {width}, {m.Ld(op.Output, role, width)});");
+            m.Line($"if (monitor.IsSampling) monitor.RecordActivations<T>(layer, {m.Span(view, op.Output, role, width)}, B, {width}, {m.Ld(op.Output, role, width)});");
         }
 
         /// <summary>With statistics compiled in: the gradient at the layer's output, complete when its backward starts.</summary>
@@ -384,7 +384,7 @@ internal static partial class Emitter
             string role = op is LayerNormOp ? "y" : "a";
             string view = ViewParameterName(m, op.Output, gradient: true);
             if (!m.Parameters.Any(p => p.Name == width)) m.Size(width, op.Output.Width); // a backward that propagates nothing
-            m.Lines.Insert(0, $"if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, {m.Span(view, op.Output, role, width)}, B, {width}, {m.Ld(op.Output, role, width)});");
+            m.Lines.Insert(0, $"if (monitor.IsSampling) monitor.RecordGradients<T>(layer, {m.Span(view, op.Output, role, width)}, B, {width}, {m.Ld(op.Output, role, width)});");
         }
 
         /// <summary>The name of the method parameter that already holds the output's offset.</summary>

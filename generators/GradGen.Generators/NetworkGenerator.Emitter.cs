@@ -277,7 +277,7 @@ internal static partial class Emitter
             w.Line($"protected override int TargetsPerSample => {(model.Loss == LossKind.SoftmaxCrossEntropy ? "1" : "Outputs")};");
             w.Line($"protected override {real} LossCore(global::System.ReadOnlySpan<{target}> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);");
             w.Line("protected override void BackwardCore(int B) => _layers.Backward(B);");
-            w.Line("protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => new OverDualNumbers(maxBatch);");
+            w.Line("protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);");
         }
 
         // ------------------------------------------------------------ the layers, once for both precisions
@@ -287,17 +287,13 @@ internal static partial class Emitter
             w.Line("/// <summary>The network's code, once for float and Float64 (T = double): the passes, then a forward and a backward method per");
             w.Line("/// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.</summary>");
             string monitor = Statistics ? ", global::GradGen.Monitoring.NetworkMonitor monitor" : "";
-            using (w.Block($"private readonly struct Layers<T>(T[] arena, int maxBatch{monitor}) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>"))
+            using (w.Block($"private readonly struct Layers<T>(T[] arena, int maxBatch{monitor}){LayerPassesInterface(model.Loss)} where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>"))
             {
-                w.Line("private readonly T[] _arena = arena;");
-                w.Line("private readonly int _maxBatch = maxBatch;");
-                if (Statistics) w.Line("private readonly global::GradGen.Monitoring.NetworkMonitor _monitor = monitor;");
-                w.Line();
                 w.Line("/// <summary>B rows of the buffer at per-sample offset s (from column <paramref name=\"column\"/> of its first row).</summary>");
-                w.Line("private global::System.Span<T> Rows(int s, int length, int column = 0) => _arena.AsSpan(ActivationsStart + _maxBatch * s + column, length);");
-                w.Line("private global::System.Span<T> Weights(int offset, int length) => _arena.AsSpan(offset, length);");
-                w.Line("private global::System.Span<T> WeightGradients(int offset, int length) => _arena.AsSpan(ParameterTotal + offset, length);");
-                w.Line("private global::System.Span<T> Scratch(int length) => _arena.AsSpan(ActivationsStart + _maxBatch * PerSampleActivations, length);");
+                w.Line("private global::System.Span<T> Rows(int s, int length, int column = 0) => arena.AsSpan(ActivationsStart + maxBatch * s + column, length);");
+                w.Line("private global::System.Span<T> Weights(int offset, int length) => arena.AsSpan(offset, length);");
+                w.Line("private global::System.Span<T> WeightGradients(int offset, int length) => arena.AsSpan(ParameterTotal + offset, length);");
+                w.Line("private global::System.Span<T> Scratch(int length) => arena.AsSpan(ActivationsStart + maxBatch * PerSampleActivations, length);");
                 w.Line();
                 using (w.Block("public void Forward(int B)")) WriteStatements(w, forward, Symbol);
                 if (_trainable)

@@ -52,8 +52,8 @@ public sealed class InstrumentationSwitchTests
     {
         string text = Generate("", setting);
         Assert.Contains($"EnableInstrumentation({flags}, s_layerTable)", text);
-        Assert.Equal(hooks, text.Contains("_monitor.RecordActivations<T>(layer", StringComparison.Ordinal));
-        Assert.Equal(hooks, text.Contains("_monitor.RecordGradients<T>(layer", StringComparison.Ordinal));
+        Assert.Equal(hooks, text.Contains(" monitor.RecordActivations<T>(layer", StringComparison.Ordinal));
+        Assert.Equal(hooks, text.Contains(" monitor.RecordGradients<T>(layer", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class InstrumentationSwitchTests
     {
         string text = Generate(", Instrumentation = Instrumentation.AnomalyDetection", "All");
         Assert.Contains("EnableInstrumentation(global::GradGen.Instrumentation.AnomalyDetection, s_layerTable)", text);
-        Assert.DoesNotContain("_monitor", text);
+        Assert.DoesNotContain("monitor.Record", text);
     }
 
     private sealed class ProjectOptions(ImmutableDictionary<string, string> values) : AnalyzerConfigOptionsProvider

@@ -136,3 +136,40 @@ public abstract class DualNetwork<TTarget> : DualNetwork where TTarget : unmanag
         for (int i = 0; i < values.Length; i++) destination[i] = new Dual(double.CreateTruncating(values[i]));
     }
 }
+
+/// <summary>The three passes of a network's generated code (its private <c>Layers&lt;T&gt;</c> struct), so that a
+/// <see cref="GeneratedDualNetwork{TTarget, TLayers}"/> can run them over dual numbers.</summary>
+public interface ILayerPasses<T, TTarget> where TTarget : unmanaged
+{
+    /// <summary>The forward pass on the first <paramref name="B"/> rows.</summary>
+    void Forward(int B);
+
+    /// <summary>The mean loss; with <paramref name="withGradient"/>, d loss / d output into the output's gradient.</summary>
+    T Loss(ReadOnlySpan<TTarget> targets, int B, bool withGradient);
+
+    /// <summary>The backward pass.</summary>
+    void Backward(int B);
+}
+
+/// <summary>A generated network's passes over a dual arena of its own layout: what the generated
+/// <c>CreateDualNetwork</c> returns. <typeparamref name="TLayers"/> is the network's <c>Layers&lt;Dual&gt;</c>, held by
+/// value, so the passes are called directly (no boxing, no virtual call per layer).</summary>
+public sealed class GeneratedDualNetwork<TTarget, TLayers> : DualNetwork<TTarget>
+    where TTarget : unmanaged
+    where TLayers : struct, ILayerPasses<Dual, TTarget>
+{
+    private readonly TLayers _layers;
+
+    /// <summary>Allocates the dual arena and builds the network's passes over it with <paramref name="createLayers"/>.</summary>
+    public GeneratedDualNetwork(int maxBatch, long arenaLength, int parameterCount, int inputStart, int inputSize, int targetsPerSample,
+        Func<Dual[], TLayers> createLayers)
+        : base(maxBatch, arenaLength, parameterCount, inputStart, inputSize, targetsPerSample)
+    {
+        ArgumentNullException.ThrowIfNull(createLayers);
+        _layers = createLayers(Arena);
+    }
+
+    protected override void ForwardCore(int B) => _layers.Forward(B);
+    protected override void LossCore(ReadOnlySpan<TTarget> targets, int B) => _layers.Loss(targets, B, withGradient: true);
+    protected override void BackwardCore(int B) => _layers.Backward(B);
+}

@@ -45,9 +45,8 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
     private static long ArenaLength(int maxBatch) => ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
     // ---- The forecast the GG1xxx rules judge (docs/rules/GG1001.md): two ratios, then per weight matrix its gradient and output scale.
-    private const string ForecastData = "0.7681 0.1259;0.7681 0.6009;0.1745 0.3191;0.1898 0.2437;0.1962 0.2071;1.0 0.2607";
     /// <summary>Forecast ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ and ‖output‖ / ‖input‖ at initialisation, and the same per weight matrix.</summary>
-    public static global::GradGen.NetworkForecast Forecast { get; } = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), ForecastData);
+    public static global::GradGen.NetworkForecast Forecast { get; } = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), "0.7681 0.1259;0.7681 0.6009;0.1745 0.3191;0.1898 0.2437;0.1962 0.2071;1.0 0.2607");
 
     private readonly Layers<float> _layers;
     /// <summary>Allocates the network's arena for batches of up to <paramref name="maxBatch"/> samples; initialises it from <paramref name="seed"/>.</summary>
@@ -66,7 +65,7 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
     protected override int TargetsPerSample => 1;
     protected override float LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
     protected override void BackwardCore(int B) => _layers.Backward(B);
-    protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => new OverDualNumbers(maxBatch);
+    protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, int>
@@ -88,25 +87,12 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
         protected override int TargetsPerSample => 1;
         protected override double LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
         protected override void BackwardCore(int B) => _layers.Backward(B);
-        protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => new OverDualNumbers(maxBatch);
+        protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
     }
 
-    // ---- Curvature: the same passes over dual numbers θ + ε·v, whose gradient tangents are the Hessian-vector
-    // product H·v (see GradGen.Curvature.HessianOperator and docs/hessian.md).
-
-    private sealed class OverDualNumbers : global::GradGen.Curvature.DualNetwork<int>
-    {
-        private readonly Layers<global::GradGen.Curvature.Dual> _layers;
-
-        public OverDualNumbers(int maxBatch) : base(maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * S_input, Inputs, 1)
-        {
-            _layers = new Layers<global::GradGen.Curvature.Dual>(Arena, maxBatch);
-        }
-
-        protected override void ForwardCore(int B) => _layers.Forward(B);
-        protected override void LossCore(global::System.ReadOnlySpan<int> targets, int B) => _layers.Loss(targets, B, withGradient: true);
-        protected override void BackwardCore(int B) => _layers.Backward(B);
-    }
+    // ---- H·v: the same passes over dual numbers θ + ε·v, whose gradient tangents are H·v (docs/hessian.md).
+    private static global::GradGen.Curvature.DualNetwork OverDualNumbers(int maxBatch) => new global::GradGen.Curvature.GeneratedDualNetwork<int, Layers<global::GradGen.Curvature.Dual>>(
+        maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * S_input, Inputs, 1, arena => new(arena, maxBatch));
 
     // ---- Parameters, in PyTorch's order: name, shape, offset, length and initialiser (Initializers.Fill's arguments).
     private static readonly global::GradGen.ParameterInfo[] s_parameters = CreateParameterTable();
@@ -130,16 +116,13 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
 
     /// <summary>The network's code, once for float and Float64 (T = double): the passes, then a forward and a backward method per
     /// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.</summary>
-    private readonly struct Layers<T>(T[] arena, int maxBatch) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    private readonly struct Layers<T>(T[] arena, int maxBatch) : global::GradGen.Curvature.ILayerPasses<T, int> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
     {
-        private readonly T[] _arena = arena;
-        private readonly int _maxBatch = maxBatch;
-
         /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row).</summary>
-        private global::System.Span<T> Rows(int s, int length, int column = 0) => _arena.AsSpan(ActivationsStart + _maxBatch * s + column, length);
-        private global::System.Span<T> Weights(int offset, int length) => _arena.AsSpan(offset, length);
-        private global::System.Span<T> WeightGradients(int offset, int length) => _arena.AsSpan(ParameterTotal + offset, length);
-        private global::System.Span<T> Scratch(int length) => _arena.AsSpan(ActivationsStart + _maxBatch * PerSampleActivations, length);
+        private global::System.Span<T> Rows(int s, int length, int column = 0) => arena.AsSpan(ActivationsStart + maxBatch * s + column, length);
+        private global::System.Span<T> Weights(int offset, int length) => arena.AsSpan(offset, length);
+        private global::System.Span<T> WeightGradients(int offset, int length) => arena.AsSpan(ParameterTotal + offset, length);
+        private global::System.Span<T> Scratch(int length) => arena.AsSpan(ActivationsStart + maxBatch * PerSampleActivations, length);
 
         public void Forward(int B)
         {

@@ -62,9 +62,8 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
     private static long ArenaLength(int maxBatch) => ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
     // ---- The forecast the GG1xxx rules judge (docs/rules/GG1001.md): two ratios, then per weight matrix its gradient and output scale.
-    private const string ForecastData = "0.1592 0.1322;0.1592 0.4841;0.01756 0.507;0.1986 0.4253;0.03193 0.506;0.3273 0.5033;0.1772 0.2511;0.1842 0.2134;1.0 0.2685";
     /// <summary>Forecast ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ and ‖output‖ / ‖input‖ at initialisation, and the same per weight matrix.</summary>
-    public static global::GradGen.NetworkForecast Forecast { get; } = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), ForecastData);
+    public static global::GradGen.NetworkForecast Forecast { get; } = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), "0.1592 0.1322;0.1592 0.4841;0.01756 0.507;0.1986 0.4253;0.03193 0.506;0.3273 0.5033;0.1772 0.2511;0.1842 0.2134;1.0 0.2685");
 
     private readonly Layers<float> _layers;
     /// <summary>Allocates the network's arena for batches of up to <paramref name="maxBatch"/> samples; initialises it from <paramref name="seed"/>.</summary>
@@ -84,7 +83,7 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
     protected override int TargetsPerSample => Outputs;
     protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
     protected override void BackwardCore(int B) => _layers.Backward(B);
-    protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => new OverDualNumbers(maxBatch);
+    protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, double>
@@ -107,25 +106,12 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         protected override int TargetsPerSample => Outputs;
         protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
         protected override void BackwardCore(int B) => _layers.Backward(B);
-        protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => new OverDualNumbers(maxBatch);
+        protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
     }
 
-    // ---- Curvature: the same passes over dual numbers θ + ε·v, whose gradient tangents are the Hessian-vector
-    // product H·v (see GradGen.Curvature.HessianOperator and docs/hessian.md).
-
-    private sealed class OverDualNumbers : global::GradGen.Curvature.DualNetwork<global::GradGen.Curvature.Dual>
-    {
-        private readonly Layers<global::GradGen.Curvature.Dual> _layers;
-
-        public OverDualNumbers(int maxBatch) : base(maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * S_input, Inputs, Outputs)
-        {
-            _layers = new Layers<global::GradGen.Curvature.Dual>(Arena, maxBatch, new global::GradGen.Monitoring.NetworkMonitor(s_layerTable, s_parameters));
-        }
-
-        protected override void ForwardCore(int B) => _layers.Forward(B);
-        protected override void LossCore(global::System.ReadOnlySpan<global::GradGen.Curvature.Dual> targets, int B) => _layers.Loss(targets, B, withGradient: true);
-        protected override void BackwardCore(int B) => _layers.Backward(B);
-    }
+    // ---- H·v: the same passes over dual numbers θ + ε·v, whose gradient tangents are H·v (docs/hessian.md).
+    private static global::GradGen.Curvature.DualNetwork OverDualNumbers(int maxBatch) => new global::GradGen.Curvature.GeneratedDualNetwork<global::GradGen.Curvature.Dual, Layers<global::GradGen.Curvature.Dual>>(
+        maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * S_input, Inputs, Outputs, arena => new(arena, maxBatch, new global::GradGen.Monitoring.NetworkMonitor(s_layerTable, s_parameters)));
 
     // ---- Parameters, in PyTorch's order: name, shape, offset, length and initialiser (Initializers.Fill's arguments).
     private static readonly global::GradGen.ParameterInfo[] s_parameters = CreateParameterTable();
@@ -174,17 +160,13 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
 
     /// <summary>The network's code, once for float and Float64 (T = double): the passes, then a forward and a backward method per
     /// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.</summary>
-    private readonly struct Layers<T>(T[] arena, int maxBatch, global::GradGen.Monitoring.NetworkMonitor monitor) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    private readonly struct Layers<T>(T[] arena, int maxBatch, global::GradGen.Monitoring.NetworkMonitor monitor) : global::GradGen.Curvature.ILayerPasses<T, T> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
     {
-        private readonly T[] _arena = arena;
-        private readonly int _maxBatch = maxBatch;
-        private readonly global::GradGen.Monitoring.NetworkMonitor _monitor = monitor;
-
         /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row).</summary>
-        private global::System.Span<T> Rows(int s, int length, int column = 0) => _arena.AsSpan(ActivationsStart + _maxBatch * s + column, length);
-        private global::System.Span<T> Weights(int offset, int length) => _arena.AsSpan(offset, length);
-        private global::System.Span<T> WeightGradients(int offset, int length) => _arena.AsSpan(ParameterTotal + offset, length);
-        private global::System.Span<T> Scratch(int length) => _arena.AsSpan(ActivationsStart + _maxBatch * PerSampleActivations, length);
+        private global::System.Span<T> Rows(int s, int length, int column = 0) => arena.AsSpan(ActivationsStart + maxBatch * s + column, length);
+        private global::System.Span<T> Weights(int offset, int length) => arena.AsSpan(offset, length);
+        private global::System.Span<T> WeightGradients(int offset, int length) => arena.AsSpan(ParameterTotal + offset, length);
+        private global::System.Span<T> Scratch(int length) => arena.AsSpan(ActivationsStart + maxBatch * PerSampleActivations, length);
 
         public void Forward(int B)
         {
@@ -220,19 +202,19 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         {
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: Rows(z, B * outF),
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-            if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, B * outF), B, outF, outF);
+            if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, B * outF), B, outF, outF);
         }
         // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz
         public void DenseReadingZFromInput_Backward<TAct>(int B, int da, int a, int z, int x, int w, int b, int inF, int outF, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
-            if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
+            if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF), // x is the network's input: no dx
                 da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
         }
         // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
         public void DenseReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
-            if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
+            if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
         }
@@ -242,12 +224,12 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         {
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: Rows(skip, B * outF), ldr: outF, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-            if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, B * outF), B, outF, outF);
+            if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, B * outF), B, outF, outF);
         }
         // in the forward pass this was: a = act(x·wᵀ + b + skip); so dz = da ⊙ act′, read off a (ReLU-like: a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx); dskip = dz (+= with accumulateDskip)
         public void DenseResidualReadingA_Backward<TAct>(int B, int dx, int dskip, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateDskip, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
-            if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
+            if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: Rows(a, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
             // the skip carries dz past the block unchanged
@@ -259,12 +241,12 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         {
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, z: Rows(z, B * outF),
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: Rows(skip, B * outF), ldr: outF, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-            if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
+            if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
         }
         // in the forward pass this was: a = act(x·wᵀ + b + skip); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx); dskip = dz (+= with accumulateDskip)
         public void DenseResidualIntoBlockReadingZ_Backward<TAct>(int B, int dx, int dskip, int da, int a, int z, int x, int w, int b, int lda, int aColumn, int inF, int outF, bool accumulateDx, bool accumulateDskip, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
-            if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
+            if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
                 da: Rows(da, (B - 1) * lda + outF, column: aColumn), ldda: lda, z: Rows(z, B * outF), a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
             // the skip carries dz past the block unchanged
@@ -276,12 +258,12 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         {
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, z: Rows(z, B * outF),
                 x: Rows(x, (B - 1) * ldx + inF, column: xColumn), ldx: ldx, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-            if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
+            if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
         }
         // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
         public void DenseFromBlockIntoBlockReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int ldx, int xColumn, int lda, int aColumn, int inF, int outF, bool accumulateDx, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
-            if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
+            if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, (B - 1) * ldx + inF, column: xColumn), lddx: ldx, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
                 da: Rows(da, (B - 1) * lda + outF, column: aColumn), ldda: lda, z: Rows(z, B * outF), a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, x: Rows(x, (B - 1) * ldx + inF, column: xColumn), ldx: ldx, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
         }
@@ -291,12 +273,12 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         {
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-            if (_monitor.IsSampling) _monitor.RecordActivations<T>(layer, Rows(a, B * outF), B, outF, outF);
+            if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, B * outF), B, outF, outF);
         }
         // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
         public void DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
-            if (_monitor.IsSampling) _monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
+            if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
         }

@@ -39,9 +39,8 @@ partial class Models
         private static long ArenaLength(int maxBatch) => ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
 
         // ---- The forecast the GG1xxx rules judge (docs/rules/GG1001.md): two ratios, then per weight matrix its gradient and output scale.
-        private const string ForecastData = "1.346 0.393;1.346 0.4061;1.0 0.4982";
         /// <summary>Forecast ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ and ‖output‖ / ‖input‖ at initialisation, and the same per weight matrix.</summary>
-        public static global::GradGen.NetworkForecast Forecast { get; } = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), ForecastData);
+        public static global::GradGen.NetworkForecast Forecast { get; } = global::GradGen.NetworkForecast.FromData(CreateParameterTable(), "1.346 0.393;1.346 0.4061;1.0 0.4982");
 
         private readonly Layers<float> _layers;
         /// <summary>Allocates the network's arena for batches of up to <paramref name="maxBatch"/> samples; initialises it from <paramref name="seed"/>.</summary>
@@ -95,14 +94,11 @@ partial class Models
         /// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.</summary>
         private readonly struct Layers<T>(T[] arena, int maxBatch) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
         {
-            private readonly T[] _arena = arena;
-            private readonly int _maxBatch = maxBatch;
-
             /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row).</summary>
-            private global::System.Span<T> Rows(int s, int length, int column = 0) => _arena.AsSpan(ActivationsStart + _maxBatch * s + column, length);
-            private global::System.Span<T> Weights(int offset, int length) => _arena.AsSpan(offset, length);
-            private global::System.Span<T> WeightGradients(int offset, int length) => _arena.AsSpan(ParameterTotal + offset, length);
-            private global::System.Span<T> Scratch(int length) => _arena.AsSpan(ActivationsStart + _maxBatch * PerSampleActivations, length);
+            private global::System.Span<T> Rows(int s, int length, int column = 0) => arena.AsSpan(ActivationsStart + maxBatch * s + column, length);
+            private global::System.Span<T> Weights(int offset, int length) => arena.AsSpan(offset, length);
+            private global::System.Span<T> WeightGradients(int offset, int length) => arena.AsSpan(ParameterTotal + offset, length);
+            private global::System.Span<T> Scratch(int length) => arena.AsSpan(ActivationsStart + maxBatch * PerSampleActivations, length);
 
             public void Forward(int B)
             {
