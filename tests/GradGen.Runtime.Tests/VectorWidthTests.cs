@@ -12,5 +12,5 @@ public class VectorWidthTests(ITestOutputHelper output)
     [SkippableTheory]
     [MemberData(nameof(VectorWidthRuns.Settings), MemberType = typeof(VectorWidthRuns))]
     public void KernelTestsPassUnder(string setting)
-        => VectorWidthRuns.Run(setting, "FullyQualifiedName~GradGen.Runtime.Tests.Kernels|FullyQualifiedName~GradGen.Runtime.Tests.Optim|FullyQualifiedName~GradGen.Runtime.Tests.Monitoring", output);
+        => VectorWidthRuns.Run(setting, "FullyQualifiedName~GradGen.Runtime.Tests.Kernels|FullyQualifiedName~GradGen.Runtime.Tests.Optim|FullyQualifiedName~GradGen.Runtime.Tests.Monitoring|FullyQualifiedName~GradGen.Runtime.Tests.Curvature", output);
 }

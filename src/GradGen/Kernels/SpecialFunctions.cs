@@ -121,13 +121,9 @@ public static class SpecialFunctions
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TD Exp<TD, TOps>(TD x) where TD : unmanaged where TOps : ISimd<TD, double>
     {
-        // e^x = 2^k · e^r with k = round(x / ln 2) and r = x − k·ln 2, |r| ≤ ln 2 / 2. ln 2 is split in two (Cody and
-        // Waite: the high part has 32 significant bits, so k·Ln2Hi is exact) and r is exact to about 1e-20. Inputs are
-        // clamped first so k fits any exponent arithmetic; outside [−750, 710] the result is 0 or +∞ anyway.
-        TD xc = TOps.Min(TOps.Max(x, TOps.Create(-750.0)), TOps.Create(710.0));
-        TD k = RoundToInteger<TD, TOps>(TOps.Multiply(xc, TOps.Create(1.4426950408889634)));
-        TD r = TOps.MultiplyAdd(TOps.Negate(k), TOps.Create(6.93147180369123816490e-01), xc);
-        r = TOps.MultiplyAdd(TOps.Negate(k), TOps.Create(1.90821492927058770002e-10), r);
+        // e^x = 2^k · e^r with k = round(x / ln 2) and r = x − k·ln 2 (ReduceByLn2). Inputs are clamped first so k fits
+        // any exponent arithmetic; outside [−750, 710] the result is 0 or +∞ anyway.
+        TD r = ReduceByLn2<TD, TOps>(TOps.Min(TOps.Max(x, TOps.Create(-750.0)), TOps.Create(710.0)), out TD k);
         // e^r by its Taylor series to r¹³ in Horner form: the first omitted term, r¹⁴/14!, is below 5e-18 for |r| ≤ 0.347.
         TD p = TOps.Create(1.0 / 6227020800.0);
         p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 479001600.0));
@@ -151,6 +147,17 @@ public static class SpecialFunctions
         return TOps.Select(TOps.IsNaN(x), x, result);
     }
 
+    /// <summary>x = k·ln 2 + r with k = round(x / ln 2), |r| ≤ ln 2 / 2; returns r. ln 2 is split in two (Cody and Waite:
+    /// the high part has 32 significant bits, so k·Ln2Hi is exact for the clamped inputs of the callers) and r is exact
+    /// to about 1e-20.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD ReduceByLn2<TD, TOps>(TD x, out TD k) where TD : unmanaged where TOps : ISimd<TD, double>
+    {
+        k = RoundToInteger<TD, TOps>(TOps.Multiply(x, TOps.Create(1.4426950408889634)));
+        TD r = TOps.MultiplyAdd(TOps.Negate(k), TOps.Create(6.93147180369123816490e-01), x);
+        return TOps.MultiplyAdd(TOps.Negate(k), TOps.Create(1.90821492927058770002e-10), r);
+    }
+
     /// <summary>e^x lane by lane for x ≤ 0 (and NaN, which gives NaN), to 3e-13 relative: for a result that is
     /// rounded to float, where it is correctly rounded except within 3e-13 of a rounding boundary (one float ulp off
     /// there). Cheaper than <see cref="Exp{TD, TOps}"/>: a degree-10 series and one power of two, because x is clamped
@@ -159,10 +166,7 @@ public static class SpecialFunctions
     internal static TD ExpNonPositiveForFloat<TD, TOps>(TD x) where TD : unmanaged where TOps : ISimd<TD, double>
     {
         // As Exp: k = round(x / ln 2), r = x − k·ln 2 in two parts, |r| ≤ ln 2 / 2; k ≥ −185, so 2^k is a normal double.
-        TD xc = TOps.Max(x, TOps.Create(-128.0));
-        TD k = RoundToInteger<TD, TOps>(TOps.Multiply(xc, TOps.Create(1.4426950408889634)));
-        TD r = TOps.MultiplyAdd(TOps.Negate(k), TOps.Create(6.93147180369123816490e-01), xc);
-        r = TOps.MultiplyAdd(TOps.Negate(k), TOps.Create(1.90821492927058770002e-10), r);
+        TD r = ReduceByLn2<TD, TOps>(TOps.Max(x, TOps.Create(-128.0)), out TD k);
         // Taylor to r¹⁰: the first omitted term, r¹¹/11!, is below 2.2e-13 for |r| ≤ 0.347.
         TD p = TOps.Create(1.0 / 3628800.0);
         p = TOps.MultiplyAdd(p, r, TOps.Create(1.0 / 362880.0));
