@@ -100,18 +100,15 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
     /// element takes the same operations on whichever thread, so every thread count gives the same bits.</summary>
     internal static unsafe void UpdateParallel(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c)
     {
-        int parts = Math.Min(Parallelism.MaxThreads, p.Length / MinElementsPerPart);
-        if (parts <= 1)
-        {
-            UpdateVectorized<WithoutSums>(p, g, m, v, c, ref Unsafe.NullRef<UpdateSums>());
-            return;
-        }
         fixed (T* pp = p, pg = g, pm = m, pv = v)
         {
-            var job = new UpdateJob { Update = new RangeUpdate { P = pp, G = pg, M = pm, V = pv, Coefficients = c, Vectorize = true }, Length = p.Length };
-            Parallelism.Run(&UpdatePart, &job, parts);
+            var update = new RangeUpdate { P = pp, G = pg, M = pm, V = pv, Coefficients = c, Vectorize = true };
+            FusedUpdate.RunPlain(ref update, p.Length, MinElementsPerPart);
         }
     }
+
+    // A part of a parallel update gets at least this many elements (a few microseconds of one core).
+    private const int MinElementsPerPart = 16 * 1024;
 
     /// <summary>The update of the elements of <paramref name="tensors"/>, writing each tensor's sums (a sampled step).</summary>
     internal static unsafe void UpdateWithSums(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c, bool vectorize,
@@ -122,22 +119,6 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
             var update = new RangeUpdate { P = pp, G = pg, M = pm, V = pv, Coefficients = c, Vectorize = vectorize };
             FusedUpdate.Run(ref update, tensors, sums);
         }
-    }
-
-    // A part of a parallel update gets at least this many elements (a few microseconds of one core).
-    private const int MinElementsPerPart = 16 * 1024;
-
-    private struct UpdateJob
-    {
-        public RangeUpdate Update;
-        public int Length;
-    }
-
-    private static unsafe void UpdatePart(void* context, int part, int parts)
-    {
-        ref UpdateJob job = ref *(UpdateJob*)context;
-        var (start, end) = Parallelism.Share(job.Length, part, parts);
-        job.Update.Run<WithoutSums>(start, end, ref Unsafe.NullRef<UpdateSums>());
     }
 
     /// <summary>The update of the elements [start, end) of pinned arrays: a part of a parallel update, or a chunk of a

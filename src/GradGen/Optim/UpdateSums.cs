@@ -88,6 +88,35 @@ internal static unsafe class FusedUpdate
         for (int t = 0; t < tensors.Count; t++) sums[t] = Tensor(ref update, tensors[t].Offset, tensors[t].Length);
     }
 
+    /// <summary>The plain update of elements [0, <paramref name="length"/>) (an unsampled step: no sums), split over up to
+    /// <see cref="Parallelism.MaxThreads"/> threads by element ranges when each part gets at least
+    /// <paramref name="minElementsPerPart"/>. Every element takes the same operations on whichever thread, so every thread
+    /// count gives the same bits.</summary>
+    internal static void RunPlain<TUpdate>(ref TUpdate update, int length, int minElementsPerPart) where TUpdate : unmanaged, IRangeUpdate
+    {
+        int parts = Math.Min(Parallelism.MaxThreads, length / minElementsPerPart);
+        if (parts <= 1)
+        {
+            update.Run<WithoutSums>(0, length, ref Unsafe.NullRef<UpdateSums>());
+            return;
+        }
+        var job = new PlainJob<TUpdate> { Update = (TUpdate*)Unsafe.AsPointer(ref update), Length = length };
+        Parallelism.Run(&PlainPart<TUpdate>, &job, parts);
+    }
+
+    private struct PlainJob<TUpdate> where TUpdate : unmanaged
+    {
+        public TUpdate* Update;
+        public int Length;
+    }
+
+    private static void PlainPart<TUpdate>(void* context, int part, int parts) where TUpdate : unmanaged, IRangeUpdate
+    {
+        ref PlainJob<TUpdate> job = ref *(PlainJob<TUpdate>*)context;
+        var (start, end) = Parallelism.Share(job.Length, part, parts);
+        job.Update->Run<WithoutSums>(start, end, ref Unsafe.NullRef<UpdateSums>());
+    }
+
     private static UpdateSums Tensor<TUpdate>(ref TUpdate update, int offset, int length) where TUpdate : unmanaged, IRangeUpdate
     {
         int chunks = (length + ChunkLength - 1) / ChunkLength;
