@@ -143,8 +143,8 @@ public class FusedStatisticsTests
     }
 }
 
-/// <summary>A tensor large enough to be split over threads: the update is the same bits for every thread count, and
-/// the sums (added per thread, then across threads) agree with one thread's to double rounding.</summary>
+/// <summary>A tensor large enough to be split over threads: the update, sampled or not, is the same bits for every
+/// thread count, and the sums (added per thread, then across threads) agree with one thread's to double rounding.</summary>
 [Collection(nameof(Kernels.ParallelismTests))] // MaxThreads is process-wide
 public class FusedStatisticsThreadTests
 {
@@ -166,6 +166,10 @@ public class FusedStatisticsThreadTests
                 float[] p = (float[])start.Clone();
                 var sums = new UpdateSums[tensors.Length];
                 OptimizerTests.Create<float>(kind, n).StepWithSums(p, g, tensors, sums);
+                // The unsampled step's own thread split (FusedUpdate.RunPlain) gives the same bits as the sampled one.
+                float[] plain = (float[])start.Clone();
+                OptimizerTests.Create<float>(kind, n).Step(plain, g);
+                Assert.Equal(p, plain);
                 if (single is null)
                 {
                     (single, singleSums) = (p, sums);
