@@ -14,3 +14,11 @@ public class VectorWidthTests(ITestOutputHelper output)
     public void KernelTestsPassUnder(string setting)
         => VectorWidthRuns.Run(setting, "FullyQualifiedName~GradGen.Runtime.Tests.Kernels|FullyQualifiedName~GradGen.Runtime.Tests.Optim|FullyQualifiedName~GradGen.Runtime.Tests.Monitoring|FullyQualifiedName~GradGen.Runtime.Tests.Curvature", output);
 }
+
+/// <summary>The same kernel, optimizer, statistics and curvature tests on ARM64 (AdvSimd, 128 bits), under emulation.</summary>
+public class Arm64Tests(ITestOutputHelper output)
+{
+    [SkippableFact]
+    public void KernelTestsPassOnArm64()
+        => Arm64Runs.Run("GradGen.Runtime.Tests.Kernels|GradGen.Runtime.Tests.Optim|GradGen.Runtime.Tests.Monitoring|GradGen.Runtime.Tests.Curvature", output);
+}

@@ -11,3 +11,10 @@ public class VectorWidthTests(ITestOutputHelper output)
     [MemberData(nameof(VectorWidthRuns.Settings), MemberType = typeof(VectorWidthRuns))]
     public void PyTorchAgreementHoldsUnder(string setting) => VectorWidthRuns.Run(setting, "FullyQualifiedName~PyTorchAgreementTests", output);
 }
+
+/// <summary>The PyTorch agreement on ARM64 (AdvSimd, 128 bits), under emulation.</summary>
+public class Arm64Tests(ITestOutputHelper output)
+{
+    [SkippableFact]
+    public void PyTorchAgreementHoldsOnArm64() => Arm64Runs.Run("PyTorchAgreementTests", output);
+}

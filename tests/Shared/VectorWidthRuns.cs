@@ -45,12 +45,7 @@ internal static class VectorWidthRuns
 
         string assembly = typeof(VectorWidthRuns).Assembly.Location;
         string report = Path.Combine(Path.GetTempPath(), $"gradgen-width-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(DotnetHost());
         foreach (string arg in new[] { "test", assembly, "--filter", $"({filter})|FullyQualifiedName~{nameof(VectorWidthProbe)}" })
             start.ArgumentList.Add(arg);
         start.Environment.Remove("DOTNET_PreferredVectorBitWidth");
@@ -60,12 +55,9 @@ internal static class VectorWidthRuns
         start.Environment[ChildVariable] = "1";
         try
         {
-            using var process = Process.Start(start)!;
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
-            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(10)), $"the child with DOTNET_{setting} did not finish in 10 minutes");
-            string log = stdout.Result + stderr.Result;
+            var (exitCode, log) = ChildProcess.Run(start, TimeSpan.FromMinutes(10), $"the child with DOTNET_{setting}");
             string summary = log.Split('\n').LastOrDefault(l => l.Contains("Passed!") || l.Contains("Failed!"))?.Trim() ?? "(no summary line)";
-            Assert.True(process.ExitCode == 0, $"the child with DOTNET_{setting} failed (exit {process.ExitCode}):\n{log}");
+            Assert.True(exitCode == 0, $"the child with DOTNET_{setting} failed (exit {exitCode}):\n{log}");
             Assert.True(File.Exists(report), $"the child with DOTNET_{setting} did not run the width probe:\n{log}");
             int ran = int.Parse(File.ReadAllText(report), System.Globalization.CultureInfo.InvariantCulture);
             output.WriteLine($"DOTNET_{setting}: the kernels ran at {(ran == 0 ? "scalar (no SIMD)" : ran + " bits")}; {summary}");

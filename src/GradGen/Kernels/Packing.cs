@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace GradGen.Kernels;
@@ -22,9 +23,10 @@ internal static class Packing
         where TOps : ISimd<TVec, T>
     {
         int v = TOps.Count;
-        // v×v register transposes on AVX-512; at the narrower widths on x64, 4×4 (float) or 2×2 (double) SSE blocks.
+        // v×v register transposes on AVX-512; at the narrower widths, 4×4 (float) or 2×2 (double) blocks through SSE
+        // on x64 and AdvSimd on ARM64.
         bool transpose = typeof(TVec) == typeof(Vector512<T>) && Avx512F.IsSupported;
-        bool sse = !transpose && Sse2.IsSupported;
+        bool blocks = !transpose && (Sse2.IsSupported || AdvSimd.Arm64.IsSupported);
         for (int c0 = 0; c0 < panel; c0 += v)
         {
             // This group of v outputs: rows n0 + c0 … of w, of which `rows` exist (the rest are packed as zeros).
@@ -41,7 +43,7 @@ internal static class Packing
                     else Transpose8x8((double*)(src + p), ldw, rows, (double*)(dst + (long)p * panel), panel);
                 }
             }
-            else if (sse && rows == v)
+            else if (blocks && rows == v)
             {
                 if (typeof(T) == typeof(float))
                 {
@@ -68,12 +70,25 @@ internal static class Packing
     private static unsafe void Transpose4x4(float* src, long lds, float* dst, long ldd)
     {
         Vector128<float> r0 = Vector128.Load(src), r1 = Vector128.Load(src + lds), r2 = Vector128.Load(src + 2 * lds), r3 = Vector128.Load(src + 3 * lds);
-        Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackLow(r2, r3);   // r00 r10 r01 r11 | r20 r30 r21 r31
-        Vector128<float> t2 = Sse.UnpackHigh(r0, r1), t3 = Sse.UnpackHigh(r2, r3); // r02 r12 r03 r13 | r22 r32 r23 r33
-        Vector128.Store(Sse.MoveLowToHigh(t0, t1), dst);
-        Vector128.Store(Sse.MoveHighToLow(t1, t0), dst + ldd);
-        Vector128.Store(Sse.MoveLowToHigh(t2, t3), dst + 2 * ldd);
-        Vector128.Store(Sse.MoveHighToLow(t3, t2), dst + 3 * ldd);
+        if (Sse.IsSupported)
+        {
+            Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackLow(r2, r3);   // r00 r10 r01 r11 | r20 r30 r21 r31
+            Vector128<float> t2 = Sse.UnpackHigh(r0, r1), t3 = Sse.UnpackHigh(r2, r3); // r02 r12 r03 r13 | r22 r32 r23 r33
+            Vector128.Store(Sse.MoveLowToHigh(t0, t1), dst);
+            Vector128.Store(Sse.MoveHighToLow(t1, t0), dst + ldd);
+            Vector128.Store(Sse.MoveLowToHigh(t2, t3), dst + 2 * ldd);
+            Vector128.Store(Sse.MoveHighToLow(t3, t2), dst + 3 * ldd);
+        }
+        else
+        {
+            // ARM64: TRN1/TRN2 on 32-bit lanes, then on 64-bit halves.
+            Vector128<ulong> e01 = AdvSimd.Arm64.TransposeEven(r0, r1).AsUInt64(), o01 = AdvSimd.Arm64.TransposeOdd(r0, r1).AsUInt64(); // r00 r10 r02 r12 | r01 r11 r03 r13
+            Vector128<ulong> e23 = AdvSimd.Arm64.TransposeEven(r2, r3).AsUInt64(), o23 = AdvSimd.Arm64.TransposeOdd(r2, r3).AsUInt64(); // r20 r30 r22 r32 | r21 r31 r23 r33
+            Vector128.Store(AdvSimd.Arm64.TransposeEven(e01, e23).AsSingle(), dst);
+            Vector128.Store(AdvSimd.Arm64.TransposeEven(o01, o23).AsSingle(), dst + ldd);
+            Vector128.Store(AdvSimd.Arm64.TransposeOdd(e01, e23).AsSingle(), dst + 2 * ldd);
+            Vector128.Store(AdvSimd.Arm64.TransposeOdd(o01, o23).AsSingle(), dst + 3 * ldd);
+        }
     }
 
     // dst[q·ldd + i] = src[i·lds + q] for a 2×2 double block.
@@ -81,8 +96,8 @@ internal static class Packing
     private static unsafe void Transpose2x2(double* src, long lds, double* dst, long ldd)
     {
         Vector128<double> r0 = Vector128.Load(src), r1 = Vector128.Load(src + lds);
-        Vector128.Store(Sse2.UnpackLow(r0, r1), dst);
-        Vector128.Store(Sse2.UnpackHigh(r0, r1), dst + ldd);
+        Vector128.Store(Sse2.IsSupported ? Sse2.UnpackLow(r0, r1) : AdvSimd.Arm64.ZipLow(r0, r1), dst);
+        Vector128.Store(Sse2.IsSupported ? Sse2.UnpackHigh(r0, r1) : AdvSimd.Arm64.ZipHigh(r0, r1), dst + ldd);
     }
 
     // Row i (< rows) of a block with row stride ld, or zeros past the last row.
