@@ -44,6 +44,9 @@ public class HessianVectorProductBenchmark
     /// <summary>The direction the products take.</summary>
     public double[] Direction => _v;
 
+    /// <summary>The last product.</summary>
+    public double[] Product => _hv;
+
     /// <summary>The operator of the Float64 twin at the same parameters and batch: float64 products.</summary>
     public HessianOperator CreateFloat64Hessian()
     {
