@@ -113,6 +113,43 @@ public class HessianVectorProductTests(ITestOutputHelper output)
         Assert.True(indistinct <= nonzero / 20, $"{name}: {indistinct} of {nonzero} nonzero entries would pass if zeroed");
     }
 
+    /// <summary>The first product finds which parameters the Dense layers' planes serve, and later products keep only the
+    /// rest (LayerNorm's) in the dual arena: a second product must equal a fresh operator's first, bit for bit, on every
+    /// network above, in float64 and in float32.</summary>
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void ASecondProductEqualsAFreshOperatorsFirst(string name)
+    {
+        var network = FiniteDifferenceTests.Create(name, Batch);
+        var single = (Network<float>)Activator.CreateInstance(network.GetType().DeclaringType!, Batch, 0UL)!;
+        var rng = new Rng(17);
+        for (int i = 0; i < network.ParameterCount; i++) network.Parameters[i] = single.Parameters[i] = (float)(0.6 * rng.NextNormal());
+        double[] u = Enumerable.Range(0, network.ParameterCount).Select(_ => rng.NextNormal()).ToArray();
+        double[] v = Enumerable.Range(0, network.ParameterCount).Select(_ => rng.NextNormal()).ToArray();
+        var input = Enumerable.Range(0, Batch * network.InputSize).Select(_ => (double)(float)rng.NextNormal()).ToArray();
+        foreach (bool inSingle in new[] { false, true })
+        {
+            Func<HessianOperator> create = (network, inSingle) switch
+            {
+                (Network<double, int> c, false) => () => HessianOperator.Create(c, input, new int[Batch]),
+                (Network<double, int>, true) => () => HessianOperator.Create((Network<float, int>)single, input.Select(x => (float)x).ToArray(), new int[Batch]),
+                (Network<double, double> r, false) => () => HessianOperator.Create(r, input, Enumerable.Repeat(0.25, Batch * r.OutputSize).ToArray()),
+                (Network<double, double> r, true) => () => HessianOperator.Create((Network<float, float>)single, input.Select(x => (float)x).ToArray(), Enumerable.Repeat(0.25f, Batch * r.OutputSize).ToArray()),
+                _ => throw new InvalidOperationException("the network has no loss"),
+            };
+            var kept = create();
+            var hu = new double[u.Length];
+            var second = new double[v.Length];
+            var fresh = new double[v.Length];
+            kept.Multiply(u, hu);
+            kept.Multiply(v, second);
+            create().Multiply(v, fresh);
+            Assert.Equal(fresh, second);
+            Assert.Contains(second, x => x != 0);
+            Assert.NotEqual(hu, second);
+        }
+    }
+
     /// <summary>A float network's operator multiplies in float32 (its Dense layers' products; docs/hessian.md, "Precision"):
     /// on every network above, its H·v must agree with the Float64 twin's at the same (float-representable) parameters,
     /// batch and v, to 1e-5 of the product's largest entry (measured: 6e-8 to 7e-7), and must differ from it (so the float32 path ran).</summary>
