@@ -41,6 +41,20 @@ public class HessianVectorProductBenchmark
         _hv = new double[_hessian.Dimension];
     }
 
+    /// <summary>The direction the products take.</summary>
+    public double[] Direction => _v;
+
+    /// <summary>The last product.</summary>
+    public double[] Product => _hv;
+
+    /// <summary>The operator of the Float64 twin at the same parameters and batch: float64 products.</summary>
+    public HessianOperator CreateFloat64Hessian()
+    {
+        var twin = new MlpNet.Float64(Batch);
+        for (int i = 0; i < twin.ParameterCount; i++) twin.Parameters[i] = _network.Parameters[i];
+        return HessianOperator.Create(twin, _input64, _labels);
+    }
+
     [Benchmark(Baseline = true)]
     public float TrainStep() => _network.TrainStep(_input, _labels, _adam);
 

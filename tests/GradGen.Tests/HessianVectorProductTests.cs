@@ -113,24 +113,98 @@ public class HessianVectorProductTests(ITestOutputHelper output)
         Assert.True(indistinct <= nonzero / 20, $"{name}: {indistinct} of {nonzero} nonzero entries would pass if zeroed");
     }
 
-    [Fact]
-    public void FloatNetworksAreDifferentiatedInDoubleAtTheirOwnParameters()
+    /// <summary>The first product finds which parameters the Dense layers' planes serve, and later products keep only the
+    /// rest (LayerNorm's) in the dual arena: a second product must equal a fresh operator's first, bit for bit, on every
+    /// network above, in float64 and in float32.</summary>
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void ASecondProductEqualsAFreshOperatorsFirst(string name)
     {
-        // The float network's operator copies its parameters into doubles: it must equal the Float64 twin's operator
-        // at the same (float-representable) parameters.
-        var single = new MlpReluCe(Batch, seed: 3);
-        var twin = new MlpReluCe.Float64(Batch);
-        for (int i = 0; i < single.ParameterCount; i++) twin.Parameters[i] = single.Parameters[i];
-        var rng = new Rng(8);
-        var input = Enumerable.Range(0, Batch * single.InputSize).Select(_ => rng.NextNormal()).ToArray();
-        var labels = new[] { 0, 3, 4 };
-        var v = Enumerable.Range(0, single.ParameterCount).Select(_ => rng.NextNormal()).ToArray();
-        var fromFloat = new double[v.Length];
-        var fromDouble = new double[v.Length];
-        HessianOperator.Create(single, input.Select(x => (float)x).ToArray(), labels).Multiply(v, fromFloat);
-        HessianOperator.Create(twin, input.Select(x => (double)(float)x).ToArray(), labels).Multiply(v, fromDouble);
-        Assert.Equal(fromDouble, fromFloat);
-        Assert.Contains(fromFloat, x => x != 0);
+        var network = FiniteDifferenceTests.Create(name, Batch);
+        var single = (Network<float>)Activator.CreateInstance(network.GetType().DeclaringType!, Batch, 0UL)!;
+        var rng = new Rng(17);
+        for (int i = 0; i < network.ParameterCount; i++) network.Parameters[i] = single.Parameters[i] = (float)(0.6 * rng.NextNormal());
+        double[] u = Enumerable.Range(0, network.ParameterCount).Select(_ => rng.NextNormal()).ToArray();
+        double[] v = Enumerable.Range(0, network.ParameterCount).Select(_ => rng.NextNormal()).ToArray();
+        var input = Enumerable.Range(0, Batch * network.InputSize).Select(_ => (double)(float)rng.NextNormal()).ToArray();
+        foreach (bool inSingle in new[] { false, true })
+        {
+            Func<HessianOperator> create = (network, inSingle) switch
+            {
+                (Network<double, int> c, false) => () => HessianOperator.Create(c, input, new int[Batch]),
+                (Network<double, int>, true) => () => HessianOperator.Create((Network<float, int>)single, input.Select(x => (float)x).ToArray(), new int[Batch]),
+                (Network<double, double> r, false) => () => HessianOperator.Create(r, input, Enumerable.Repeat(0.25, Batch * r.OutputSize).ToArray()),
+                (Network<double, double> r, true) => () => HessianOperator.Create((Network<float, float>)single, input.Select(x => (float)x).ToArray(), Enumerable.Repeat(0.25f, Batch * r.OutputSize).ToArray()),
+                _ => throw new InvalidOperationException("the network has no loss"),
+            };
+            var kept = create();
+            var hu = new double[u.Length];
+            var second = new double[v.Length];
+            var fresh = new double[v.Length];
+            kept.Multiply(u, hu);
+            kept.Multiply(v, second);
+            create().Multiply(v, fresh);
+            Assert.Equal(fresh, second);
+            Assert.Contains(second, x => x != 0);
+            Assert.NotEqual(hu, second);
+        }
+    }
+
+    /// <summary>A float network's operator multiplies in float32 (its Dense layers' products; docs/hessian.md, "Precision"):
+    /// on every network above, its H·v must agree with the Float64 twin's at the same (float-representable) parameters,
+    /// batch and v, to 1e-5 of the product's largest entry (measured: 6e-8 to 7e-7), and must differ from it (so the float32 path ran).</summary>
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void FloatNetworksMultiplyInFloat32AndAgreeWithTheirFloat64Twin(string name)
+    {
+        const double Tolerance = 1e-5;
+        var twin = FiniteDifferenceTests.Create(name, Batch);
+        // The float network is the class the Float64 twin is nested in.
+        var single = (Network<float>)Activator.CreateInstance(twin.GetType().DeclaringType!, Batch, 0UL)!;
+        var rng = new Rng(99);
+        for (int i = 0; i < twin.ParameterCount; i++) twin.Parameters[i] = single.Parameters[i] = (float)(0.6 * rng.NextNormal());
+        var input = new double[Batch * twin.InputSize];
+        for (int i = 0; i < input.Length; i++) input[i] = (float)rng.NextNormal();
+        float[] input32 = input.Select(x => (float)x).ToArray();
+        var v = new double[twin.ParameterCount];
+        for (int i = 0; i < v.Length; i++) v[i] = (float)rng.NextNormal();
+
+        HessianOperator hessian32, hessian64;
+        switch (twin)
+        {
+            case Network<double, int> classifier:
+            {
+                var labels = Enumerable.Range(0, Batch).Select(_ => rng.NextInt(twin.OutputSize)).ToArray();
+                hessian64 = HessianOperator.Create(classifier, input, labels);
+                hessian32 = HessianOperator.Create((Network<float, int>)single, input32, labels);
+                break;
+            }
+            case Network<double, double> regressor:
+            {
+                var targets = Enumerable.Range(0, Batch * twin.OutputSize).Select(_ => (double)(float)rng.NextDouble()).ToArray();
+                hessian64 = HessianOperator.Create(regressor, input, targets);
+                hessian32 = HessianOperator.Create((Network<float, float>)single, input32, targets.Select(t => (float)t).ToArray());
+                break;
+            }
+            default:
+                throw new InvalidOperationException("the network has no loss");
+        }
+        Assert.True(hessian32.SinglePrecisionProducts, "a float network's operator multiplies in float32");
+        Assert.False(hessian64.SinglePrecisionProducts, "a Float64 network's operator multiplies in float64");
+
+        var hv32 = new double[v.Length];
+        var hv64 = new double[v.Length];
+        hessian32.Multiply(v, hv32);
+        hessian64.Multiply(v, hv64);
+        double scale = hv64.Max(Math.Abs), worst = hv32.Zip(hv64, (a, b) => Math.Abs(a - b)).Max();
+        output.WriteLine($"{name}: worst |Hv(float32) − Hv(float64)| = {worst / scale:E2} of max |Hv| = {scale:E3}");
+        Assert.True(scale > 0, $"{name}: the product is zero, so the comparison cannot tell");
+        Assert.True(worst <= Tolerance * scale, $"{name}: float32 H·v is {worst / scale:E2} of max |Hv| away from float64's, above {Tolerance:E0}");
+        Assert.True(worst > 0, $"{name}: float32 H·v equals float64's bit for bit, so the float32 products did not run");
+        // And the gradient computed alongside, to the same tolerance.
+        double gradientScale = hessian64.Gradient.ToArray().Max(Math.Abs);
+        double gradientWorst = hessian32.Gradient.ToArray().Zip(hessian64.Gradient.ToArray(), (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(gradientWorst <= Tolerance * gradientScale, $"{name}: float32 gradient is {gradientWorst / gradientScale:E2} of its largest entry away from float64's");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
 namespace GradGen.Curvature;
@@ -9,12 +10,15 @@ namespace GradGen.Curvature;
 /// g(θ + εv) = g(θ) + ε·H(θ)v exactly (forward-mode differentiation of the reverse-mode gradient): the gradients'
 /// values are ∇L and their tangents are the Hessian-vector product Hv.</summary>
 /// <remarks>The arena has the float network's layout, [parameters | gradients | buffers | scratch], with two doubles per
-/// element. Inputs and targets are constants (tangent 0). The passes run the kernels' scalar reference loops, since the
-/// SIMD kernels do not take Dual; see docs/hessian.md for what that costs.</remarks>
+/// element. Inputs and targets are constants (tangent 0). Dense layers run as plain SIMD products on value and tangent
+/// planes (<see cref="DualDense"/>), in float32 for a float network and float64 for a Float64 one; the other kernels run
+/// their scalar reference loops on Dual, since the SIMD kernels do not take it. See docs/hessian.md.</remarks>
 public abstract class DualNetwork
 {
     private readonly int _inputStart;
     private readonly int _inputSize;
+    // The parameters and gradients as planes of the products' precision: ParameterPlanes<float> or <double>.
+    private object? _planes;
 
     /// <summary>Allocates the dual arena. Called by generated constructors.</summary>
     protected DualNetwork(int maxBatch, long arenaLength, int parameterCount, int inputStart, int inputSize, int targetsPerSample)
@@ -38,6 +42,9 @@ public abstract class DualNetwork
 
     /// <summary>Scalars in all parameters together: the Hessian's dimension.</summary>
     public int ParameterCount { get; }
+
+    /// <summary>Whether the matrix products run in float32 (a float network's operator) rather than float64.</summary>
+    internal bool ProductsInSingle => _planes is ParameterPlanes<float>;
 
     /// <summary>Samples in the loaded batch.</summary>
     public int BatchSize { get; private set; }
@@ -79,27 +86,79 @@ public abstract class DualNetwork
         for (int i = 0; i < input.Length; i++) x[i] = new Dual(double.CreateTruncating(input[i]));
         StoreTargets<T, TTarget>(targets);
         BatchSize = batch;
+        // A float network's matrix products run in float32, on its training step's kernels; a Float64 network's in float64.
+        _planes = typeof(T) == typeof(float)
+            ? new ParameterPlanes<float>(Arena, ParameterCount, _inputStart, input.Length)
+            : new ParameterPlanes<double>(Arena, ParameterCount, _inputStart, input.Length);
     }
 
-    /// <summary>hv = H·v and gradient = ∇L, for the mean loss on the loaded batch, by one forward, loss and backward
-    /// pass over dual numbers.</summary>
-    internal void Multiply(ReadOnlySpan<double> v, Span<double> hv, Span<double> gradient)
+    /// <summary>hv = H·v for the mean loss on the loaded batch, by one forward, loss and backward pass over dual numbers
+    /// (which also compute ∇L: <see cref="ReadGradient"/>).</summary>
+    internal void Multiply(ReadOnlySpan<double> v, Span<double> hv)
     {
         if (BatchSize == 0) throw new InvalidOperationException("Load a batch before multiplying");
+        if (_planes is ParameterPlanes<float> single) Multiply(single, v, hv);
+        else Multiply((ParameterPlanes<double>)_planes!, v, hv);
+    }
+
+    private void Multiply<TPlane>(ParameterPlanes<TPlane> planes, ReadOnlySpan<double> v, Span<double> hv)
+        where TPlane : unmanaged, IFloatingPointIeee754<TPlane>
+    {
+        // θ + ε·v: each parameter keeps its value and takes the direction as its tangent. The backward pass adds into the
+        // parameter gradients (dw += dzᵀ·x), so they start at zero, value and tangent. The Dense layers' parameters and
+        // gradients are the planes'; the arena's serve the rest (all of them in the first product, which finds out which).
+        ConvertTruncating<double, TPlane>(v, planes.Tangents);
+        planes.GradientValues.AsSpan().Clear();
+        planes.GradientTangents.AsSpan().Clear();
         Span<Dual> arena = Arena;
-        // θ + ε·v: each parameter keeps its value and takes the direction as its tangent.
-        for (int i = 0; i < ParameterCount; i++) arena[i] = new Dual(arena[i].Value, v[i]);
-        // The backward pass adds into the parameter gradients (dw += dzᵀ·x), so they start at zero, value and tangent.
-        arena.Slice(ParameterCount, ParameterCount).Clear();
-        ForwardCore(BatchSize);
-        LossCore(BatchSize);
-        BackwardCore(BatchSize);
-        ReadOnlySpan<Dual> g = arena.Slice(ParameterCount, ParameterCount);
-        for (int i = 0; i < g.Length; i++)
+        foreach (var (start, length) in planes.ArenaRanges)
         {
-            hv[i] = g[i].Tangent;
-            gradient[i] = g[i].Value;
+            for (int i = start; i < start + length; i++) arena[i] = new Dual(arena[i].Value, v[i]);
+            arena.Slice(ParameterCount + start, length).Clear();
         }
+
+        object? outer = DualDense.CurrentPlanes;
+        DualDense.CurrentPlanes = planes;
+        try
+        {
+            ForwardCore(BatchSize);
+            LossCore(BatchSize);
+            BackwardCore(BatchSize);
+        }
+        finally
+        {
+            DualDense.CurrentPlanes = outer;
+        }
+        if (planes.Recording) planes.FinishRecording();
+
+        Read(planes, hv, gradient: false);
+    }
+
+    /// <summary>∇L on the loaded batch, as the last product computed it (zero before the first).</summary>
+    internal void ReadGradient(Span<double> gradient)
+    {
+        if (_planes is ParameterPlanes<float> single) Read(single, gradient, gradient: true);
+        else if (_planes is ParameterPlanes<double> planes) Read(planes, gradient, gradient: true);
+        else gradient.Clear();
+    }
+
+    // The gradients' tangents (H·v) or values (∇L): the planes', and the arena's where the planes do not serve.
+    private void Read<TPlane>(ParameterPlanes<TPlane> planes, Span<double> destination, bool gradient)
+        where TPlane : unmanaged, IFloatingPointIeee754<TPlane>
+    {
+        ConvertTruncating<TPlane, double>(gradient ? planes.GradientValues : planes.GradientTangents, destination);
+        ReadOnlySpan<Dual> g = Arena.AsSpan(ParameterCount, ParameterCount);
+        foreach (var (start, length) in planes.ArenaRanges)
+            for (int i = start; i < start + length; i++) destination[i] = gradient ? g[i].Value : g[i].Tangent;
+    }
+
+    // destination = source, rounded to TTo (TensorPrimitives' vectorised conversion; a copy when the types are equal).
+    private static void ConvertTruncating<TFrom, TTo>(ReadOnlySpan<TFrom> source, Span<TTo> destination)
+        where TFrom : unmanaged, INumberBase<TFrom>
+        where TTo : unmanaged, INumberBase<TTo>
+    {
+        if (typeof(TFrom) == typeof(TTo)) MemoryMarshal.Cast<TFrom, TTo>(source).CopyTo(destination);
+        else TensorPrimitives.ConvertTruncating(source, destination);
     }
 }
 
