@@ -53,7 +53,7 @@ public static class ProfileCommand
         Line("backward (loss + backward − loss)", lossAndBackward - CpuTimeCommand.Time(loss),
             BenchmarkNetworks.TrainStepFlops(network, B) - BenchmarkNetworks.ForwardFlops(network, B));
         Line("update (non-finite check + SGD)", CpuTimeCommand.Time(() => ApplyUpdate(net, sgd)), 0);
-        Line("  of which the check (IsFiniteAll)", CpuTimeCommand.Time(() => System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(net.Gradients)), 0);
+        Line("  of which the check (Gradients.AllFinite)", CpuTimeCommand.Time(() => GradGen.Kernels.Gradients.AllFinite<float>(net.Gradients)), 0);
         Line("  of which SGD (Optimizer.Step)", CpuTimeCommand.Time(() => sgd.Step(net.Parameters, net.Gradients)), 0);
     }
 

@@ -193,8 +193,9 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The index of the first NaN or ±∞ in <paramref name="values"/>, or −1.</summary>
     private protected static int FirstNonFinite(ReadOnlySpan<T> values)
     {
-        // TensorPrimitives.IsFiniteAll is vectorised at every width; only a failing check searches for the element.
-        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(values)) return -1;
+        // Kernels.Gradients.AllFinite is vectorised at every width and split over the kernel threads; only a failing
+        // check searches for the element.
+        if (Kernels.Gradients.AllFinite(values)) return -1;
         for (int i = 0; i < values.Length; i++)
         {
             if (!T.IsFinite(values[i])) return i;
@@ -235,7 +236,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     protected abstract void ForwardCore(int B);
 
     /// <summary>Sets every gradient to zero, as PyTorch's <c>zero_grad(set_to_none=False)</c>.</summary>
-    public void ZeroGradients() => Gradients.Clear();
+    public void ZeroGradients() => Kernels.Gradients.Clear(Gradients);
 
     /// <summary>Multiplies every gradient by <paramref name="factor"/>, for example 1/k after accumulating k batches.</summary>
     /// <remarks>The data-parallel trainer calls this on every replica for every batch, so it is vectorised.</remarks>
