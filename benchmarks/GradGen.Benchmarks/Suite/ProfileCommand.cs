@@ -55,6 +55,8 @@ public static class ProfileCommand
         Line("update (non-finite check + SGD)", CpuTimeCommand.Time(() => ApplyUpdate(net, sgd)), 0);
         Line("  of which the check (Gradients.AllFinite)", CpuTimeCommand.Time(() => GradGen.Kernels.Gradients.AllFinite<float>(net.Gradients)), 0);
         Line("  of which SGD (Optimizer.Step)", CpuTimeCommand.Time(() => sgd.Step(net.Parameters, net.Gradients)), 0);
+        Line("  HandWrittenExpert's update (TensorPrimitives.MultiplyAdd, no check)", CpuTimeCommand.Time(() =>
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(net.Gradients, -BenchmarkNetworks.LearningRate, net.Parameters, net.Parameters)), 0);
     }
 
     private static void ApplyUpdate(Network<float> net, Sgd<float> sgd)
