@@ -21,8 +21,9 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     protected T[] Arena { get; }
 
     /// <summary>Where the arena's layout begins in <see cref="Arena"/>: the first element on a 64-byte boundary.</summary>
-    /// <remarks>Every vector kernel then sees the same placement relative to cache lines in every process: with an
-    /// array as the GC places it (8-byte aligned), a step's time moved by up to ±20% from one process to the next.</remarks>
+    /// <remarks>Every vector kernel then sees the same placement relative to cache lines in every process. With the
+    /// array as the GC places it (8-byte aligned, somewhere different in each process), the residual benchmark's step
+    /// moved by up to ±20% from one process to the next, which we attribute to that placement (docs/benchmarks.md).</remarks>
     protected int ArenaStart { get; }
 
     /// <summary>Allocates the arena. Called by generated constructors.</summary>
