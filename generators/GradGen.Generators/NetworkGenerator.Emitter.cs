@@ -256,12 +256,12 @@ internal static partial class Emitter
                 if (Statistics)
                 {
                     w.Line($"var monitor = EnableInstrumentation({flags}, s_layerTable)!;");
-                    w.Line($"_layers = new Layers<{real}>(Arena, maxBatch, monitor);");
+                    w.Line($"_layers = new Layers<{real}>(Arena, ArenaStart, maxBatch, monitor);");
                 }
                 else
                 {
                     if (_instrumentation != InstrumentationFlags.None) w.Line($"EnableInstrumentation({flags}, s_layerTable);");
-                    w.Line($"_layers = new Layers<{real}>(Arena, maxBatch);");
+                    w.Line($"_layers = new Layers<{real}>(Arena, ArenaStart, maxBatch);");
                 }
                 w.Line("Initialize(seed);");
             }
@@ -287,13 +287,13 @@ internal static partial class Emitter
             w.Line("/// <summary>The network's code, once for float and Float64 (T = double): the passes, then a forward and a backward method per");
             w.Line("/// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.</summary>");
             string monitor = Statistics ? ", global::GradGen.Monitoring.NetworkMonitor monitor" : "";
-            using (w.Block($"private readonly struct Layers<T>(T[] arena, int maxBatch{monitor}){LayerPassesInterface(model.Loss)} where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>"))
+            using (w.Block($"private readonly struct Layers<T>(T[] arena, int start, int maxBatch{monitor}){LayerPassesInterface(model.Loss)} where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>"))
             {
-                w.Line("/// <summary>B rows of the buffer at per-sample offset s (from column <paramref name=\"column\"/> of its first row).</summary>");
-                w.Line("private global::System.Span<T> Rows(int s, int length, int column = 0) => arena.AsSpan(ActivationsStart + maxBatch * s + column, length);");
-                w.Line("private global::System.Span<T> Weights(int offset, int length) => arena.AsSpan(offset, length);");
-                w.Line("private global::System.Span<T> WeightGradients(int offset, int length) => arena.AsSpan(ParameterTotal + offset, length);");
-                w.Line("private global::System.Span<T> Scratch(int length) => arena.AsSpan(ActivationsStart + maxBatch * PerSampleActivations, length);");
+                w.Line("/// <summary>B rows of the buffer at per-sample offset s (from column <paramref name=\"column\"/> of its first row). The layout begins at arena[start].</summary>");
+                w.Line("private global::System.Span<T> Rows(int s, int length, int column = 0) => arena.AsSpan(start + ActivationsStart + maxBatch * s + column, length);");
+                w.Line("private global::System.Span<T> Weights(int offset, int length) => arena.AsSpan(start + offset, length);");
+                w.Line("private global::System.Span<T> WeightGradients(int offset, int length) => arena.AsSpan(start + ParameterTotal + offset, length);");
+                w.Line("private global::System.Span<T> Scratch(int length) => arena.AsSpan(start + ActivationsStart + maxBatch * PerSampleActivations, length);");
                 w.Line();
                 using (w.Block("public void Forward(int B)")) WriteStatements(w, forward, Symbol);
                 if (_trainable)

@@ -20,18 +20,7 @@ public static class CpuTimeCommand
             Console.Error.WriteLine("--cpu-time reads CLOCK_THREAD_CPUTIME_ID: Linux only");
             return 2;
         }
-        var networks = new List<BenchmarkNetwork>();
-        foreach (string name in args)
-        {
-            if (!Enum.TryParse(name, ignoreCase: true, out BenchmarkNetwork network))
-            {
-                Console.Error.WriteLine($"Unknown network '{name}' (one of {string.Join(", ", Enum.GetNames<BenchmarkNetwork>())})");
-                return 2;
-            }
-            networks.Add(network);
-        }
-        if (networks.Count == 0) networks.AddRange(Enum.GetValues<BenchmarkNetwork>());
-
+        if (!TryParseNetworks(args, out var networks)) return 2;
         Console.WriteLine($"Thread CPU time, µs, fastest of 15 windows; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| network | case | Generated | HandWrittenExpert | HandWrittenIdiomatic |");
         Console.WriteLine("| --- | --- | --- | --- | --- |");
@@ -48,6 +37,23 @@ public static class CpuTimeCommand
             }
         }
         return 0;
+    }
+
+    /// <summary>The networks named in <paramref name="args"/>, or all of them when there is none.</summary>
+    internal static bool TryParseNetworks(string[] args, out List<BenchmarkNetwork> networks)
+    {
+        networks = [];
+        foreach (string name in args)
+        {
+            if (!Enum.TryParse(name, ignoreCase: true, out BenchmarkNetwork network))
+            {
+                Console.Error.WriteLine($"Unknown network '{name}' (one of {string.Join(", ", Enum.GetNames<BenchmarkNetwork>())})");
+                return false;
+            }
+            networks.Add(network);
+        }
+        if (networks.Count == 0) networks.AddRange(Enum.GetValues<BenchmarkNetwork>());
+        return true;
     }
 
     private static void Row(BenchmarkNetwork network, string name, Func<Variant, Action> action)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using GradGen.IO;
 using GradGen.Monitoring;
@@ -15,21 +16,44 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly ParameterInfo[] _parameters;
     private readonly Dictionary<string, ParameterInfo> _byName;
 
-    /// <summary>The one allocation: [parameters | gradients | activations | scratch].</summary>
+    /// <summary>The one allocation: [parameters | gradients | activations | scratch], from element
+    /// <see cref="ArenaStart"/> on. Generated code indexes it as <c>Arena[ArenaStart + offset]</c>.</summary>
     protected T[] Arena { get; }
+
+    /// <summary>Where the arena's layout begins in <see cref="Arena"/>: the first element on a 64-byte boundary.</summary>
+    /// <remarks>Every vector kernel then sees the same placement relative to cache lines in every process. With the
+    /// array as the GC places it (8-byte aligned, somewhere different in each process), the residual benchmark's step
+    /// moved by up to ±20% from one process to the next, which we attribute to that placement (docs/benchmarks.md).</remarks>
+    protected int ArenaStart { get; }
 
     /// <summary>Allocates the arena. Called by generated constructors.</summary>
     protected Network(int maxBatch, long arenaLength, ParameterInfo[] parameters)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
-        if (arenaLength > Array.MaxLength)
+        if (arenaLength > Array.MaxLength - CacheLine)
             throw new ArgumentOutOfRangeException(nameof(maxBatch), $"A batch of {maxBatch} needs {arenaLength} values, more than one array holds; use a smaller maxBatch");
         MaxBatch = maxBatch;
         _parameters = parameters;
         _byName = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
         ParameterCount = parameters.Length == 0 ? 0 : parameters[^1].Offset + parameters[^1].Length;
-        Arena = new T[arenaLength];
+        (Arena, ArenaStart) = AllocateAligned(arenaLength);
     }
+
+    private const int CacheLine = 64;
+
+    // The arena lives on the pinned object heap, so its address never changes and the offset of its first 64-byte
+    // boundary, computed once, stays valid. One cache line of elements more than the layout needs pays for the offset.
+    private static unsafe (T[] Array, int Start) AllocateAligned(long length)
+    {
+        int padding = CacheLine / Unsafe.SizeOf<T>();
+        var array = GC.AllocateArray<T>((int)length + padding, pinned: true);
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        int start = (int)((CacheLine - address % CacheLine) % CacheLine) / Unsafe.SizeOf<T>();
+        return (array, start);
+    }
+
+    /// <summary>The arena's elements [start, start + length) of the layout.</summary>
+    private protected Span<T> ArenaSpan(int start, int length) => Arena.AsSpan(ArenaStart + start, length);
 
     /// <summary>The largest batch the arena was sized for.</summary>
     public int MaxBatch { get; }
@@ -50,13 +74,13 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     public IReadOnlyList<ParameterInfo> ParameterTable => _parameters;
 
     /// <summary>All parameters, flat, in <see cref="ParameterTable"/> order.</summary>
-    public Span<T> Parameters => Arena.AsSpan(0, ParameterCount);
+    public Span<T> Parameters => ArenaSpan(0, ParameterCount);
 
     /// <summary>All gradients, laid out as <see cref="Parameters"/>. Backward passes add into them.</summary>
-    public Span<T> Gradients => Arena.AsSpan(ParameterCount, ParameterCount);
+    public Span<T> Gradients => ArenaSpan(ParameterCount, ParameterCount);
 
     /// <summary>The output of the last forward pass, (BatchSize, OutputSize) row-major.</summary>
-    public ReadOnlySpan<T> Output => Arena.AsSpan(OutputStart, BatchSize * OutputSize);
+    public ReadOnlySpan<T> Output => ArenaSpan(OutputStart, BatchSize * OutputSize);
 
     /// <summary>Where the input buffer starts in the arena.</summary>
     protected abstract int InputStart { get; }
@@ -74,14 +98,14 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Span<T> Parameter(string name)
     {
         var info = GetParameterInfo(name);
-        return Arena.AsSpan(info.Offset, info.Length);
+        return ArenaSpan(info.Offset, info.Length);
     }
 
     /// <summary>The gradient of the parameter called <paramref name="name"/>.</summary>
     public Span<T> Gradient(string name)
     {
         var info = GetParameterInfo(name);
-        return Arena.AsSpan(ParameterCount + info.Offset, info.Length);
+        return ArenaSpan(ParameterCount + info.Offset, info.Length);
     }
 
     /// <summary>Re-initialises every parameter from <paramref name="seed"/>, as the declaration says.</summary>
@@ -96,7 +120,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         int batch = input.Length / InputSize;
         if (batch > MaxBatch)
             throw new ArgumentException($"The input holds {batch} samples, more than this network's MaxBatch of {MaxBatch}", nameof(input));
-        input.CopyTo(Arena.AsSpan(InputStart, input.Length));
+        input.CopyTo(ArenaSpan(InputStart, input.Length));
         BatchSize = batch;
         OnForward();
         ForwardCore(batch);
@@ -149,7 +173,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         var copy = new T[BatchSize * layer.Width];
         int start = 2 * ParameterCount + MaxBatch * perSampleOffset + layer.OutputColumn;
         for (int i = 0; i < BatchSize; i++)
-            Arena.AsSpan(start + i * layer.OutputStride, layer.Width).CopyTo(copy.AsSpan(i * layer.Width, layer.Width));
+            ArenaSpan(start + i * layer.OutputStride, layer.Width).CopyTo(copy.AsSpan(i * layer.Width, layer.Width));
         return copy;
     }
 
@@ -160,7 +184,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         int start = 2 * ParameterCount + MaxBatch * perSampleOffset + column;
         for (int i = 0; i < BatchSize; i++)
         {
-            var row = Arena.AsSpan(start + i * stride, width);
+            var row = ArenaSpan(start + i * stride, width);
             int j = FirstNonFinite(row);
             if (j >= 0) return (i, j, double.CreateTruncating(row[j]));
         }
@@ -170,8 +194,9 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The index of the first NaN or ±∞ in <paramref name="values"/>, or −1.</summary>
     private protected static int FirstNonFinite(ReadOnlySpan<T> values)
     {
-        // TensorPrimitives.IsFiniteAll is vectorised at every width; only a failing check searches for the element.
-        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(values)) return -1;
+        // Kernels.Gradients.AllFinite is vectorised at every width and split over the kernel threads; only a failing
+        // check searches for the element.
+        if (Kernels.Gradients.AllFinite(values)) return -1;
         for (int i = 0; i < values.Length; i++)
         {
             if (!T.IsFinite(values[i])) return i;
@@ -183,7 +208,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// made it so (see <see cref="LocateForwardAnomaly"/>).</summary>
     private void CheckForwardPass()
     {
-        if (FirstNonFinite(Arena.AsSpan(OutputStart, BatchSize * OutputSize)) < 0) return;
+        if (FirstNonFinite(ArenaSpan(OutputStart, BatchSize * OutputSize)) < 0) return;
         Monitor?.CancelStep();
         throw new AnomalyException(LocateForwardAnomaly()!);
     }
@@ -193,24 +218,26 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// all of them are finite. The gradient doctor calls it too.</summary>
     internal AnomalyReport? LocateForwardAnomaly()
     {
-        int inputBad = FirstNonFinite(Arena.AsSpan(InputStart, BatchSize * InputSize));
+        var input = ArenaSpan(InputStart, BatchSize * InputSize);
+        int inputBad = FirstNonFinite(input);
         if (inputBad >= 0)
-            return new AnomalyReport("forward", null, "input", inputBad / InputSize, inputBad % InputSize, double.CreateTruncating(Arena[InputStart + inputBad]));
+            return new AnomalyReport("forward", null, "input", inputBad / InputSize, inputBad % InputSize, double.CreateTruncating(input[inputBad]));
         foreach (var layer in LayerTable)
         {
             if (FirstNonFinite(layer.OutputOffset, layer.OutputColumn, layer.OutputStride, layer.Width) is { } bad)
                 return new AnomalyReport("forward", layer, "output", bad.Row, bad.Column, bad.Value);
         }
-        int outputBad = FirstNonFinite(Arena.AsSpan(OutputStart, BatchSize * OutputSize));
+        var output = ArenaSpan(OutputStart, BatchSize * OutputSize);
+        int outputBad = FirstNonFinite(output);
         return outputBad < 0 ? null
-            : new AnomalyReport("forward", null, "output", outputBad / OutputSize, outputBad % OutputSize, double.CreateTruncating(Arena[OutputStart + outputBad]));
+            : new AnomalyReport("forward", null, "output", outputBad / OutputSize, outputBad % OutputSize, double.CreateTruncating(output[outputBad]));
     }
 
     /// <summary>The generated layers, run in forward order on the first <paramref name="B"/> rows.</summary>
     protected abstract void ForwardCore(int B);
 
     /// <summary>Sets every gradient to zero, as PyTorch's <c>zero_grad(set_to_none=False)</c>.</summary>
-    public void ZeroGradients() => Gradients.Clear();
+    public void ZeroGradients() => Kernels.Gradients.Clear(Gradients);
 
     /// <summary>Multiplies every gradient by <paramref name="factor"/>, for example 1/k after accumulating k batches.</summary>
     /// <remarks>The data-parallel trainer calls this on every replica for every batch, so it is vectorised.</remarks>
@@ -244,7 +271,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new SafeTensorsException($"{file.SourceName}: tensor '{extra[0]}' matches no parameter of {GetType().Name} (its parameters are {string.Join(", ", _parameters.Select(p => p.Name))})");
         for (int i = 0; i < tensors.Length; i++)
         {
-            var destination = Arena.AsSpan(_parameters[i].Offset, _parameters[i].Length);
+            var destination = ArenaSpan(_parameters[i].Offset, _parameters[i].Length);
             if (typeof(T) == typeof(float)) tensors[i].CopyTo(MemoryMarshal.Cast<T, float>(destination));
             else tensors[i].CopyTo(MemoryMarshal.Cast<T, double>(destination));
         }
@@ -261,7 +288,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         file.SetMetadata("network", GetType().FullName ?? GetType().Name);
         foreach (var p in _parameters)
         {
-            ReadOnlySpan<T> data = Arena.AsSpan(p.Offset, p.Length);
+            ReadOnlySpan<T> data = ArenaSpan(p.Offset, p.Length);
             if (typeof(T) == typeof(float)) file.Add(p.Name, MemoryMarshal.Cast<T, float>(data), p.Shape);
             else file.Add(p.Name, MemoryMarshal.Cast<T, double>(data), p.Shape);
         }

@@ -51,7 +51,7 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
     /// <summary>Allocates the network's arena for batches of up to <paramref name="maxBatch"/> samples; initialises it from <paramref name="seed"/>.</summary>
     public RepeatSigmoidMse(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
     {
-        _layers = new Layers<float>(Arena, maxBatch);
+        _layers = new Layers<float>(Arena, ArenaStart, maxBatch);
         Initialize(seed);
     }
 
@@ -73,7 +73,7 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
         /// <summary>Allocates the network's arena for batches of up to <paramref name="maxBatch"/> samples; initialises it from <paramref name="seed"/>.</summary>
         public Float64(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
         {
-            _layers = new Layers<double>(Arena, maxBatch);
+            _layers = new Layers<double>(Arena, ArenaStart, maxBatch);
             Initialize(seed);
         }
 
@@ -91,7 +91,7 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
 
     // ---- H·v: the same passes over dual numbers θ + ε·v, whose gradient tangents are H·v (docs/hessian.md).
     private static global::GradGen.Curvature.DualNetwork OverDualNumbers(int maxBatch) => new global::GradGen.Curvature.GeneratedDualNetwork<global::GradGen.Curvature.Dual, Layers<global::GradGen.Curvature.Dual>>(
-        maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * S_input, Inputs, Outputs, arena => new(arena, maxBatch));
+        maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * S_input, Inputs, Outputs, arena => new(arena, 0, maxBatch));
 
     // ---- Parameters, in PyTorch's order: name, shape, offset, length and initialiser (Initializers.Fill's arguments).
     private static readonly global::GradGen.ParameterInfo[] s_parameters = CreateParameterTable();
@@ -115,13 +115,13 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
 
     /// <summary>The network's code, once for float and Float64 (T = double): the passes, then a forward and a backward method per
     /// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.</summary>
-    private readonly struct Layers<T>(T[] arena, int maxBatch) : global::GradGen.Curvature.ILayerPasses<T, T> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    private readonly struct Layers<T>(T[] arena, int start, int maxBatch) : global::GradGen.Curvature.ILayerPasses<T, T> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
     {
-        /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row).</summary>
-        private global::System.Span<T> Rows(int s, int length, int column = 0) => arena.AsSpan(ActivationsStart + maxBatch * s + column, length);
-        private global::System.Span<T> Weights(int offset, int length) => arena.AsSpan(offset, length);
-        private global::System.Span<T> WeightGradients(int offset, int length) => arena.AsSpan(ParameterTotal + offset, length);
-        private global::System.Span<T> Scratch(int length) => arena.AsSpan(ActivationsStart + maxBatch * PerSampleActivations, length);
+        /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row). The layout begins at arena[start].</summary>
+        private global::System.Span<T> Rows(int s, int length, int column = 0) => arena.AsSpan(start + ActivationsStart + maxBatch * s + column, length);
+        private global::System.Span<T> Weights(int offset, int length) => arena.AsSpan(start + offset, length);
+        private global::System.Span<T> WeightGradients(int offset, int length) => arena.AsSpan(start + ParameterTotal + offset, length);
+        private global::System.Span<T> Scratch(int length) => arena.AsSpan(start + ActivationsStart + maxBatch * PerSampleActivations, length);
 
         public void Forward(int B)
         {
