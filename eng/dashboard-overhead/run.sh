@@ -6,12 +6,13 @@
 #   stream: --dashboard, its event stream read by curl: the server's cost without a browser's;
 #   on:     --dashboard, with headless Chromium showing the page.
 # Figures, each the median over the rounds:
-#   thread:  the training thread's seconds on a core per epoch, over the whole training loop (training, evaluation and
+#   thread:  the training thread's seconds on a core per epoch, over the training loop (training, evaluation and
 #            whatever the dashboard does on that thread: sampling, the observer, the doctor), from
 #            /proc/thread-self/schedstat, which the sample prints ("While training: ..."). Time the thread spends
 #            waiting for a core, which is other processes' doing on a shared machine, is not in it.
 #   blocked: the training thread's wall time neither on a core nor waiting for one, per epoch: suspended by the garbage
 #            collector or the runtime, or waiting on a lock.
+#   Both are LONG epochs minus SHORT epochs over LONG - SHORT, as process is, so that the first epochs' JIT falls out.
 #   process: the training process's user + system seconds (GNU time) per epoch, LONG epochs minus SHORT epochs over
 #            LONG - SHORT, so that start-up, JIT and Kestrel's start fall out: every thread, the server's included.
 #   browser: Chromium's user + system seconds (all its processes) per second of the long run's training.
@@ -37,8 +38,8 @@ echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), family $(gre
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 throughput() { sed -n 's|^Epoch *\([0-9]*\)/[0-9]* .* \([0-9,]*\) img/s$|\1 \2|p' "$1" | tr -d , | awk -v s="$short" '$1 > s { print $2 }' | median; }
 cpu() { tail -n 1 "$1" | awk '{ print $1 + $2 }'; } # the last line: GNU time notes a signal on the line before
-# "While training: ... training thread: wall W s, on a core R s, waiting for a core Q s, ...": R and W - R - Q per epoch.
-thread() { sed -n 's/.*wall \([0-9.]*\) s, on a core \([0-9.]*\) s, waiting for a core \([0-9.]*\) s.*/\1 \2 \3/p' "$1" | awk -v n="$long" '{ printf "%.5f %.5f %.3f\n", $2 / n, ($1 - $2 - $3) / n, $1 }'; }
+# "While training: ... training thread: wall W s, on a core R s, waiting for a core Q s, ...": W R Q.
+thread() { sed -n 's/.*wall \([0-9.]*\) s, on a core \([0-9.]*\) s, waiting for a core \([0-9.]*\) s.*/\1 \2 \3/p' "$1"; }
 
 # run WAY EPOCHS NAME: one training run, its output in NAME.txt, its CPU seconds in NAME.cpu, Chromium's in NAME.client.
 run() {
@@ -68,7 +69,9 @@ for round in $(seq "$rounds"); do
     for way in "${ways[@]}"; do
         run "$way" "$short" "$way-short-$round"
         run "$way" "$long" "$way-long-$round"
-        read -r per_epoch blocked wall < <(thread "$work/$way-long-$round.txt")
+        read -r wall run wait < <(thread "$work/$way-long-$round.txt")
+        read -r per_epoch blocked < <(thread "$work/$way-short-$round.txt" | awk -v w="$wall" -v r="$run" -v q="$wait" -v n=$((long - short)) \
+            '{ printf "%.5f %.5f\n", (r - $2) / n, ((w - r - q) - ($1 - $2 - $3)) / n }')
         process=$(awk -v a="$(cpu "$work/$way-long-$round.cpu")" -v b="$(cpu "$work/$way-short-$round.cpu")" -v n=$((long - short)) 'BEGIN { printf "%.4f", (a - b) / n }')
         browser=-
         [ -f "$work/$way-long-$round.client" ] && browser=$(awk -v c="$(cpu "$work/$way-long-$round.client")" -v w="$wall" 'BEGIN { printf "%.3f", c / w }')
@@ -80,9 +83,9 @@ done
 echo "medians over $rounds rounds, per epoch (change against off):"
 for way in "${ways[@]}"; do
     echo "$way $(awk -v w="$way" '$1 == w { print $2 }' "$work/results" | median) $(awk -v w="$way" '$1 == w { print $3 }' "$work/results" | median)" \
-        "$(awk -v w="$way" '$1 == w { print $4 }' "$work/results" | median) $(awk -v w="$way" '$1 == w && $5 != "-" { print $5 }' "$work/results" | median)" \
+        "$(awk -v w="$way" '$1 == w { print $4 }' "$work/results" | median) $(awk -v w="$way" '$1 == w && $5 != "-" { print $5 }' "$work/results" | median | sed 's/^$/-/')" \
         "$(awk -v w="$way" '$1 == w { print $6 }' "$work/results" | median)"
 done | awk '{ if (NR == 1) { t = $2; b = $3; p = $4; i = $6 }
     printf "  %-6s thread %.5f s (%+.1f%%)  thread+blocked %.5f s (%+.1f%%)  process %.4f s (%+.1f%%)  browser %s CPU s/s  img/s %.0f (%+.1f%%)\n",
-        $1, $2, 100 * ($2 / t - 1), $2 + $3, 100 * (($2 + $3) / (t + b) - 1), $4, 100 * ($4 / p - 1), ($5 == "" ? "-" : $5), $6, 100 * ($6 / i - 1) }'
+        $1, $2, 100 * ($2 / t - 1), $2 + $3, 100 * (($2 + $3) / (t + b) - 1), $4, 100 * ($4 / p - 1), $5, $6, 100 * ($6 / i - 1) }'
 echo "$(uptime | sed 's/.*,  *load/load/')"
