@@ -35,7 +35,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores;$(uptime | sed 's/.*,  *load/ load/')"
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 throughput() { sed -n 's|^Epoch *\([0-9]*\)/[0-9]* .* \([0-9,]*\) img/s$|\1 \2|p' "$1" | tr -d , | awk -v s="$short" '$1 > s { print $2 }' | median; }
 cpu() { tail -n 1 "$1" | awk '{ print $1 + $2 }'; } # the last line: GNU time notes a signal on the line before
 # "While training: ... training thread: wall W s, on a core R s, waiting for a core Q s, ...": W R Q.
@@ -83,7 +83,7 @@ done
 echo "medians over $rounds rounds, per epoch (change against off):"
 for way in "${ways[@]}"; do
     echo "$way $(awk -v w="$way" '$1 == w { print $2 }' "$work/results" | median) $(awk -v w="$way" '$1 == w { print $3 }' "$work/results" | median)" \
-        "$(awk -v w="$way" '$1 == w { print $4 }' "$work/results" | median) $(awk -v w="$way" '$1 == w && $5 != "-" { print $5 }' "$work/results" | median | sed 's/^$/-/')" \
+        "$(awk -v w="$way" '$1 == w { print $4 }' "$work/results" | median) $(awk -v w="$way" '$1 == w && $5 != "-" { print $5 }' "$work/results" | median | awk '{ print } END { if (!NR) print "-" }')" \
         "$(awk -v w="$way" '$1 == w { print $6 }' "$work/results" | median)"
 done | awk '{ if (NR == 1) { t = $2; b = $3; p = $4; i = $6 }
     printf "  %-6s thread %.5f s (%+.1f%%)  thread+blocked %.5f s (%+.1f%%)  process %.4f s (%+.1f%%)  browser %s CPU s/s  img/s %.0f (%+.1f%%)\n",
