@@ -104,7 +104,7 @@ static int Run(Settings s)
     string evalName = loaded.EvaluationName.ToLowerInvariant();
     string evalShort = evalName == "validation" ? "val" : evalName;
 
-    var gcBefore = GcCounts.Now();
+    var costsBefore = TrainingCosts.Now();
     if (s.Plain)
     {
         for (int epoch = 1; epoch <= s.Epochs; epoch++)
@@ -152,7 +152,7 @@ static int Run(Settings s)
             });
     }
 
-    var gcDuringTraining = GcCounts.Now() - gcBefore;
+    var costsOfTraining = TrainingCosts.Now() - costsBefore;
     diagnoses?.AfterTraining(monitor.Step);
     // Accuracy of the final weights on the whole training set (the per-epoch figure is measured while training).
     var finalTrain = trainer.Evaluate(train);
@@ -184,7 +184,7 @@ static int Run(Settings s)
     file.Write(outputPath);
     Console.WriteLine($"Training took {totalSeconds:F1} s; {loaded.EvaluationName.ToLowerInvariant()} accuracy {Percent(finalEval.Accuracy)}");
     Console.WriteLine($"Saved weights to {outputPath}");
-    Console.WriteLine($"While training: {gcDuringTraining}");
+    Console.WriteLine($"While training: {costsOfTraining}");
     if (s.Doctor)
     {
         Console.WriteLine();
@@ -263,10 +263,10 @@ internal static class Defaults
 /// <summary>What kept the training thread from training, for the dashboard's overhead (docs/dashboard.md): the garbage
 /// collector's counts and pause time (every collection suspends the training thread), and, on Linux, the training
 /// thread's time on a core, waiting for one, and its context switches (/proc/thread-self/schedstat and status).</summary>
-internal readonly record struct GcCounts(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated, long Stopwatch,
+internal readonly record struct TrainingCosts(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated, long Stopwatch,
     long RunNs, long WaitNs, long Voluntary, long Involuntary)
 {
-    public static GcCounts Now()
+    public static TrainingCosts Now()
     {
         long run = 0, wait = 0, voluntary = 0, involuntary = 0;
         if (File.Exists("/proc/thread-self/schedstat"))
@@ -284,7 +284,7 @@ internal readonly record struct GcCounts(int Gen0, int Gen1, int Gen2, TimeSpan 
             System.Diagnostics.Stopwatch.GetTimestamp(), run, wait, voluntary, involuntary);
     }
 
-    public static GcCounts operator -(GcCounts a, GcCounts b) =>
+    public static TrainingCosts operator -(TrainingCosts a, TrainingCosts b) =>
         new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Paused - b.Paused, a.Allocated - b.Allocated, a.Stopwatch - b.Stopwatch,
             a.RunNs - b.RunNs, a.WaitNs - b.WaitNs, a.Voluntary - b.Voluntary, a.Involuntary - b.Involuntary);
 
