@@ -147,6 +147,24 @@ public sealed class LogAndReplayTests : IDisposable
     }
 
     [Fact]
+    public void TheSamplesDiagnosisScheduleDiagnosesFirstAndTheFinalWeightsOnce()
+    {
+        string path = Path.Combine(_directory, "schedule.jsonl");
+        var run = new ShortRun(sampleEvery: 1);
+        var data = Samples.FashionMnist.TrainingData.Load(null, forceEmbedded: true).Train.Slice(0, 64);
+        using (var feed = new DashboardFeed(path))
+        {
+            var schedule = new Samples.FashionMnist.Doctor.Schedule(feed.AddRun("FashionClassifier", "test", run.Monitor), run.Network, data);
+            schedule.AfterEpoch(10);    // the first: no wait before it
+            schedule.AfterTraining(10); // the final weights were diagnosed at this step already
+            schedule.AfterTraining(12); // they were not
+        }
+        var steps = File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(r => r.GetProperty("type").GetString() == "findings").Select(r => r.GetProperty("step").GetInt64());
+        Assert.Equal([10L, 12L], steps);
+    }
+
+    [Fact]
     public void TheStoreStaysBoundedAndSpansTheWholeRun()
     {
         // A log of 20,000 sampled steps, replayed: the store keeps at most StoreCapacity of them, evenly spaced from
