@@ -94,14 +94,17 @@ static int Run(Settings s)
     if (s.Schedule == "cosine") optimizer.Schedule = new CosineAnnealing(maxSteps: s.Epochs * batches.BatchCount);
 
     if (s.Doctor) Doctor.BeforeTraining(network, train, Console.Out);
-    // The dashboard's findings panel: the doctor's diagnosis before training, then after every epoch.
+    // The dashboard's findings panel: the doctor's diagnosis before training, then after an epoch as often as
+    // Doctor.Schedule allows, and of the final weights.
     if (run is not null) Doctor.PublishTo(run, network, train, monitor.Step);
+    var diagnoses = run is null ? null : new Doctor.Schedule(run, network, train);
 
     using var trainer = new ClassifierTrainer<FashionClassifier>(network, optimizer, s.Threads, maxBatch => new FashionClassifier(maxBatch));
     var rows = new List<(EpochResult Train, EvaluationResult Eval)>();
     string evalName = loaded.EvaluationName.ToLowerInvariant();
     string evalShort = evalName == "validation" ? "val" : evalName;
 
+    var costsBefore = TrainingCosts.Now();
     if (s.Plain)
     {
         for (int epoch = 1; epoch <= s.Epochs; epoch++)
@@ -110,7 +113,7 @@ static int Run(Settings s)
             var eval = trainer.Evaluate(evaluation);
             rows.Add((result, eval));
             run?.RecordEpoch(epoch, monitor.Step, result.Loss, result.Accuracy, evalName, eval.Loss, eval.Accuracy);
-            if (run is not null) Doctor.PublishTo(run, network, train, monitor.Step);
+            diagnoses?.AfterEpoch(monitor.Step);
             Console.WriteLine($"Epoch {epoch.ToString().PadLeft(s.Epochs.ToString().Length)}/{s.Epochs}  loss {result.Loss:F4}  train {Percent(result.Accuracy)}  " +
                 $"{evalName} {Percent(eval.Accuracy)} (loss {eval.Loss:F4})  {result.Elapsed.TotalSeconds:F1} s  {result.ImagesPerSecond:N0} img/s");
             if (monitorDirectory is not null) Console.Write(monitor.FormatTable());
@@ -142,13 +145,15 @@ static int Run(Settings s)
                     var eval = trainer.Evaluate(evaluation);
                     rows.Add((result, eval));
                     run?.RecordEpoch(epoch, monitor.Step, result.Loss, result.Accuracy, evalName, eval.Loss, eval.Accuracy);
-                    if (run is not null) Doctor.PublishTo(run, network, train, monitor.Step);
+                    diagnoses?.AfterEpoch(monitor.Step);
                     task.Description = $"{label} loss {result.Loss:F4} train {Percent(result.Accuracy, 1)} {evalShort} [bold]{Percent(eval.Accuracy)}[/] {result.ImagesPerSecond:N0} img/s";
                     task.StopTask();
                 }
             });
     }
 
+    var costsOfTraining = TrainingCosts.Now() - costsBefore;
+    diagnoses?.AfterTraining(monitor.Step);
     // Accuracy of the final weights on the whole training set (the per-epoch figure is measured while training).
     var finalTrain = trainer.Evaluate(train);
     var finalEval = rows.Count > 0 ? rows[^1].Eval : trainer.Evaluate(evaluation);
@@ -179,6 +184,7 @@ static int Run(Settings s)
     file.Write(outputPath);
     Console.WriteLine($"Training took {totalSeconds:F1} s; {loaded.EvaluationName.ToLowerInvariant()} accuracy {Percent(finalEval.Accuracy)}");
     Console.WriteLine($"Saved weights to {outputPath}");
+    Console.WriteLine($"While training: {costsOfTraining}");
     if (s.Doctor)
     {
         Console.WriteLine();
@@ -252,4 +258,41 @@ internal static class Defaults
     public static int Threads => Math.Clamp(Environment.ProcessorCount, 1, MaxDefaultThreads);
 
     public static double LearningRate(string optimizer) => optimizer == "sgd" ? 0.05 : 2e-3;
+}
+
+/// <summary>What kept the training thread from training, for the dashboard's overhead (docs/dashboard.md): the garbage
+/// collector's counts and pause time (every collection suspends the training thread), and, on Linux, the training
+/// thread's time on a core, waiting for one, and its context switches (/proc/thread-self/schedstat and status).</summary>
+internal readonly record struct TrainingCosts(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated, long Stopwatch,
+    long RunNs, long WaitNs, long Voluntary, long Involuntary)
+{
+    public static TrainingCosts Now()
+    {
+        long run = 0, wait = 0, voluntary = 0, involuntary = 0;
+        if (File.Exists("/proc/thread-self/schedstat"))
+        {
+            string[] schedstat = File.ReadAllText("/proc/thread-self/schedstat").Split(' ');
+            run = long.Parse(schedstat[0], CultureInfo.InvariantCulture);
+            wait = long.Parse(schedstat[1], CultureInfo.InvariantCulture);
+            foreach (string line in File.ReadLines("/proc/thread-self/status"))
+            {
+                if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)) voluntary = long.Parse(line.AsSpan(24).Trim(), CultureInfo.InvariantCulture);
+                if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal)) involuntary = long.Parse(line.AsSpan(27).Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+        return new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(),
+            System.Diagnostics.Stopwatch.GetTimestamp(), run, wait, voluntary, involuntary);
+    }
+
+    public static TrainingCosts operator -(TrainingCosts a, TrainingCosts b) =>
+        new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Paused - b.Paused, a.Allocated - b.Allocated, a.Stopwatch - b.Stopwatch,
+            a.RunNs - b.RunNs, a.WaitNs - b.WaitNs, a.Voluntary - b.Voluntary, a.Involuntary - b.Involuntary);
+
+    public override string ToString()
+    {
+        double wall = System.Diagnostics.Stopwatch.GetElapsedTime(0, Stopwatch).TotalSeconds;
+        return FormattableString.Invariant($"gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}, paused {Paused.TotalMilliseconds:F1} ms, allocated {Allocated / 1e6:F1} MB; ") +
+            FormattableString.Invariant($"training thread: wall {wall:F3} s, on a core {RunNs / 1e9:F3} s, waiting for a core {WaitNs / 1e9:F3} s, ") +
+            FormattableString.Invariant($"context switches {Voluntary} voluntary, {Involuntary} involuntary");
+    }
 }

@@ -7,56 +7,86 @@ namespace GradGen.Samples.GradientFlow;
 /// stack (its gradient norms fall by decades towards the input, past the vanishing threshold) beside the 50-block
 /// residual network (its norms stay within a decade of each other). Each learns a small synthetic task: the sigmoid
 /// stack a regression on its first inputs, the residual network the index of the largest of its first 10 inputs.</summary>
-internal static class SideBySide
+internal sealed class SideBySide
 {
-    private const int Batch = 32, Steps = 600, SampleEvery = 4; // 150 samples a run: about 10 MB of records for the page
+    public const int Batch = 32, Steps = 600, SampleEvery = 4; // 150 samples a run: about 10 MB of records for the page
 
-    public static int Run(ulong seed)
+    /// <summary>The runs' names on the page (their <c>run</c> field).</summary>
+    public const string SigmoidRun = "Sigmoid20", ResidualRun = "Residual50";
+
+    private readonly Sgd<float> _sigmoidOptimizer, _residualOptimizer;
+    private Rng _rng; // a mutable struct: not readonly, or every draw would be from a copy
+    private readonly float[] _x1, _y1, _x2;
+    private readonly int[] _y2;
+
+    /// <summary>Both networks, seeded, with their monitors on (one step in <see cref="SampleEvery"/> sampled).</summary>
+    public SideBySide(ulong seed)
     {
-        var sigmoid = new Sigmoid20(Batch, seed);
-        var residual = new Residual50(Batch, seed);
-        using var feed = new DashboardFeed();
-        foreach (var monitor in new[] { sigmoid.Monitor!, residual.Monitor! })
+        Sigmoid = new Sigmoid20(Batch, seed);
+        Residual = new Residual50(Batch, seed);
+        foreach (var monitor in new[] { Sigmoid.Monitor!, Residual.Monitor! })
         {
             monitor.Enabled = true;
             monitor.SampleEvery = SampleEvery;
         }
-        feed.AddRun("Sigmoid20", "Sigmoid stack, depth 20 (vanishing gradients)", sigmoid.Monitor!);
-        feed.AddRun("Residual50", "50 residual blocks of width 128", residual.Monitor!);
-        var server = DashboardServer.StartAsync(feed).GetAwaiter().GetResult();
-        Console.WriteLine($"Dashboard: {server.Url}");
-        Console.WriteLine($"Training both networks for {Steps} steps of {Batch} (SGD, momentum 0.9), one step in {SampleEvery} sampled…");
+        _sigmoidOptimizer = new Sgd<float>(Sigmoid.ParameterCount, 0.05, momentum: 0.9);
+        _residualOptimizer = new Sgd<float>(Residual.ParameterCount, 0.01, momentum: 0.9);
+        _rng = new Rng(seed + 1);
+        _x1 = new float[Batch * Sigmoid.InputSize];
+        _y1 = new float[Batch];
+        _x2 = new float[Batch * Residual.InputSize];
+        _y2 = new int[Batch];
+    }
 
-        var sigmoidOptimizer = new Sgd<float>(sigmoid.ParameterCount, 0.05, momentum: 0.9);
-        var residualOptimizer = new Sgd<float>(residual.ParameterCount, 0.01, momentum: 0.9);
-        var rng = new Rng(seed + 1);
-        var x1 = new float[Batch * sigmoid.InputSize];
-        var y1 = new float[Batch];
-        var x2 = new float[Batch * residual.InputSize];
-        var y2 = new int[Batch];
-        for (int step = 1; step <= Steps; step++)
+    public Sigmoid20 Sigmoid { get; }
+
+    public Residual50 Residual { get; }
+
+    /// <summary>Adds both runs to <paramref name="feed"/>, the sigmoid stack first (the left column).</summary>
+    public void AddTo(DashboardFeed feed)
+    {
+        feed.AddRun(SigmoidRun, "Sigmoid stack, depth 20 (vanishing gradients)", Sigmoid.Monitor!);
+        feed.AddRun(ResidualRun, "50 residual blocks of width 128", Residual.Monitor!);
+    }
+
+    /// <summary>Trains both networks <paramref name="steps"/> steps of <see cref="Batch"/>, each on a fresh batch (SGD,
+    /// momentum 0.9).</summary>
+    public void Train(int steps)
+    {
+        for (int step = 1; step <= steps; step++)
         {
             // Regression target: 0.5 + 0.1 · (sum of the first 5 inputs).
             for (int i = 0; i < Batch; i++)
             {
                 double sum = 0;
-                for (int j = 0; j < sigmoid.InputSize; j++)
+                for (int j = 0; j < Sigmoid.InputSize; j++)
                 {
-                    float v = (float)rng.NextNormal();
-                    x1[i * sigmoid.InputSize + j] = v;
+                    float v = (float)_rng.NextNormal();
+                    _x1[i * Sigmoid.InputSize + j] = v;
                     if (j < 5) sum += v;
                 }
-                y1[i] = (float)(0.5 + 0.1 * sum);
+                _y1[i] = (float)(0.5 + 0.1 * sum);
             }
             // Classification target: the index of the largest of the first 10 inputs.
             for (int i = 0; i < Batch; i++)
             {
-                for (int j = 0; j < residual.InputSize; j++) x2[i * residual.InputSize + j] = (float)rng.NextNormal();
-                y2[i] = x2.AsSpan(i * residual.InputSize, 10).IndexOf(System.Numerics.Tensors.TensorPrimitives.Max<float>(x2.AsSpan(i * residual.InputSize, 10)));
+                for (int j = 0; j < Residual.InputSize; j++) _x2[i * Residual.InputSize + j] = (float)_rng.NextNormal();
+                _y2[i] = _x2.AsSpan(i * Residual.InputSize, 10).IndexOf(System.Numerics.Tensors.TensorPrimitives.Max<float>(_x2.AsSpan(i * Residual.InputSize, 10)));
             }
-            sigmoid.TrainStep(x1, y1, sigmoidOptimizer);
-            residual.TrainStep(x2, y2, residualOptimizer);
+            Sigmoid.TrainStep(_x1, _y1, _sigmoidOptimizer);
+            Residual.TrainStep(_x2, _y2, _residualOptimizer);
         }
+    }
+
+    public static int Run(ulong seed)
+    {
+        var sideBySide = new SideBySide(seed);
+        using var feed = new DashboardFeed();
+        sideBySide.AddTo(feed);
+        var server = DashboardServer.StartAsync(feed).GetAwaiter().GetResult();
+        Console.WriteLine($"Dashboard: {server.Url}");
+        Console.WriteLine($"Training both networks for {Steps} steps of {Batch} (SGD, momentum 0.9), one step in {SampleEvery} sampled…");
+        sideBySide.Train(Steps);
         feed.Flush();
         Console.WriteLine($"Done. The dashboard stays up at {server.Url}; press Ctrl+C to stop.");
         using var stop = new ManualResetEventSlim();

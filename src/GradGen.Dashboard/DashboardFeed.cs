@@ -28,7 +28,8 @@ public sealed class DashboardFeed : IDisposable
     private readonly List<RunFeed> _runs = new();
     private readonly List<string> _runRecords = new();
     private readonly Dictionary<string, RunStore> _stores = new(StringComparer.Ordinal);
-    private readonly List<Channel<string>> _subscribers = new();
+    private readonly List<Channel<byte[]>> _subscribers = new();
+    private readonly StringBuilder _outgoing = new(); // the events published since the last send, for every page at once
     private readonly StreamWriter? _log;
     private readonly ArrayBufferWriter<byte> _stepBuffer = new();
     private readonly Utf8JsonWriter _stepWriter; // the pump's, reused for every step record
@@ -63,7 +64,11 @@ public sealed class DashboardFeed : IDisposable
         var run = new RunFeed(this, name, monitor);
         monitor.CollectHistograms = true;
         Publish(name, RecordKind.Run, DashboardSchema.Run(name, title, monitor));
-        lock (_lock) _runs.Add(run);
+        lock (_lock)
+        {
+            SendLocked();
+            _runs.Add(run);
+        }
         monitor.AddObserver(run);
         return run;
     }
@@ -75,21 +80,30 @@ public sealed class DashboardFeed : IDisposable
         lock (_lock) return SnapshotLocked();
     }
 
+    /// <summary>Pump ticks' worth of events kept for a page that does not read them: 51 s at 200 ms.</summary>
+    internal const int SubscriberCapacity = 256;
+
     /// <summary>The snapshot and a channel of every record published after it, with nothing lost or repeated between
-    /// the two. The channel is completed when the feed is disposed; <see cref="Unsubscribe"/> when done.</summary>
-    internal (IReadOnlyList<string> Snapshot, ChannelReader<string> Updates, Channel<string> Handle) Subscribe()
+    /// the two: each item is the records of one pump tick as Server-Sent Events ("data: RECORD\n\n" each), encoded
+    /// once as UTF-8 for every page. The channel is completed when the feed is disposed; <see cref="Unsubscribe"/>
+    /// when done.</summary>
+    internal (IReadOnlyList<string> Snapshot, ChannelReader<byte[]> Updates, Channel<byte[]> Handle) Subscribe()
     {
         // A page that stops reading loses its oldest updates rather than holding memory or blocking the pump.
-        var channel = Channel.CreateBounded<string>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        var channel = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(SubscriberCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         lock (_lock)
         {
             if (_disposed) channel.Writer.Complete();
-            else _subscribers.Add(channel);
+            else
+            {
+                SendLocked(); // what was published before the snapshot goes to the other pages, not to this one
+                _subscribers.Add(channel);
+            }
             return (SnapshotLocked(), channel.Reader, channel);
         }
     }
 
-    internal void Unsubscribe(Channel<string> handle)
+    internal void Unsubscribe(Channel<byte[]> handle)
     {
         lock (_lock) _subscribers.Remove(handle);
     }
@@ -102,8 +116,13 @@ public sealed class DashboardFeed : IDisposable
             RunFeed[] runs;
             lock (_lock) runs = _runs.ToArray();
             foreach (var run in runs)
-                run.Drain(sample => Publish(run.Name, RecordKind.Step, StepRecord(run.Name, sample, histograms: true), StepRecord(run.Name, sample, histograms: false)));
-            lock (_lock) _log?.Flush();
+                run.Drain(sample => Publish(run.Name, RecordKind.Step, StepRecord(run.Name, sample, histograms: true), StepRecord(run.Name, sample, histograms: false)),
+                    (kind, json) => Publish(run.Name, kind, json));
+            lock (_lock)
+            {
+                _log?.Flush();
+                SendLocked();
+            }
         }
     }
 
@@ -147,8 +166,18 @@ public sealed class DashboardFeed : IDisposable
                 }
             }
             _log?.WriteLine(json);
-            foreach (var subscriber in _subscribers) subscriber.Writer.TryWrite(json);
+            if (_subscribers.Count > 0) _outgoing.Append("data: ").Append(json).Append("\n\n");
         }
+    }
+
+    /// <summary>Sends the events published since the last send to every page, as one write: a tick's records cost each
+    /// page's stream one wake-up and one socket write, whatever their number.</summary>
+    private void SendLocked()
+    {
+        if (_outgoing.Length == 0) return;
+        byte[] events = Encoding.UTF8.GetBytes(_outgoing.ToString());
+        _outgoing.Clear();
+        foreach (var subscriber in _subscribers) subscriber.Writer.TryWrite(events);
     }
 
     private List<string> SnapshotLocked()
@@ -187,6 +216,7 @@ public sealed class DashboardFeed : IDisposable
         lock (_lock)
         {
             _disposed = true;
+            SendLocked();
             foreach (var subscriber in _subscribers) subscriber.Writer.TryComplete();
             _subscribers.Clear();
             _log?.Dispose();

@@ -84,7 +84,7 @@ public sealed class DashboardServer : IAsyncDisposable
     }
 
     /// <summary>Server-Sent Events: a "reset" event, the stored records, then every new record as it is published,
-    /// until the page goes away or the feed ends. A page that reconnects gets a reset and the whole store again.</summary>
+    /// a pump tick's records in one write, until the page goes away or the feed ends. A page that reconnects gets a reset and the whole store again.</summary>
     private static async Task StreamEventsAsync(HttpContext context, DashboardFeed feed, CancellationToken stopping)
     {
         var response = context.Response;
@@ -100,9 +100,7 @@ public sealed class DashboardServer : IAsyncDisposable
             await response.Body.FlushAsync(token).ConfigureAwait(false);
             while (await updates.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                text.Clear();
-                while (updates.TryRead(out string? record)) text.Append("data: ").Append(record).Append("\n\n");
-                await response.WriteAsync(text.ToString(), token).ConfigureAwait(false);
+                while (updates.TryRead(out byte[]? events)) await response.Body.WriteAsync(events, token).ConfigureAwait(false);
                 await response.Body.FlushAsync(token).ConfigureAwait(false);
             }
         }

@@ -5,8 +5,10 @@ namespace GradGen.Dashboard;
 
 /// <summary>One network's stream of records in a <see cref="DashboardFeed"/>. As a monitor observer it copies each
 /// sampled step's statistics into a ring of preallocated samples, on the training thread, under a lock held only for
-/// the copy: no allocation, no JSON, no I/O there (the pump copies a sample out under the same lock, then writes it). The feed's pump turns the samples into step records a few times a
-/// second. If training outruns the pump by a whole ring, the oldest samples are overwritten and counted in
+/// the copy: no allocation, no JSON, no I/O there (the pump copies a sample out under the same lock, then writes it).
+/// Epoch records and findings wait in a queue behind the samples taken before them. The feed's pump turns both into
+/// records a few times a second, in step order, so the training thread never writes the log or a page's stream. If
+/// training outruns the pump by a whole ring, the oldest samples are overwritten and counted in
 /// <see cref="Dropped"/>.</summary>
 public sealed class RunFeed : IMonitorObserver
 {
@@ -16,6 +18,7 @@ public sealed class RunFeed : IMonitorObserver
     private readonly DashboardFeed _feed;
     private readonly StepSample[] _ring;
     private readonly StepSample? _writing; // the pump's copy of the sample it writes
+    private readonly Queue<PendingRecord> _pending = new(); // epoch records and findings, each after the samples taken before it
     private readonly object _lock = new();
     private int _start, _count;
     private long _lastStep;
@@ -58,19 +61,22 @@ public sealed class RunFeed : IMonitorObserver
     }
 
     /// <summary>Adds an epoch record (see <see cref="DashboardSchema.Epoch"/>). <paramref name="step"/> is the training
-    /// step the epoch ended at, which places the accuracy on the loss curve's axis.</summary>
+    /// step the epoch ended at, which places the accuracy on the loss curve's axis. The record is written by the pump,
+    /// after the epoch's sampled steps (or by <see cref="DashboardFeed.Flush"/>).</summary>
     public void RecordEpoch(int epoch, long step, double trainLoss, double trainAccuracy,
         string? evaluationName = null, double evaluationLoss = double.NaN, double evaluationAccuracy = double.NaN)
-    {
-        _feed.Flush(); // the epoch's steps before the epoch
-        _feed.Publish(Name, RecordKind.Epoch,
-            DashboardSchema.Epoch(Name, epoch, step, trainLoss, trainAccuracy, evaluationName, evaluationLoss, evaluationAccuracy));
-    }
+        => Enqueue(step, RecordKind.Epoch, DashboardSchema.Epoch(Name, epoch, step, trainLoss, trainAccuracy, evaluationName, evaluationLoss, evaluationAccuracy));
 
     /// <summary>The hook for a diagnostic tool such as the gradient doctor: publishes its complete current list of
-    /// findings, which replaces the previous one on the page and in the log. Safe to call from any thread.</summary>
+    /// findings, which replaces the previous one on the page and in the log. Safe to call from any thread; written by
+    /// the pump, as <see cref="RecordEpoch"/>.</summary>
     public void PublishFindings(long step, IReadOnlyList<DashboardFinding> findings)
-        => _feed.Publish(Name, RecordKind.Findings, DashboardSchema.Findings(Name, step, findings));
+        => Enqueue(step, RecordKind.Findings, DashboardSchema.Findings(Name, step, findings));
+
+    private void Enqueue(long step, RecordKind kind, string json)
+    {
+        lock (_lock) _pending.Enqueue(new PendingRecord(step, kind, json));
+    }
 
     /// <summary>Publishes the gradient doctor's <paramref name="diagnosis"/> (docs/doctor.md) as the run's current
     /// findings: each finding's severity, kind (the record's <c>code</c>), layer and message.</summary>
@@ -83,23 +89,32 @@ public sealed class RunFeed : IMonitorObserver
     internal static DashboardFinding ToDashboard(Finding f) =>
         new(f.Severity.ToString().ToLowerInvariant(), f.Kind.ToString(), f.Layer, f.Message);
 
-    /// <summary>Hands every waiting sample to <paramref name="publish"/>, oldest first (called by the pump only).</summary>
-    internal void Drain(Action<StepSample> publish)
+    /// <summary>Hands every waiting sample to <paramref name="publishStep"/> and every waiting epoch record and findings
+    /// to <paramref name="publish"/>, in step order, each record after the samples taken before it (called by the pump
+    /// only).</summary>
+    internal void Drain(Action<StepSample> publishStep, Action<RecordKind, string> publish)
     {
-        if (_writing is null) return;
         while (true)
         {
+            PendingRecord? record = null;
             lock (_lock)
             {
-                if (_count == 0) return;
-                var s = _ring[_start];
-                _writing.CopyFrom(s.Step, s.Loss, s.Activations, s.Gradients, s.Parameters, s.Histograms);
-                _start = (_start + 1) % _ring.Length;
-                _count--;
+                if (_count > 0 && (_pending.Count == 0 || _ring[_start].Step <= _pending.Peek().AfterStep))
+                {
+                    var s = _ring[_start];
+                    _writing!.CopyFrom(s.Step, s.Loss, s.Activations, s.Gradients, s.Parameters, s.Histograms);
+                    _start = (_start + 1) % _ring.Length;
+                    _count--;
+                }
+                else if (_pending.Count > 0) record = _pending.Dequeue();
+                else return;
             }
-            publish(_writing);
+            if (record is { } r) publish(r.Kind, r.Json);
+            else publishStep(_writing!);
         }
     }
+
+    private readonly record struct PendingRecord(long AfterStep, RecordKind Kind, string Json);
 }
 
 /// <summary>A sampled step's statistics, copied out of the monitor into arrays allocated once.</summary>

@@ -10,13 +10,15 @@ namespace GradGen.Dashboard.Tests;
 /// installs), driven by Selenium: it follows a training run live, and the numbers it shows are the monitor's.</summary>
 public class BrowserTests(ITestOutputHelper output)
 {
-    private const string Chromium = "/usr/bin/chromium", ChromeDriver = "/usr/bin/chromedriver";
+    internal const string Chromium = "/usr/bin/chromium", ChromeDriver = "/usr/bin/chromedriver";
+
+    internal static void SkipWithoutChromium() => Skip.If(!File.Exists(Chromium) || !File.Exists(ChromeDriver),
+        $"needs Debian's chromium and chromium-driver ({Chromium}, {ChromeDriver}): apt-get install chromium chromium-driver (.ci/run does)");
 
     [SkippableFact]
     public async Task ThePageFollowsTrainingAndShowsTheMonitorsStatistics()
     {
-        Skip.If(!File.Exists(Chromium) || !File.Exists(ChromeDriver),
-            $"needs Debian's chromium and chromium-driver ({Chromium}, {ChromeDriver}): apt-get install chromium chromium-driver (.ci/run does)");
+        SkipWithoutChromium();
 
         var run = new ShortRun(sampleEvery: 2);
         using var feed = new DashboardFeed();
@@ -26,14 +28,14 @@ public class BrowserTests(ITestOutputHelper output)
         driver.Navigate().GoToUrl(server.Url);
 
         // Before training: the run's column is there, with no step on its charts.
-        var before = WaitFor(driver, "the run's column", page => page is not null);
+        var before = WaitFor(driver, "FashionClassifier", "1", "the run's column", page => page is not null);
         Assert.Equal(0, before!.Points);
 
         // Train while the page is open: 4 epochs of 64 steps, one step in 2 sampled, so 128 samples reach the page
         // through the event stream, without a reload.
         await Task.Run(() => run.Train(runFeed, images: 4096, batch: 64, epochs: 4));
         long lastSampled = run.Recorder.All[^1].Step;
-        var page = WaitFor(driver, "at least 20 steps on the charts and the last sampled step in the table",
+        var page = WaitFor(driver, "FashionClassifier", "1", "at least 20 steps on the charts and the last sampled step in the table",
             p => p is { Points: >= 20 } && p.Step == lastSampled)!;
         output.WriteLine($"the page shows {page.Points} steps; its table is at step {page.Step}");
 
@@ -58,7 +60,7 @@ public class BrowserTests(ITestOutputHelper output)
             File.Copy(screenshot, Path.Combine(RepositoryRoot(), "docs", "images", "dashboard.png"), overwrite: true);
     }
 
-    private static ChromeDriver StartChromium()
+    internal static ChromeDriver StartChromium()
     {
         // The driver and browser are named explicitly, so Selenium downloads nothing.
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriver)!, Path.GetFileName(ChromeDriver));
@@ -69,21 +71,23 @@ public class BrowserTests(ITestOutputHelper output)
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 
-    /// <summary>What the page shows for layer "1": the table's step, the points on the norm chart, and each cell's
-    /// exact value (data-value) and text. Read in one script, so that a redraw cannot fall between the reads.</summary>
-    private sealed record PageState(long Step, int Points, Dictionary<string, (string Value, string Text)> Cells);
+    /// <summary>What the page shows for one layer of one run: the table's step, the points on the norm chart, and each
+    /// cell's exact value (data-value) and text. Read in one script, so that a redraw cannot fall between the reads.</summary>
+    internal sealed record PageState(long Step, int Points, Dictionary<string, (string Value, string Text)> Cells);
 
     private const string ReadScript = """
-        const s = document.querySelector('section.run[data-run="FashionClassifier"]');
+        const [run, layer] = arguments;
+        const s = [...document.querySelectorAll('section.run')].find(e => e.dataset.run === run);
         if (!s) return null;
         const cells = {};
-        for (const td of s.querySelectorAll('tr[data-layer="1"] td[data-field]')) cells[td.dataset.field] = [td.dataset.value || "", td.textContent];
+        const row = [...s.querySelectorAll('tr[data-layer]')].find(e => e.dataset.layer === layer);
+        if (row) for (const td of row.querySelectorAll('td[data-field]')) cells[td.dataset.field] = [td.dataset.value || "", td.textContent];
         return JSON.stringify({ step: Number(s.dataset.step || 0), points: Number(s.dataset.points || 0), cells });
         """;
 
-    private static PageState? Read(IWebDriver driver)
+    private static PageState? Read(IWebDriver driver, string run, string layer)
     {
-        if (((IJavaScriptExecutor)driver).ExecuteScript(ReadScript) is not string json) return null;
+        if (((IJavaScriptExecutor)driver).ExecuteScript(ReadScript, run, layer) is not string json) return null;
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
         var cells = root.GetProperty("cells").EnumerateObject()
@@ -91,20 +95,22 @@ public class BrowserTests(ITestOutputHelper output)
         return new PageState(root.GetProperty("step").GetInt64(), root.GetProperty("points").GetInt32(), cells);
     }
 
-    private static PageState? WaitFor(IWebDriver driver, string what, Func<PageState?, bool> condition)
+    /// <summary>Reads layer <paramref name="layer"/> of run <paramref name="run"/> until <paramref name="condition"/>
+    /// holds (null: the run's column is not there yet), for at most 60 s.</summary>
+    internal static PageState? WaitFor(IWebDriver driver, string run, string layer, string what, Func<PageState?, bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         PageState? state = null;
         while (DateTime.UtcNow < deadline)
         {
-            state = Read(driver);
+            state = Read(driver, run, layer);
             if (condition(state)) return state;
             Thread.Sleep(100);
         }
-        throw new TimeoutException($"the page did not show {what} within 60 s; last seen: {(state is null ? "no run" : $"step {state.Step}, {state.Points} points")}");
+        throw new TimeoutException($"the page did not show {what} for run {run} within 60 s; last seen: {(state is null ? "no run" : $"step {state.Step}, {state.Points} points")}");
     }
 
-    private static void CheckNumber(PageState page, string field, double expected)
+    internal static void CheckNumber(PageState page, string field, double expected)
     {
         var (value, text) = page.Cells[field];
         Assert.True(double.IsFinite(expected), $"{field}: the monitor has {expected} at step {page.Step}");
@@ -114,7 +120,7 @@ public class BrowserTests(ITestOutputHelper output)
         Assert.True(Math.Abs(shown - expected) <= 5.01e-4 * Math.Abs(expected), $"{field}: shows {text} for {expected:R}");
     }
 
-    private static void CheckPercent(PageState page, string field, double expected)
+    internal static void CheckPercent(PageState page, string field, double expected)
     {
         var (value, text) = page.Cells[field];
         Assert.Equal(expected, double.Parse(value, CultureInfo.InvariantCulture));

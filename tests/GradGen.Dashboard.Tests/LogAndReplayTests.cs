@@ -68,8 +68,14 @@ public sealed class LogAndReplayTests : IDisposable
 
         var epochs = records.Where(r => r.GetProperty("type").GetString() == "epoch").ToList();
         Assert.Equal([8L, 16L], epochs.Select(e => e.GetProperty("step").GetInt64()));
-        Assert.True(lines.ToList().FindIndex(l => l.Contains("\"type\":\"epoch\"")) > lines.ToList().FindIndex(l => l.Contains("\"step\":8,")),
-            "the first epoch's record comes after its last step's");
+        // The pump writes each epoch record right after its last step's record, before the next epoch's steps, though
+        // the training thread queues it while those steps may still wait in the ring.
+        foreach (long end in new[] { 8L, 16L })
+        {
+            int epoch = Array.FindIndex(lines, l => l.StartsWith("{\"type\":\"epoch\"", StringComparison.Ordinal) && l.Contains($"\"step\":{end},"));
+            Assert.True(epoch > 0 && lines[epoch - 1].StartsWith($"{{\"type\":\"step\",\"run\":\"FashionClassifier\",\"step\":{end},", StringComparison.Ordinal),
+                $"the epoch ending at step {end} follows that step's record; it follows: {(epoch > 0 ? lines[epoch - 1][..60] : "nothing")}");
+        }
         var findings = records.Single(r => r.GetProperty("type").GetString() == "findings");
         Assert.Equal("a test finding", findings.GetProperty("findings")[0].GetProperty("message").GetString());
     }
@@ -138,6 +144,24 @@ public sealed class LogAndReplayTests : IDisposable
                 (findings[i].GetProperty("severity").GetString(), findings[i].GetProperty("code").GetString(),
                  findings[i].GetProperty("layer").GetString(), findings[i].GetProperty("message").GetString()));
         }
+    }
+
+    [Fact]
+    public void TheSamplesDiagnosisScheduleDiagnosesFirstAndTheFinalWeightsOnce()
+    {
+        string path = Path.Combine(_directory, "schedule.jsonl");
+        var run = new ShortRun(sampleEvery: 1);
+        var data = Samples.FashionMnist.TrainingData.Load(null, forceEmbedded: true).Train.Slice(0, 64);
+        using (var feed = new DashboardFeed(path))
+        {
+            var schedule = new Samples.FashionMnist.Doctor.Schedule(feed.AddRun("FashionClassifier", "test", run.Monitor), run.Network, data);
+            schedule.AfterEpoch(10);    // the first: no wait before it
+            schedule.AfterTraining(10); // the final weights were diagnosed at this step already
+            schedule.AfterTraining(12); // they were not
+        }
+        var steps = File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(r => r.GetProperty("type").GetString() == "findings").Select(r => r.GetProperty("step").GetInt64());
+        Assert.Equal([10L, 12L], steps);
     }
 
     [Fact]

@@ -4,7 +4,7 @@
 "use strict";
 
 const MAX_POINTS = 2000;     // points kept per curve: beyond, every other one is dropped (the server's store does the same)
-const RENDER_EVERY_MS = 500; // charts redraw at most this often, however fast records arrive, and not at all when none do
+const RENDER_EVERY_MS = 1000; // charts redraw at most this often, however fast records arrive, and not at all when none do
 
 const runsElement = document.getElementById("runs");
 const statusElement = document.getElementById("status");
