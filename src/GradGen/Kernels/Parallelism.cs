@@ -122,9 +122,11 @@ public static class Parallelism
     {
         while (true)
         {
-            // Spin briefly before blocking: the kernels of one training step follow each other within microseconds,
-            // and waking a blocked thread costs tens of them.
-            for (int i = 0; i < 256 && signal.CurrentCount == 0; i++) Thread.SpinWait(20);
+            // Spin (about a millisecond) before blocking: the kernels of one training step follow each other within
+            // microseconds, and waking a blocked thread costs tens of them, long enough for the caller to have run the
+            // part itself. A quarter of this spin gave two threads 1.11× one on the MLP at batch 128, this 1.29×
+            // (ThreadScalingBenchmark, docs/benchmarks.md).
+            for (int i = 0; i < 4096 && signal.CurrentCount == 0; i++) Thread.SpinWait(20);
             signal.Wait();
             RunParts();
         }
