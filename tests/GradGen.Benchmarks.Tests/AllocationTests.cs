@@ -24,10 +24,19 @@ public class AllocationTests
         net.TrainStep(data); // warm up: JIT, tiering, the Dense kernel's per-thread packing buffer
         net.Forward(one);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        net.TrainStep(data);
-        net.Forward(data.Input);
-        net.Forward(one);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Five rounds, of which at least four must allocate nothing: an allocation in the step or the forward shows in
+        // every round, while a one-off on this thread (seen once in CI: 2,920 bytes in one case of 20, at load, and not
+        // reproduced in three runs alone) shows in one.
+        var allocated = new long[5];
+        for (int round = 0; round < allocated.Length; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            net.TrainStep(data);
+            net.Forward(data.Input);
+            net.Forward(one);
+            allocated[round] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.True(allocated.Count(bytes => bytes == 0) >= allocated.Length - 1,
+            $"bytes allocated by a step and two forward passes, five rounds: {string.Join(", ", allocated)}");
     }
 }
