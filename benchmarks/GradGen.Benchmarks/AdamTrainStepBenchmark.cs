@@ -23,10 +23,7 @@ public class TrainStepBenchmark
         _network = new MlpNet(Batch, seed: 1);
         _adam = new Adam<float>(_network.ParameterCount, 1e-3);
         var rng = new Rng(2);
-        _input = new float[Batch * MlpNet.Inputs];
-        foreach (ref float x in _input.AsSpan()) x = (float)rng.NextDouble();
-        _labels = new int[Batch];
-        foreach (ref int y in _labels.AsSpan()) y = rng.NextInt(10);
+        (_input, _labels) = BenchmarkNetworks.UniformMlpBatch(ref rng, Batch);
     }
 
     [Benchmark]

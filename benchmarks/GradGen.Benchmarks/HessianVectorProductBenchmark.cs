@@ -30,11 +30,8 @@ public class HessianVectorProductBenchmark
         _adam = new Adam<float>(_network.ParameterCount, 1e-3);
         _adam64 = new Adam<double>(_network64.ParameterCount, 1e-3);
         var rng = new Rng(2);
-        _input = new float[Batch * MlpNet.Inputs];
-        foreach (ref float x in _input.AsSpan()) x = (float)rng.NextDouble();
+        (_input, _labels) = BenchmarkNetworks.UniformMlpBatch(ref rng, Batch);
         _input64 = _input.Select(x => (double)x).ToArray();
-        _labels = new int[Batch];
-        foreach (ref int y in _labels.AsSpan()) y = rng.NextInt(10);
         _hessian = HessianOperator.Create(_network, _input, _labels);
         _v = new double[_hessian.Dimension];
         foreach (ref double x in _v.AsSpan()) x = rng.NextNormal();
@@ -82,10 +79,7 @@ public class CurvatureAnalysisBenchmark
     {
         _network = new MlpNet(Batch, seed: 1);
         var rng = new Rng(2);
-        _input = new float[Batch * MlpNet.Inputs];
-        foreach (ref float x in _input.AsSpan()) x = (float)rng.NextDouble();
-        _labels = new int[Batch];
-        foreach (ref int y in _labels.AsSpan()) y = rng.NextInt(10);
+        (_input, _labels) = BenchmarkNetworks.UniformMlpBatch(ref rng, Batch);
     }
 
     [Benchmark]

@@ -39,7 +39,7 @@ Console.WriteLine($"{RuntimeInformation.ProcessArchitecture}, {RuntimeInformatio
     $"Vector128 {Vector128.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, Vector512 {Vector512.IsHardwareAccelerated}");
 
 int passed = 0, failed = 0, skipped = 0;
-foreach (Type type in assembly.GetTypes().Where(t => t.IsClass && !t.IsAbstract && t.IsPublic || t.IsNestedPublic))
+foreach (Type type in assembly.GetTypes().Where(t => t.IsClass && !t.IsAbstract && (t.IsPublic || t.IsNestedPublic)))
 {
     var tests = type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
         .Where(m => m.GetCustomAttribute<FactAttribute>() != null && fragments.Any(f => $"{type.FullName}.{m.Name}".Contains(f, StringComparison.Ordinal)))
@@ -56,7 +56,7 @@ foreach (Type type in assembly.GetTypes().Where(t => t.IsClass && !t.IsAbstract 
             string name = $"{type.FullName}.{test.Name}";
             if (fact.Skip != null)
             {
-                Report.Skip(name, fact.Skip, ref skipped);
+                Skip(name, fact.Skip);
                 continue;
             }
             foreach (object?[] row in Rows(test))
@@ -70,7 +70,7 @@ foreach (Type type in assembly.GetTypes().Where(t => t.IsClass && !t.IsAbstract 
                 }
                 catch (Exception e) when (Unwrap(e) is { } inner && inner.GetType().Name == "SkipException")
                 {
-                    Report.Skip(display, inner.Message, ref skipped);
+                    Skip(display, inner.Message);
                 }
                 catch (Exception e)
                 {
@@ -87,6 +87,12 @@ foreach (Type type in assembly.GetTypes().Where(t => t.IsClass && !t.IsAbstract 
 }
 Console.WriteLine($"{(failed == 0 ? "Passed!" : "Failed!")} - Failed: {failed}, Passed: {passed}, Skipped: {skipped}, Total: {passed + failed + skipped}");
 return failed == 0 && passed > 0 ? 0 : 1;
+
+void Skip(string name, string reason)
+{
+    skipped++;
+    Console.WriteLine($"[SKIP] {name}: {reason}");
+}
 
 // A [Fact]'s one empty row, or a [Theory]'s rows from each of its data attributes, converted to the parameter types.
 static IEnumerable<object?[]> Rows(MethodInfo test)
@@ -149,15 +155,6 @@ static string Format(object? value) => value switch
     IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
     _ => value.ToString() ?? "",
 };
-
-static class Report
-{
-    public static void Skip(string name, string reason, ref int skipped)
-    {
-        skipped++;
-        Console.WriteLine($"[SKIP] {name}: {reason}");
-    }
-}
 
 sealed class BufferedOutput : ITestOutputHelper
 {

@@ -126,6 +126,17 @@ public static class BenchmarkNetworks
         }
     }
 
+    /// <summary>A batch for the generated MLP alone (<see cref="MlpNet"/>): inputs uniform in [0, 1), labels uniform in
+    /// 0..9, drawn from <paramref name="rng"/> in that order, which the caller may go on drawing from.</summary>
+    public static (float[] Input, int[] Labels) UniformMlpBatch(ref Rng rng, int batch)
+    {
+        var input = new float[batch * MlpNet.Inputs];
+        foreach (ref float x in input.AsSpan()) x = (float)rng.NextDouble();
+        var labels = new int[batch];
+        foreach (ref int y in labels.AsSpan()) y = rng.NextInt(10);
+        return (input, labels);
+    }
+
     /// <summary>A batch like the libtorch baseline's: standard-normal inputs (and MSE targets), uniform class indices.</summary>
     public static StepData CreateData(BenchmarkNetwork network, int batch, ulong seed = 2)
     {

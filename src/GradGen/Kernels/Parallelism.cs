@@ -122,10 +122,11 @@ public static class Parallelism
     {
         while (true)
         {
-            // Spin (about a millisecond) before blocking: the kernels of one training step follow each other within
-            // microseconds, and waking a blocked thread costs tens of them, long enough for the caller to have run the
-            // part itself. A quarter of this spin gave two threads 1.11× one on the MLP at batch 128, this 1.29×
-            // (ThreadScalingBenchmark, docs/benchmarks.md).
+            // Spin (about 3 ms on Zen 5; SpinWait is normalised by the runtime) before blocking: the kernels of one
+            // training step follow each other within microseconds, and waking a blocked thread costs tens of them, long
+            // enough for the caller to have run the part itself. The cost: a pool thread burns up to 3 ms of a core
+            // after the last kernel call of a burst. A sixteenth of this spin (about 200 µs) gave two threads 1.11× one
+            // on the MLP at batch 128, this 1.29× (ThreadScalingBenchmark, docs/benchmarks.md).
             for (int i = 0; i < 4096 && signal.CurrentCount == 0; i++) Thread.SpinWait(20);
             signal.Wait();
             RunParts();
