@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace GradGen.Monitoring;
@@ -17,10 +18,13 @@ public readonly record struct ParameterStatistics(double GradientNorm, double We
 
 /// <summary>The statistics of a (rows, cols) matrix with row stride ld, in one pass per row. Sums run in vectors of T
 /// within a row and in double across rows, so that float rounding cannot build up over a large batch. The plain loops
-/// in <see cref="StatisticsReference"/> compute the same numbers; the tests compare the two.</summary>
+/// in <see cref="StatisticsReference"/> compute the same numbers; the tests compare the two. The kernels that a sampled
+/// step runs are compiled fully optimised at their first call (AggressiveOptimization): they run once in SampleEvery
+/// steps, too rarely for tiered compilation to promote them before a run is over.</summary>
 public static class StatisticsKernels
 {
     /// <summary>Mean, population std, min, max, zero and saturated fractions of the matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ActivationStatistics Activations<T>(ReadOnlySpan<T> values, int rows, int cols, int ld, Saturation saturation)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -70,6 +74,7 @@ public static class StatisticsKernels
     }
 
     /// <summary>Mean, population std, L2 norm and max |g| of the matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static GradientStatistics Gradients<T>(ReadOnlySpan<T> values, int rows, int cols, int ld)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -106,6 +111,7 @@ public static class StatisticsKernels
         => Math.Sqrt(SumOfSquares(values));
 
     /// <summary>Σ x², in vectors of T over blocks of 4096 and in double across blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumOfSquares<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
         double total = 0;
@@ -236,6 +242,7 @@ public static class GradientHistogram
 
     /// <summary>Clears <paramref name="counts"/> (<see cref="Length"/> values) and counts the (rows, cols) matrix with row
     /// stride ld into it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Count<T>(ReadOnlySpan<T> values, int rows, int cols, int ld, Span<long> counts) where T : unmanaged, IFloatingPointIeee754<T>
     {
         StatisticsKernels.Check(values.Length, rows, cols, ld);

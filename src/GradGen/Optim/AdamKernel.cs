@@ -70,6 +70,7 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>The reference loop: one element at a time, exactly PyTorch's sequence of operations. With
     /// <see cref="WithSums"/> it also adds g², w² and (w′ − w)² of every element into <paramref name="sums"/>, in double
     /// (w is the parameter as loaded, before AdamW's decay).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void UpdateScalar<TSums>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c, ref UpdateSums sums)
         where TSums : struct, ISumsSwitch
     {
@@ -129,6 +130,7 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
         public Coefficients Coefficients;
         public bool Vectorize;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TSums>(int start, int end, ref UpdateSums sums) where TSums : struct, ISumsSwitch
         {
             int n = end - start;
@@ -154,6 +156,7 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary><see cref="UpdateVectorized{TSums}"/> at the width of <typeparamref name="TOps"/>. With
     /// <see cref="WithSums"/>, g², w² and (w′ − w)² are added lane-wise in T over the span (a chunk of at most
     /// <see cref="FusedUpdate.ChunkLength"/> elements), then into <paramref name="sums"/> in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void UpdateVectorized<TVec, TOps, TSums>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c,
         ref UpdateSums sums)
         where TVec : unmanaged

@@ -113,6 +113,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
 
     /// <summary>The reference loop: one element at a time, exactly PyTorch's sequence of operations. With
     /// <see cref="WithSums"/> it also adds g², w² and (w′ − w)² of every element into <paramref name="sums"/>, in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void UpdateScalar<TSums>(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c, ref UpdateSums sums)
         where TSums : struct, ISumsSwitch
     {
@@ -154,6 +155,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         public Coefficients Coefficients;
         public bool Vectorize;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TSums>(int start, int end, ref UpdateSums sums) where TSums : struct, ISumsSwitch
         {
             var p = new Span<T>(P + start, end - start);
@@ -179,6 +181,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     /// <summary><see cref="UpdateVectorized{TSums}"/> at the width of <typeparamref name="TOps"/>. With
     /// <see cref="WithSums"/>, g², w² and (w′ − w)² are added lane-wise in T over the span (a chunk of at most
     /// <see cref="FusedUpdate.ChunkLength"/> elements), then into <paramref name="sums"/> in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void UpdateVectorized<TVec, TOps, TSums>(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, in Coefficients c, ref UpdateSums sums)
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>

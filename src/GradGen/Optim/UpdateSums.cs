@@ -71,6 +71,10 @@ internal interface IRangeUpdate
 /// A large tensor is split over up to <see cref="Parallelism.MaxThreads"/> threads by chunk ranges; each thread adds its
 /// chunks, then the threads' totals are added in order. The update is the same for every thread count; the sums can
 /// differ in their last bits between thread counts (not between runs).
+/// Its methods, and the optimizers' loops they call, are compiled fully optimised at their first call
+/// (AggressiveOptimization): a sampled step comes once in SampleEvery steps, too rarely for tiered compilation to
+/// promote this code before the run is over, and at tier 0 (no inlining of the Simd helpers) a sampled step's update
+/// cost several ordinary ones (docs/dashboard.md, Overhead).
 /// </remarks>
 internal static unsafe class FusedUpdate
 {
@@ -82,6 +86,7 @@ internal static unsafe class FusedUpdate
 
     /// <summary>Updates every tensor of <paramref name="tensors"/> (which tile the parameters, checked by the caller)
     /// and writes its sums into <paramref name="sums"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Run<TUpdate>(ref TUpdate update, IReadOnlyList<ParameterInfo> tensors, Span<UpdateSums> sums)
         where TUpdate : unmanaged, IRangeUpdate
     {
@@ -117,6 +122,7 @@ internal static unsafe class FusedUpdate
         job.Update->Run<WithoutSums>(start, end, ref Unsafe.NullRef<UpdateSums>());
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static UpdateSums Tensor<TUpdate>(ref TUpdate update, int offset, int length) where TUpdate : unmanaged, IRangeUpdate
     {
         int chunks = (length + ChunkLength - 1) / ChunkLength;
@@ -137,6 +143,7 @@ internal static unsafe class FusedUpdate
         public UpdateSums* Partial;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Part<TUpdate>(void* context, int part, int parts) where TUpdate : unmanaged, IRangeUpdate
     {
         ref Job<TUpdate> job = ref *(Job<TUpdate>*)context;
@@ -145,6 +152,7 @@ internal static unsafe class FusedUpdate
     }
 
     // Chunks [first, last) of the tensor [offset, end): the update loop adds each chunk's squares in T, then into total in double.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static UpdateSums Chunks<TUpdate>(ref TUpdate update, int offset, int end, int first, int last) where TUpdate : unmanaged, IRangeUpdate
     {
         var total = default(UpdateSums);
