@@ -247,15 +247,33 @@ public static class GradientHistogram
     {
         StatisticsKernels.Check(values.Length, rows, cols, ld);
         if (counts.Length != Length) throw new ArgumentException($"a histogram has {Length} counts, not {counts.Length}", nameof(counts));
-        counts.Clear();
+        // Four interleaved histograms, added at the end: most gradients fall in a few bins, and one histogram would make
+        // each increment wait for the previous one to the same count (a store-to-load chain of ~5 cycles per value).
+        // int counts cannot overflow: the matrix lies in one span, which holds fewer than 2^31 values.
+        Span<int> partial = stackalloc int[4 * Length];
+        partial.Clear();
         for (int i = 0; i < rows; i++)
         {
-            foreach (T x in values.Slice(i * ld, cols))
+            ReadOnlySpan<T> row = values.Slice(i * ld, cols);
+            int j = 0;
+            for (; j <= row.Length - 4; j += 4)
             {
-                if (x == T.Zero) { counts[0]++; continue; }
-                counts[1 + Math.Clamp(Exponent(x) - MinExponent, 0, Bins - 1)]++;
+                partial[Bin(row[j])]++;
+                partial[Length + Bin(row[j + 1])]++;
+                partial[2 * Length + Bin(row[j + 2])]++;
+                partial[3 * Length + Bin(row[j + 3])]++;
             }
+            for (; j < row.Length; j++) partial[Bin(row[j])]++;
         }
+        for (int k = 0; k < Length; k++) counts[k] = (long)partial[k] + partial[Length + k] + partial[2 * Length + k] + partial[3 * Length + k];
+    }
+
+    /// <summary>The count index of <paramref name="x"/>: 0 for ±0, else 1 + its bin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Bin<T>(T x) where T : IFloatingPointIeee754<T>
+    {
+        if (x == T.Zero) return 0;
+        return 1 + Math.Clamp(Exponent(x) - MinExponent, 0, Bins - 1);
     }
 
     /// <summary>The lower edge of bin <paramref name="bin"/> (0 ≤ bin &lt; <see cref="Bins"/>).</summary>
@@ -263,6 +281,7 @@ public static class GradientHistogram
 
     // The unbiased exponent field: floor(log2 |x|) for normal x; zero and subnormals read as the smallest exponent
     // (below MinExponent), infinities and NaN as the largest (above MaxExponent), which the clamp puts in the end bins.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Exponent<T>(T x) where T : IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float)) return ((BitConverter.SingleToInt32Bits((float)(object)x) >> 23) & 0xFF) - 127;
