@@ -43,7 +43,15 @@ public sealed class DashboardServer : IAsyncDisposable
         if (!loopback)
             (warnings ?? Console.Error).WriteLine($"warning: the dashboard listens on {address}, not on loopback: anyone who can reach this machine on port {(port == 0 ? "(chosen below)" : port)} can read the training statistics");
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(DashboardServer).Assembly.GetName().Name });
+        // The page's assets are embedded, and the server reads no settings files. By default the host would take the
+        // working directory as its content root and watch it, recursively, for changes to appsettings.json: one
+        // inotify watch per directory under wherever the user started training (892 for a clone of this repository).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(DashboardServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         // The training process owns Ctrl+C and SIGTERM: the default host lifetime would take them over to stop the
         // server, and the process would then no longer stop on them while it trains.

@@ -113,4 +113,23 @@ public class SecurityTests
         await using var server = await DashboardServer.StartAsync(feed, IPAddress.Any, 0, warnings);
         Assert.StartsWith("warning: the dashboard listens on 0.0.0.0, not on loopback", warnings.ToString());
     }
+
+    [SkippableFact]
+    public async Task ItWatchesNoFiles()
+    {
+        // The host's default would watch the working directory, recursively, for appsettings.json: one inotify watch
+        // per directory under wherever training was started. The server reads no settings files, so it watches none.
+        Skip.IfNot(OperatingSystem.IsLinux(), "inotify watches are counted in /proc/self/fdinfo, on Linux");
+        int before = InotifyWatches();
+        using var feed = new DashboardFeed();
+        await using var server = await DashboardServer.StartAsync(feed);
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(server.Url)).StatusCode);
+        Assert.Equal(before, InotifyWatches());
+    }
+
+    // The watches of every inotify descriptor of this process: one "inotify wd:..." line each in its fdinfo.
+    private static int InotifyWatches() => Directory.GetFiles("/proc/self/fd")
+        .Where(fd => new FileInfo(fd).LinkTarget?.Contains("inotify") == true)
+        .Sum(fd => File.ReadLines($"/proc/self/fdinfo/{Path.GetFileName(fd)}").Count(line => line.StartsWith("inotify ")));
 }
