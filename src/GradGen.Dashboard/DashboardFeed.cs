@@ -29,8 +29,10 @@ public sealed class DashboardFeed : IDisposable
     private readonly List<string> _runRecords = new();
     private readonly Dictionary<string, RunStore> _stores = new(StringComparer.Ordinal);
     private readonly List<Channel<byte[]>> _subscribers = new();
-    private readonly StringBuilder _outgoing = new(); // the events published since the last send, for every page at once
-    private readonly StreamWriter? _log;
+    // The records are written as UTF-8 into buffers that are reused, so that the pump allocates little more than the
+    // records the store keeps: every collection it causes also pauses the training thread.
+    private readonly ArrayBufferWriter<byte> _outgoing = new(); // the events published since the last send, for every page at once
+    private readonly FileStream? _log;
     private readonly ArrayBufferWriter<byte> _stepBuffer = new();
     private readonly Utf8JsonWriter _stepWriter; // the pump's, reused for every step record
     private readonly object _pumpLock = new();
@@ -45,7 +47,7 @@ public sealed class DashboardFeed : IDisposable
     {
         _stepWriter = new Utf8JsonWriter(_stepBuffer);
         if (logPath is not null)
-            _log = new StreamWriter(logPath, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            _log = new FileStream(logPath, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 1 << 16);
         if (startPump) _pump = Task.Run(PumpAsync);
     }
 
@@ -116,8 +118,7 @@ public sealed class DashboardFeed : IDisposable
             RunFeed[] runs;
             lock (_lock) runs = _runs.ToArray();
             foreach (var run in runs)
-                run.Drain(sample => Publish(run.Name, RecordKind.Step, StepRecord(run.Name, sample, histograms: true), StepRecord(run.Name, sample, histograms: false)),
-                    (kind, json) => Publish(run.Name, kind, json));
+                run.Drain(sample => PublishStep(run.Name, sample), (kind, json) => Publish(run.Name, kind, json));
             lock (_lock)
             {
                 _log?.Flush();
@@ -126,21 +127,38 @@ public sealed class DashboardFeed : IDisposable
         }
     }
 
-    private string StepRecord(string run, StepSample sample, bool histograms)
+    /// <summary>Logs, sends and stores a sampled step of a live run. The record is written once, as UTF-8, into a reused
+    /// buffer; a string is made only of the record without histograms, and only when the store keeps it.</summary>
+    private void PublishStep(string run, StepSample sample)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var store = _stores[run];
+            ReadOnlySpan<byte> record = WriteStep(run, sample, histograms: true);
+            Emit(record);
+            store.SetLatestStep(record);
+            if (store.Steps.KeepsNext) store.Steps.Add(Encoding.UTF8.GetString(WriteStep(run, sample, histograms: false)));
+            else store.Steps.Skip();
+        }
+    }
+
+    private ReadOnlySpan<byte> WriteStep(string run, StepSample sample, bool histograms)
     {
         _stepBuffer.ResetWrittenCount();
         _stepWriter.Reset();
         DashboardSchema.WriteStep(_stepWriter, run, sample, histograms);
         _stepWriter.Flush();
-        return Encoding.UTF8.GetString(_stepBuffer.WrittenSpan);
+        return _stepBuffer.WrittenSpan;
     }
 
-    /// <summary>Logs, sends and stores one record; a step is stored as <paramref name="stored"/>, without its histograms.</summary>
-    internal void Publish(string run, RecordKind kind, string json, string? stored = null)
+    /// <summary>Logs, sends and stores one record: a run's header, an epoch, findings, or a replayed step (stored
+    /// without its histograms).</summary>
+    internal void Publish(string run, RecordKind kind, string json)
     {
         lock (_lock)
         {
-            if (_disposed) throw new ObjectDisposedException(nameof(DashboardFeed));
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (kind == RecordKind.Run)
             {
                 _runRecords.Add(json);
@@ -152,10 +170,10 @@ public sealed class DashboardFeed : IDisposable
                 switch (kind)
                 {
                     case RecordKind.Step:
-                        string compact = stored ?? (json.Contains("\"hist\"", StringComparison.Ordinal) ? DashboardSchema.WithoutHistograms(json) : json);
-                        store.Steps.Add(compact);
-                        store.LatestStep = json;
-                        store.LatestStored = compact;
+                        store.SetLatestStep(Encoding.UTF8.GetBytes(json));
+                        if (store.Steps.KeepsNext)
+                            store.Steps.Add(json.Contains("\"hist\"", StringComparison.Ordinal) ? DashboardSchema.WithoutHistograms(json) : json);
+                        else store.Steps.Skip();
                         break;
                     case RecordKind.Epoch:
                         store.Epochs.Add(json);
@@ -165,8 +183,23 @@ public sealed class DashboardFeed : IDisposable
                         break;
                 }
             }
-            _log?.WriteLine(json);
-            if (_subscribers.Count > 0) _outgoing.Append("data: ").Append(json).Append("\n\n");
+            Emit(Encoding.UTF8.GetBytes(json));
+        }
+    }
+
+    /// <summary>Writes a record to the log, as a line, and to the events waiting for the pages.</summary>
+    private void Emit(ReadOnlySpan<byte> record)
+    {
+        if (_log is not null)
+        {
+            _log.Write(record);
+            _log.WriteByte((byte)'\n');
+        }
+        if (_subscribers.Count > 0)
+        {
+            _outgoing.Write("data: "u8);
+            _outgoing.Write(record);
+            _outgoing.Write("\n\n"u8);
         }
     }
 
@@ -174,9 +207,9 @@ public sealed class DashboardFeed : IDisposable
     /// page's stream one wake-up and one socket write, whatever their number.</summary>
     private void SendLocked()
     {
-        if (_outgoing.Length == 0) return;
-        byte[] events = Encoding.UTF8.GetBytes(_outgoing.ToString());
-        _outgoing.Clear();
+        if (_outgoing.WrittenCount == 0) return;
+        byte[] events = _outgoing.WrittenSpan.ToArray();
+        _outgoing.ResetWrittenCount();
         foreach (var subscriber in _subscribers) subscriber.Writer.TryWrite(events);
     }
 
@@ -187,9 +220,9 @@ public sealed class DashboardFeed : IDisposable
         {
             // The latest step goes last, whole: the page draws its histograms.
             var steps = store.Steps.Items;
-            int count = steps.Count > 0 && ReferenceEquals(steps[^1], store.LatestStored) ? steps.Count - 1 : steps.Count;
+            int count = store.Steps.KeptLast ? steps.Count - 1 : steps.Count;
             for (int i = 0; i < count; i++) records.Add(steps[i]);
-            if (store.LatestStep is not null) records.Add(store.LatestStep);
+            if (store.LatestStep() is { } latest) records.Add(latest);
             records.AddRange(store.Epochs.Items);
             if (store.Findings is not null) records.Add(store.Findings);
         }
@@ -289,11 +322,23 @@ public sealed class DashboardFeed : IDisposable
 
     private sealed class RunStore
     {
+        private byte[] _latestStep = [];
+        private int _latestLength = -1; // no step yet
+
         public DecimatingList<string> Steps { get; } = new(StoreCapacity);
         public DecimatingList<string> Epochs { get; } = new(StoreCapacity);
-        public string? LatestStep { get; set; }
-        public string? LatestStored { get; set; }
         public string? Findings { get; set; }
+
+        /// <summary>Keeps a copy of the latest step record, whole, in a buffer reused from step to step.</summary>
+        public void SetLatestStep(ReadOnlySpan<byte> record)
+        {
+            if (_latestStep.Length < record.Length) _latestStep = new byte[Math.Max(record.Length, 2 * _latestStep.Length)];
+            record.CopyTo(_latestStep);
+            _latestLength = record.Length;
+        }
+
+        /// <summary>The latest step record, whole; null before the first.</summary>
+        public string? LatestStep() => _latestLength < 0 ? null : Encoding.UTF8.GetString(_latestStep, 0, _latestLength);
     }
 }
 
@@ -315,8 +360,23 @@ internal sealed class DecimatingList<T>
 
     public int Stride { get; private set; } = 1;
 
+    /// <summary>Whether the next item offered will be kept: an item that will not be need not be made.</summary>
+    public bool KeepsNext => _offered % Stride == 0;
+
+    /// <summary>Whether the last item offered was kept (it is then the last of <see cref="Items"/>).</summary>
+    public bool KeptLast { get; private set; }
+
+    /// <summary>Offers an item that is not kept (<see cref="KeepsNext"/> was false).</summary>
+    public void Skip()
+    {
+        if (KeepsNext) throw new InvalidOperationException("the next item is kept: Add it");
+        _offered++;
+        KeptLast = false;
+    }
+
     public void Add(T item)
     {
+        KeptLast = _offered % Stride == 0;
         if (_offered++ % Stride != 0) return;
         if (_items.Count == _capacity)
         {

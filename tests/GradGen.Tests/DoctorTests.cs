@@ -225,6 +225,29 @@ public class DoctorTests
     }
 
     [Fact]
+    public void TheDeadFractionReadsADenseBlocksStridedColumns()
+    {
+        // A dense block's layers write their outputs as columns of one wider buffer: the doctor reads them in place, at
+        // the block's row stride, and must find what a contiguous copy of each output gives.
+        const int batch = 16;
+        var net = new InstrumentedStructures(batch, seed: 3);
+        var rng = new Rng(11);
+        var x = new float[batch * 6];
+        var y = new float[batch * 2];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextNormal();
+        for (int i = 0; i < y.Length; i++) y[i] = (float)rng.NextNormal();
+        var d = GradientDoctor.Diagnose(net, x, y);
+        var relu = net.LayerTable.Where(l => l.Activation == Activation.ReLU).ToList();
+        Assert.Contains(relu, l => l.OutputStride != l.Width);
+        foreach (var layer in relu)
+        {
+            var output = net.CopyLayerOutput(layer); // the doctor's pass was the last forward
+            int dead = Enumerable.Range(0, layer.Width).Count(j => Enumerable.Range(0, batch).All(i => output[i * layer.Width + j] <= 0));
+            Assert.Equal((double)dead / layer.Width, d.Layers.Single(l => l.Name == layer.Name).DeadFraction);
+        }
+    }
+
+    [Fact]
     public void LargeWeightsSaturateTheSigmoid()
     {
         var net = new DoctorSmall(32, seed: 1);

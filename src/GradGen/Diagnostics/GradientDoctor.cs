@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -33,7 +34,11 @@ public static partial class GradientDoctor
         options.Validate();
         forecast ??= GeneratedForecast(network.GetType());
 
-        var savedGradients = network.Gradients.ToArray();
+        // The gradients are put back afterwards. The copy is rented: during training (the dashboard's scheduled
+        // diagnoses) a new array each time would be the doctor's largest allocation, and collections pause training.
+        int count = network.Gradients.Length;
+        T[] savedGradients = ArrayPool<T>.Shared.Rent(count);
+        network.Gradients.CopyTo(savedGradients);
         var monitor = network.Monitor;
         var savedMonitor = monitor?.BeginDiagnosticPass();
         try
@@ -45,7 +50,8 @@ public static partial class GradientDoctor
         finally
         {
             if (monitor is not null) monitor.EndDiagnosticPass(savedMonitor!);
-            savedGradients.CopyTo(network.Gradients);
+            savedGradients.AsSpan(0, count).CopyTo(network.Gradients);
+            ArrayPool<T>.Shared.Return(savedGradients);
         }
     }
 
@@ -154,20 +160,20 @@ public static partial class GradientDoctor
             activations = StatisticsKernels.Activations<T>(output, network.BatchSize, layer.Width, layer.Width, layer.Saturation);
             outputGradient = layer.GradientOffset >= 0 ? StatisticsKernels.L2Norm<T>(network.CopyLayerOutputGradient(layer)) : double.NaN;
         }
-        double dead = layer.Activation == Activation.ReLU ? DeadUnitFraction(network.CopyLayerOutput(layer), network.BatchSize, layer.Width) : double.NaN;
+        double dead = layer.Activation == Activation.ReLU ? DeadUnitFraction(network.LayerOutputRows(layer), network.BatchSize, layer.Width, layer.OutputStride) : double.NaN;
         double saturated = layer.Saturation == Saturation.None ? double.NaN : activations.SaturatedFraction;
         return new LayerDiagnosis(layer.Name, layer.Kind, layer.Activation.ToString(), weight, norm, norm / last, forecast, outputGradient, dead, saturated);
     }
 
     /// <summary>The share of units (columns) that are not positive for any sample (row): a ReLU unit that passes no
     /// gradient for the whole batch. The monitor's zero fraction counts outputs, not units, so this reads the output.</summary>
-    internal static double DeadUnitFraction<T>(ReadOnlySpan<T> output, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static double DeadUnitFraction<T>(ReadOnlySpan<T> output, int rows, int width, int ld) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int dead = 0;
         for (int j = 0; j < width; j++)
         {
             bool alive = false;
-            for (int i = 0; i < rows && !alive; i++) alive = output[i * width + j] > T.Zero;
+            for (int i = 0; i < rows && !alive; i++) alive = output[i * ld + j] > T.Zero;
             if (!alive) dead++;
         }
         return (double)dead / width;

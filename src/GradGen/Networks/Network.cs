@@ -168,13 +168,23 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private T[] CopyRows(int perSampleOffset, LayerInfo layer)
     {
+        var rows = Rows(perSampleOffset, layer);
+        var copy = new T[BatchSize * layer.Width];
+        for (int i = 0; i < BatchSize; i++) rows.Slice(i * layer.OutputStride, layer.Width).CopyTo(copy.AsSpan(i * layer.Width, layer.Width));
+        return copy;
+    }
+
+    /// <summary><paramref name="layer"/>'s output in the last forward pass, in place: BatchSize rows of Width values,
+    /// row i at i · <see cref="LayerInfo.OutputStride"/> (a concatenated block's rows are wider than one layer's output).
+    /// Valid until the next pass; copies nothing, for the doctor.</summary>
+    internal ReadOnlySpan<T> LayerOutputRows(LayerInfo layer) => Rows(layer.OutputOffset, layer);
+
+    private Span<T> Rows(int perSampleOffset, LayerInfo layer)
+    {
         ArgumentNullException.ThrowIfNull(layer);
         if (!LayerTable.Contains(layer)) throw new ArgumentException($"layer {layer.Name} is not a layer of {GetType().Name}", nameof(layer));
-        var copy = new T[BatchSize * layer.Width];
         int start = 2 * ParameterCount + MaxBatch * perSampleOffset + layer.OutputColumn;
-        for (int i = 0; i < BatchSize; i++)
-            ArenaSpan(start + i * layer.OutputStride, layer.Width).CopyTo(copy.AsSpan(i * layer.Width, layer.Width));
-        return copy;
+        return ArenaSpan(start, (BatchSize - 1) * layer.OutputStride + layer.Width);
     }
 
     /// <summary>The first non-finite value of a layer's output (forward) or output gradient, or null.</summary>
