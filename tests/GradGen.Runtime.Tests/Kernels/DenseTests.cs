@@ -219,6 +219,30 @@ public class DenseTests
     }
 
     [Fact]
+    public void WrittenGradientsEqualAddingToZerosAtTheProcessWidth()
+    {
+        // The public entry at whatever width this process runs, the scalar reference included (the
+        // DOTNET_EnableHWIntrinsic=0 child of VectorWidthTests): dw and db written over garbage equal dw and db added
+        // to zeros, and the finiteness it reports is right.
+        const int batch = 9, inF = 37, outF = 21;
+        double[] x = Random<double>(batch * inF, 1), w = Random<double>(outF * inF, 2), da = Random<double>(batch * outF, 3);
+        double[] z = Random<double>(batch * outF, 4);
+        double[] dwAdded = new double[outF * inF], dbAdded = new double[outF];
+        double[] dwWritten = Random<double>(outF * inF, 5), dbWritten = Random<double>(outF, 6);
+        dwWritten[7] = double.NaN;
+        Assert.True(Dense.Backward<double, Tanh>(new double[batch * inF], inF, false, dwAdded, dbAdded, accumulateDw: true,
+            new double[batch * outF], da, outF, z, [], outF, x, inF, w, batch, inF, outF, default));
+        Assert.True(Dense.Backward<double, Tanh>(new double[batch * inF], inF, false, dwWritten, dbWritten, accumulateDw: false,
+            new double[batch * outF], da, outF, z, [], outF, x, inF, w, batch, inF, outF, default));
+        Assert.Equal(dwAdded, dwWritten);
+        Assert.Equal(dbAdded, dbWritten);
+
+        da[outF + 3] = double.PositiveInfinity;
+        Assert.False(Dense.Backward<double, Tanh>(new double[batch * inF], inF, false, dwWritten, dbWritten, accumulateDw: false,
+            new double[batch * outF], da, outF, z, [], outF, x, inF, w, batch, inF, outF, default));
+    }
+
+    [Fact]
     public void BackwardMatchesFiniteDifferences()
     {
         // L = Σ G ⊙ tanh(x·wᵀ + b + r): checks the reference's (and so the kernel's) semantics, not just agreement.
