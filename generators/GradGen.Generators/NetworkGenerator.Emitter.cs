@@ -304,7 +304,8 @@ internal static partial class Emitter
                     WriteLoss(w);
                     w.Line();
                     // accumulateGradients false (after ZeroGradients): every parameter's gradient is written, not added to.
-                    // finite: whether every gradient value the kernels wrote is finite, which ApplyUpdate then need not check.
+                    // finite: whether every gradient value the kernels wrote is finite, which ApplyUpdate then need not check;
+                    // so every op with parameters must write all of their gradients and report it (Dense, LayerNorm).
                     using (w.Block("public bool Backward(int B, bool accumulateGradients)"))
                     {
                         w.Line("bool finite = true;");

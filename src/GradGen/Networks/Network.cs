@@ -76,7 +76,8 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>All parameters, flat, in <see cref="ParameterTable"/> order.</summary>
     public Span<T> Parameters => ArenaSpan(0, ParameterCount);
 
-    /// <summary>All gradients, laid out as <see cref="Parameters"/>. Backward passes add into them.</summary>
+    /// <summary>All gradients, laid out as <see cref="Parameters"/>. Backward passes add into them (the first after
+    /// <see cref="ZeroGradients"/> writes them).</summary>
     public Span<T> Gradients
     {
         get
@@ -87,7 +88,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>The gradients' elements of the arena, as they are: no pending <see cref="ZeroGradients"/> done.</summary>
-    private protected Span<T> GradientStorage => ArenaSpan(ParameterCount, ParameterCount);
+    private Span<T> GradientStorage => ArenaSpan(ParameterCount, ParameterCount);
 
     // ZeroGradients is lazy: it only sets _gradientsCleared, and the next backward writes each gradient instead of adding
     // to it (every parameter's gradient is written once per backward), which saves a pass over all the gradients per
