@@ -34,8 +34,10 @@ internal static partial class Emitter
         public List<Method> Methods { get; } = new();
 
         /// <summary>Registers the method for <paramref name="op"/> under the first free name of <paramref name="kind"/>,
-        /// <paramref name="kind"/>2, … and returns the line that calls it.</summary>
-        public LineStmt Call(OpPlan op, string kind, string suffix, IReadOnlyList<string> header, MethodBody body, string comment = "")
+        /// <paramref name="kind"/>2, … and returns the line that calls it. With <paramref name="returnsFinite"/>, the method
+        /// returns whether the parameter gradients it wrote are finite, and the call adds that to the backward's finite.</summary>
+        public LineStmt Call(OpPlan op, string kind, string suffix, IReadOnlyList<string> header, MethodBody body, string comment = "",
+            bool returnsFinite = false)
         {
             // outputs, inputs and weights first (in the order the method took them), then sizes, flags, the activation and
             // the layer index
@@ -45,18 +47,19 @@ internal static partial class Emitter
             bool generic = body.Parameters.Any(p => p.Type == "TAct");
             string signature = (generic ? "<TAct>" : "") + "(int B" + string.Concat(parameters.Select(p => ", " + p.Type + " " + p.Name)) + ")"
                                + (generic ? $" where TAct : struct, {Kernels}.IActivation" : "");
-            string key = string.Join("\n", header) + "\n" + signature + "\n" + string.Join("\n", body.Lines);
+            string returnType = returnsFinite ? "bool" : "void";
+            string key = string.Join("\n", header) + "\n" + returnType + signature + "\n" + string.Join("\n", body.Lines);
             if (!_byText.TryGetValue(key, out var method))
             {
                 string name = kind + suffix;
                 for (int n = 2; !_names.Add(name); n++) name = kind + n.ToString(CultureInfo.InvariantCulture) + suffix;
-                method = new Method(name, header, new[] { "public void " + name + signature }.Concat(body.Lines).ToList());
+                method = new Method(name, header, new[] { $"public {returnType} " + name + signature }.Concat(body.Lines).ToList());
                 _byText[key] = method;
                 Methods.Add(method);
             }
             method.Callers.Add(op);
             var offsets = new List<Expr>();
-            var template = new System.Text.StringBuilder(method.Name + "(B");
+            var template = new System.Text.StringBuilder((returnsFinite ? "finite &= " : "") + method.Name + "(B");
             foreach (var p in parameters)
             {
                 template.Append(", ").Append(p.Name).Append(": ");
@@ -102,6 +105,19 @@ internal static partial class Emitter
         public string Size(string name, int value) => Constant(name, "int", value.ToString(CultureInfo.InvariantCulture));
 
         public string Flag(string name, bool value) => Constant(name, "bool", Bool(value));
+
+        /// <summary>A flag the caller passes on from its own parameter of the same name (the backward's accumulateGradients).</summary>
+        public string PassedFlag(string name) => Constant(name, "bool", name);
+
+        /// <summary>Makes the body return the finiteness that the kernel call starting with <paramref name="call"/> reports:
+        /// the call itself when it is the only statement, else kept in <c>finite</c> and returned at the end.</summary>
+        public void ReturnFinite(string call)
+        {
+            if (Lines.Count(line => !line.StartsWith(" ", StringComparison.Ordinal)) == 1) return;
+            int i = Lines.FindIndex(line => line.StartsWith(call, StringComparison.Ordinal));
+            Lines[i] = "bool finite = " + Lines[i];
+            Lines.Add("return finite;");
+        }
 
         /// <summary>The activation, passed as a value of its type (default(ReLU), new LeakyReLU(0.01)): the method is generic over it.</summary>
         public string Activation(ActivationPlan act) => Constant("act", "TAct", ActivationValue(act));
@@ -218,7 +234,7 @@ internal static partial class Emitter
                 : d.DerivativeFromOutput ? "act′, read off a (ReLU-like: a > 0 exactly when z > 0)" : "act′(z)";
             string dxFormula = d.HasDx ? "; dx = dz·w (+= with accumulateDx)" : "";
             string dskipFormula = d.Residual is { } s && s.Buffer.Gradient is not null ? "; dskip = dz (+= with accumulateDskip)" : "";
-            var header = new[] { $"// in the forward pass this was: a = {DenseFormula(d)}; so dz = da ⊙ {derivative}; dw += dzᵀ·x{(d.Bias is null ? "" : "; db += Σ dz")}{dxFormula}{dskipFormula}" };
+            var header = new[] { $"// in the forward pass this was: a = {DenseFormula(d)}; so dz = da ⊙ {derivative}; dw += dzᵀ·x{(d.Bias is null ? "" : "; db += Σ dz")} (= without accumulateGradients){dxFormula}{dskipFormula}" };
             var m = new MethodBody();
             string dx = d.HasDx ? m.GradientView("dx", d.Input, "x", "inF") : "";
             string dskip = d.Residual is { } r && r.Buffer.Gradient is not null ? m.GradientView("dskip", r, "skip", "outF") : "";
@@ -233,7 +249,7 @@ internal static partial class Emitter
             m.Size("outF", d.Output.Width);
             // One line of outputs (gradients), one of inputs and sizes.
             string dxArguments = d.HasDx ? $"dx: {dx}, lddx: {m.Ld(d.Input, "x", "inF")}, accumulateDx: {m.Flag("accumulateDx", d.AccumulateDx)}" : "dx: default, lddx: 0, accumulateDx: false";
-            m.Line($"{Kernels}.Dense.Backward<T, TAct>({dxArguments}, dw: WeightGradients({w}, outF * inF), db: {(d.Bias is null ? "default" : $"WeightGradients({b}, outF)")}, dz: Scratch(B * outF),{(d.HasDx ? "" : " // x is the network's input: no dx")}");
+            m.Line($"{Kernels}.Dense.Backward<T, TAct>({dxArguments}, dw: WeightGradients({w}, outF * inF), db: {(d.Bias is null ? "default" : $"WeightGradients({b}, outF)")}, accumulateDw: {m.PassedFlag("accumulateGradients")}, dz: Scratch(B * outF),{(d.HasDx ? "" : " // x is the network's input: no dx")}");
             m.Line($"    da: {da}, ldda: {m.Ld(d.Output, "a", "outF")}, z: {z}, a: {a}, lda: {m.Ld(d.Output, "a", "outF")}, x: {x}, ldx: {m.Ld(d.Input, "x", "inF")}, w: Weights({w}, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: {m.Activation(d.Activation)});");
             if (dskip.Length > 0)
             {
@@ -241,8 +257,9 @@ internal static partial class Emitter
                 m.Line($"{Kernels}.Elementwise.Copy<T>({dskip}, {m.Ld(d.Residual!, "skip", "outF")}, Scratch(B * outF), outF, B, outF, accumulate: {m.Flag("accumulateDskip", d.AccumulateDskip)});");
             }
             RecordGradients(m, d, "outF");
+            m.ReturnFinite($"{Kernels}.Dense.Backward");
             string reads = d.Activation.Kind == ActivationKind.Identity ? "Linear" : d.DerivativeFromOutput ? "ReadingA" : "ReadingZ";
-            return Backward.Call(d, DenseKind(d) + reads + (d.HasDx ? "" : "FromInput"), "_Backward", header, m);
+            return Backward.Call(d, DenseKind(d) + reads + (d.HasDx ? "" : "FromInput"), "_Backward", header, m, returnsFinite: true);
         }
 
         // ---- LayerNorm
@@ -264,7 +281,7 @@ internal static partial class Emitter
 
         private LineStmt LayerNormBackward(LayerNormOp n)
         {
-            var header = new[] { $"// in the forward pass this was: y = (x − mean)·rstd·γ + β{(n.HasDx ? "; dx = … (+= with accumulateDx)" : "")}" };
+            var header = new[] { $"// in the forward pass this was: y = (x − mean)·rstd·γ + β; dγ, dβ += … (= without accumulateGradients){(n.HasDx ? "; dx = … (+= with accumulateDx)" : "")}" };
             var m = new MethodBody();
             string dx = n.HasDx ? m.GradientView("dx", n.Input, "x", "width") : "";
             string dy = m.GradientView("dy", n.Output, "y", "width");
@@ -273,10 +290,11 @@ internal static partial class Emitter
             string gamma = m.Parameter("gamma", n.Gamma), beta = m.Parameter("beta", n.Beta);
             m.Size("width", n.Input.Width);
             string dxArguments = n.HasDx ? $"dx: {dx}, lddx: {m.Ld(n.Input, "x", "width")}, accumulateDx: {m.Flag("accumulateDx", n.AccumulateDx)}" : "dx: default, lddx: 0, accumulateDx: false";
-            m.Line($"{Kernels}.LayerNorm.Backward<T>({dxArguments}, dgamma: WeightGradients({gamma}, width), dbeta: WeightGradients({beta}, width),{(n.HasDx ? "" : " // x is the network's input: no dx")}");
+            m.Line($"{Kernels}.LayerNorm.Backward<T>({dxArguments}, dgamma: WeightGradients({gamma}, width), dbeta: WeightGradients({beta}, width), accumulateParameters: {m.PassedFlag("accumulateGradients")},{(n.HasDx ? "" : " // x is the network's input: no dx")}");
             m.Line($"    dy: {dy}, lddy: {m.Ld(n.Output, "y", "width")}, x: {x}, ldx: {m.Ld(n.Input, "x", "width")}, mean: {mean}, rstd: {rstd}, gamma: Weights({gamma}, width), batch: B, width: width);");
             RecordGradients(m, n, "width");
-            return Backward.Call(n, KindName("LayerNorm", false, n.Output, n.Input) + (n.HasDx ? "" : "FromInput"), "_Backward", header, m);
+            m.ReturnFinite($"{Kernels}.LayerNorm.Backward");
+            return Backward.Call(n, KindName("LayerNorm", false, n.Output, n.Input) + (n.HasDx ? "" : "FromInput"), "_Backward", header, m, returnsFinite: true);
         }
 
         // ---- Activate and residual add

@@ -278,7 +278,7 @@ internal static partial class Emitter
             string target = TargetType(model.Loss, real);
             w.Line($"protected override int TargetsPerSample => {(model.Loss == LossKind.SoftmaxCrossEntropy ? "1" : "Outputs")};");
             w.Line($"protected override {real} LossCore(global::System.ReadOnlySpan<{target}> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);");
-            w.Line("protected override void BackwardCore(int B) => _layers.Backward(B);");
+            w.Line("protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);");
             w.Line("protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);");
         }
 
@@ -303,10 +303,15 @@ internal static partial class Emitter
                     w.Line();
                     WriteLoss(w);
                     w.Line();
-                    using (w.Block("public void Backward(int B)"))
+                    // accumulateGradients false (after ZeroGradients): every parameter's gradient is written, not added to.
+                    // finite: whether every gradient value the kernels wrote is finite, which ApplyUpdate then need not check;
+                    // so every op with parameters must write all of their gradients and report it (Dense, LayerNorm).
+                    using (w.Block("public bool Backward(int B, bool accumulateGradients)"))
                     {
+                        w.Line("bool finite = true;");
                         WriteStatements(w, clears, Symbol);
                         WriteStatements(w, backward, Symbol);
+                        w.Line("return finite;");
                     }
                 }
                 var backwardByOp = layers.Backward.Methods.SelectMany(m => m.Callers.Select(op => (op, m))).ToDictionary(x => x.op.Index, x => x.m);

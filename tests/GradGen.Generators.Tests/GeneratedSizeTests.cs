@@ -72,7 +72,7 @@ public sealed class GeneratedSizeTests
         Assert.Single(Regex.Matches(text, @"public void DenseKeepingZ_Forward<TAct>\("));
         Assert.Equal(2, Regex.Matches(text, @"Dense_Forward\(B, ").Count);
         // each backward reads what its activation needs: a (ReLU), z (tanh) or nothing (identity)
-        Assert.Equal(3, Regex.Matches(text, @"public void \w+_Backward<TAct>\(").Count);
+        Assert.Equal(3, Regex.Matches(text, @"public bool \w+_Backward<TAct>\(").Count);
         Assert.Contains("private readonly struct Layers<T>", text);
         Assert.Contains("new Layers<float>(Arena, ArenaStart, maxBatch)", text);
         Assert.Contains("new Layers<double>(Arena, ArenaStart, maxBatch)", text);

@@ -65,6 +65,74 @@ public class TrainingTests
     }
 
     [Fact]
+    public void AfterZeroGradientsTheBackwardWritesEveryGradient()
+    {
+        // ZeroGradients is lazy: the next backward writes each parameter's gradient instead of adding to it. Gradients
+        // full of NaN before ZeroGradients must leave no trace, in a network with every kind of parameterised layer
+        // (Dense, a dense block, LayerNorm, residuals), in both precisions: each gradient equals that of a network whose
+        // gradients were set to zero and then added to, bit for bit.
+        var rng = new Rng(5);
+        double[] input = Enumerable.Range(0, 3 * InstrumentedStructures.Inputs).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        double[] targets = Enumerable.Range(0, 3 * InstrumentedStructures.Outputs).Select(_ => rng.NextDouble()).ToArray();
+
+        var written = new InstrumentedStructures.Float64(4, seed: 2);
+        var added = new InstrumentedStructures.Float64(4, seed: 2);
+        written.Gradients.Fill(double.NaN);
+        written.ZeroGradients();
+        added.Gradients.Clear();
+        written.ComputeGradients(input, targets);
+        added.ComputeGradients(input, targets);
+        Assert.Equal(added.Gradients.ToArray(), written.Gradients.ToArray());
+        Assert.Contains(written.Gradients.ToArray(), g => g != 0);
+
+        var writtenFloat = new InstrumentedStructures(4, seed: 2);
+        var addedFloat = new InstrumentedStructures(4, seed: 2);
+        float[] inputFloat = input.Select(x => (float)x).ToArray(), targetsFloat = targets.Select(x => (float)x).ToArray();
+        writtenFloat.Gradients.Fill(float.NaN);
+        writtenFloat.ZeroGradients();
+        addedFloat.Gradients.Clear();
+        writtenFloat.ComputeGradients(inputFloat, targetsFloat);
+        addedFloat.ComputeGradients(inputFloat, targetsFloat);
+        Assert.Equal(addedFloat.Gradients.ToArray(), writtenFloat.Gradients.ToArray());
+
+        // Read before any backward, the cleared gradients are zeros; and a second ComputeGradients still adds.
+        written.Gradients.Fill(double.NaN);
+        written.ZeroGradients();
+        Assert.All(written.Gradient("0.weight").ToArray(), g => Assert.Equal(0.0, g));
+        written.ZeroGradients();
+        written.ComputeGradients(input, targets);
+        double[] once = written.Gradients.ToArray();
+        written.ComputeGradients(input, targets);
+        // (to rounding: LayerNorm adds its dγ row by row into what the gradient already holds)
+        ReferenceCase.AssertClose("two accumulated backwards", written.Gradients, once.Select(g => g + g).ToArray(), 1e-12);
+    }
+
+    [Fact]
+    public void AGradientChangedAfterTheBackwardIsCheckedAgain()
+    {
+        // TrainStep skips the separate non-finite pass when the backward's kernels found every gradient finite; a
+        // gradient written through Gradients (or Gradient) after the backward must still be caught before the update.
+        var network = new OptimMlp.Float64(2, seed: 3);
+        double[] input = { 1, 2, 3, 4, 1, 1, 1, 1 };
+        int[] targets = { 0, 2 };
+        var sgd = new Sgd<double>(network.ParameterCount, 0.1);
+        network.ZeroGradients();
+        network.ComputeGradients(input, targets);
+        double[] before = network.Parameters.ToArray();
+        network.Gradient("0.bias")[1] = double.PositiveInfinity;
+        var error = Assert.Throws<NonFiniteGradientException>(() => network.ApplyUpdate(sgd));
+        Assert.Equal("0.bias", error.Parameter);
+        Assert.Equal(1, error.Index);
+        Assert.Equal(before, network.Parameters.ToArray());
+
+        network.ZeroGradients();
+        network.ComputeGradients(input, targets);
+        network.Gradients[^1] = double.NaN;
+        Assert.Throws<NonFiniteGradientException>(() => network.ApplyUpdate(sgd));
+        Assert.Equal(before, network.Parameters.ToArray());
+    }
+
+    [Fact]
     public void NonFiniteGradientIsRefusedBeforeTheWeightsChange()
     {
         var network = new OptimMlp.Float64(2, seed: 3);

@@ -206,8 +206,9 @@ public interface ILayerPasses<T, TTarget> where TTarget : unmanaged
     /// <summary>The mean loss; with <paramref name="withGradient"/>, d loss / d output into the output's gradient.</summary>
     T Loss(ReadOnlySpan<TTarget> targets, int B, bool withGradient);
 
-    /// <summary>The backward pass.</summary>
-    void Backward(int B);
+    /// <summary>The backward pass: adds into the parameter gradients, or writes them when
+    /// <paramref name="accumulateGradients"/> is false. Returns whether every gradient value written is finite.</summary>
+    bool Backward(int B, bool accumulateGradients);
 }
 
 /// <summary>A generated network's passes over a dual arena of its own layout: what the generated
@@ -230,5 +231,5 @@ public sealed class GeneratedDualNetwork<TTarget, TLayers> : DualNetwork<TTarget
 
     protected override void ForwardCore(int B) => _layers.Forward(B);
     protected override void LossCore(ReadOnlySpan<TTarget> targets, int B) => _layers.Loss(targets, B, withGradient: true);
-    protected override void BackwardCore(int B) => _layers.Backward(B);
+    protected override void BackwardCore(int B) => _layers.Backward(B, accumulateGradients: true);
 }

@@ -390,22 +390,49 @@ public static class Dense
         ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
+        => Backward(dx, lddx, accumulateDx, dw, db, accumulateDw: true, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+
+    /// <summary>The backward pass, with dw and db either accumulated (<paramref name="accumulateDw"/>: dw += dzᵀ·x,
+    /// db += Σ_batch dz) or written (dw = dzᵀ·x, db = Σ_batch dz, so that a step needs no zeroing pass before it).
+    /// Returns whether every value it wrote to dw and db is finite: the vector kernels check each vector of dw as the
+    /// product's tile stores it, so a caller that trusts the result needs no pass of its own over the gradients.</summary>
+    public static bool Backward<T, TAct>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, bool accumulateDw, Span<T> dz,
+        ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
+        ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
     {
+        if (Simd512<T>.IsAccelerated && typeof(T) != typeof(Dual))
+            return Backward<T, TAct, Vector512<T>, Simd512<T>>(dx, lddx, accumulateDx, dw, db, accumulateDw, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+        if (Simd256<T>.IsAccelerated && typeof(T) != typeof(Dual))
+            return Backward<T, TAct, Vector256<T>, Simd256<T>>(dx, lddx, accumulateDx, dw, db, accumulateDw, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+        if (Simd128<T>.IsAccelerated && typeof(T) != typeof(Dual))
+            return Backward<T, TAct, Vector128<T>, Simd128<T>>(dx, lddx, accumulateDx, dw, db, accumulateDw, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+        // Dual numbers and the scalar reference accumulate only: written gradients start from zero.
+        if (!accumulateDw)
+        {
+            dw.Clear();
+            db.Clear();
+        }
         if (typeof(T) == typeof(Dual))
             DualDense.Backward(AsDual(dx), lddx, accumulateDx, AsDual(dw), AsDual(db), AsDual(dz), AsDual(da), ldda, AsDual(z), AsDual(a), lda,
                 AsDual(x), ldx, AsDual(w), batch, inFeatures, outFeatures, act);
-        else if (Simd512<T>.IsAccelerated)
-            Backward<T, TAct, Vector512<T>, Simd512<T>>(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
-        else if (Simd256<T>.IsAccelerated)
-            Backward<T, TAct, Vector256<T>, Simd256<T>>(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
-        else if (Simd128<T>.IsAccelerated)
-            Backward<T, TAct, Vector128<T>, Simd128<T>>(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
         else
             DenseReference.Backward(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+        return AllFiniteScalar<T>(dw) && AllFiniteScalar<T>(db);
     }
 
-    /// <summary><see cref="Backward{T, TAct}"/> at the vector width of <typeparamref name="TOps"/>.</summary>
-    internal static unsafe void Backward<T, TAct, TVec, TOps>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, Span<T> dz,
+    private static bool AllFiniteScalar<T>(ReadOnlySpan<T> values) where T : IFloatingPointIeee754<T>
+    {
+        foreach (T value in values)
+        {
+            if (!T.IsFinite(value)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The backward pass at the vector width of <typeparamref name="TOps"/>.</summary>
+    internal static unsafe bool Backward<T, TAct, TVec, TOps>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, bool accumulateDw, Span<T> dz,
         ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
         ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -419,21 +446,27 @@ public static class Dense
             // dz·w over an empty sum is zero.
             if (!accumulateDx && !dx.IsEmpty && inFeatures > 0)
                 for (int i = 0; i < batch; i++) dx.Slice(i * lddx, inFeatures).Clear();
-            return;
+            if (!accumulateDw)
+            {
+                dw.Clear();
+                db.Clear();
+            }
+            return AllFiniteScalar<T>(dw) && AllFiniteScalar<T>(db);
         }
 
         fixed (T* pdx = dx, pdw = dw, pdb = db, pdz = dz, pda = da, pz = z, pa = a, px = x, pw = w)
         {
             // in the forward pass this was: a = act(z), and z = x·wᵀ + b; the first use of dz (db) is fused in.
-            ActivationGradient<T, TAct, TVec, TOps>(pdz, pdb, pda, ldda, pz, pa, lda, batch, outFeatures, ref act);
-            if (inFeatures == 0) return;
+            bool finite = ActivationGradient<T, TAct, TVec, TOps>(pdz, pdb, accumulateDw, pda, ldda, pz, pa, lda, batch, outFeatures, ref act);
+            if (inFeatures == 0) return finite;
             var job = new BackwardJob<T>
             {
-                Dx = pdx, Lddx = lddx, AccumulateDx = accumulateDx, Dw = pdw, Dz = pdz, X = px, Ldx = ldx, W = pw,
+                Dx = pdx, Lddx = lddx, AccumulateDx = accumulateDx, Dw = pdw, AccumulateDw = accumulateDw, Dz = pdz, X = px, Ldx = ldx, W = pw,
                 Batch = batch, K = inFeatures, N = outFeatures,
             };
             long multiplyAdds = (long)batch * inFeatures * outFeatures * ((pdx != null ? 1 : 0) + (pdw != null ? 1 : 0));
             Parallelism.Run(&BackwardPart<T, TVec, TOps>, Unsafe.AsPointer(ref job), Math.Min(PartsFor(multiplyAdds), Math.Max(batch, outFeatures)));
+            return finite && !job.DwNonFinite;
         }
     }
 
@@ -441,7 +474,9 @@ public static class Dense
     {
         public T* Dx, Dw, Dz, X, W;
         public int Lddx, Ldx, Batch, K, N;
-        public bool AccumulateDx;
+        public bool AccumulateDx, AccumulateDw;
+        // Written only to set it, by whichever parts store a non-finite dw value: the answer is the same in any order.
+        public bool DwNonFinite;
     }
 
     // One part of the backward products: a share of the rows of dx and a share of the rows of dw.
@@ -460,15 +495,17 @@ public static class Dense
         }
         if (job.Dw != null)
         {
-            // ... and dw[j, :] += Σ_i dz[i, j]·x[i, :]
+            // ... and dw[j, :] += Σ_i dz[i, j]·x[i, :] (or = without AccumulateDw), checked as it is stored
             var (j0, j1) = Parallelism.Share(n, part, parts);
-            BroadcastProduct<T, TVec, TOps>(job.Dw + (long)j0 * k, k, true, job.Dz + j0, 1, n, job.X, job.Ldx, j1 - j0, k, job.Batch);
+            if (!BroadcastProduct<T, TVec, TOps>(job.Dw + (long)j0 * k, k, job.AccumulateDw, job.Dz + j0, 1, n, job.X, job.Ldx, j1 - j0, k, job.Batch, check: true))
+                Volatile.Write(ref job.DwNonFinite, true);
         }
     }
 
-    // dz = da ⊙ act'(z, a) over (batch, n), and db += Σ_i dz[i, :]. Walks column strips of one vector so that the
-    // db partial sums stay in a register: db receives Σ_i dz once, as PyTorch accumulates a finished gradient.
-    private static unsafe void ActivationGradient<T, TAct, TVec, TOps>(T* dz, T* db, T* da, int ldda, T* z, T* a, int lda, int batch, int n, ref TAct act)
+    // dz = da ⊙ act'(z, a) over (batch, n), and db += Σ_i dz[i, :] (or = without accumulateDb). Walks column strips of
+    // one vector so that the db partial sums stay in a register: db receives Σ_i dz once, as PyTorch accumulates a
+    // finished gradient. Returns whether every db value written is finite.
+    private static unsafe bool ActivationGradient<T, TAct, TVec, TOps>(T* dz, T* db, bool accumulateDb, T* da, int ldda, T* z, T* a, int lda, int batch, int n, ref TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
         where TVec : unmanaged
@@ -476,6 +513,8 @@ public static class Dense
     {
         int v = TOps.Count;
         int j = 0;
+        TVec finite = TOps.Zero;
+        bool tailFinite = true;
         if (VectorActivation.IsSupported<TAct>())
         {
             for (; j <= n - v; j += v)
@@ -489,7 +528,10 @@ public static class Dense
                     TOps.Store(d, dz + (long)i * n + j);
                     sum = TOps.Add(sum, d);
                 }
-                if (db != null) TOps.Store(TOps.Add(TOps.Load(db + j), sum), db + j);
+                if (db == null) continue;
+                TVec total = accumulateDb ? TOps.Add(TOps.Load(db + j), sum) : sum;
+                TOps.Store(total, db + j);
+                finite = Tiles<T, TVec, TOps>.Finite(finite, total);
             }
         }
         for (; j < n; j++)
@@ -503,31 +545,36 @@ public static class Dense
                 dz[(long)i * n + j] = d;
                 sum += d;
             }
-            if (db != null) db[j] += sum;
+            if (db == null) continue;
+            db[j] = accumulateDb ? db[j] + sum : sum;
+            tailFinite &= T.IsFinite(db[j]);
         }
+        return TOps.Sum(finite) == T.Zero && tailFinite;
     }
 
     // c[m, :] (= or +=) Σ_p A(m, p) · b[p, :], with A(m, p) = pa[m·sam + p·sap], c (rows, cols) stride ldc and
     // b (depth, cols) stride ldb. Both backward products have this form, vectorised along the contiguous columns with
-    // A broadcast: dx = dz·w (A = dz, b = w) and dw = dzᵀ·x (A = dzᵀ, b = x).
-    private static unsafe void BroadcastProduct<T, TVec, TOps>(T* c, int ldc, bool accumulate, T* pa, int sam, int sap, T* b, int ldb,
-        int rows, int cols, int depth)
+    // A broadcast: dx = dz·w (A = dz, b = w) and dw = dzᵀ·x (A = dzᵀ, b = x). With check, returns whether every value
+    // stored in c is finite (checked by the tiles as they store); without, true.
+    private static unsafe bool BroadcastProduct<T, TVec, TOps>(T* c, int ldc, bool accumulate, T* pa, int sam, int sap, T* b, int ldb,
+        int rows, int cols, int depth, bool check = false)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
     {
         int v = TOps.Count, panel = Tiles<T, TVec, TOps>.Vectors * v;
         int n = 0;
+        TVec finite = TOps.Zero;
         // Column panels outermost: a panel of b (depth × panel) is reused from cache by every block of rows.
         for (; n <= cols - panel; n += panel)
             for (int m0 = 0; m0 < rows; m0 += Tiles<T, TVec, TOps>.Rows)
-                Tiles<T, TVec, TOps>.Main(c + (long)m0 * ldc + n, ldc, accumulate, pa + (long)m0 * sam, sam, sap,
-                    Math.Min(Tiles<T, TVec, TOps>.Rows, rows - m0), b + n, ldb, depth);
+                finite = TOps.Add(finite, Tiles<T, TVec, TOps>.Main(c + (long)m0 * ldc + n, ldc, accumulate, pa + (long)m0 * sam, sam, sap,
+                    Math.Min(Tiles<T, TVec, TOps>.Rows, rows - m0), b + n, ldb, depth, check));
         // Leftover full vectors: one vector at a time.
         for (; n <= cols - v; n += v)
             for (int m0 = 0; m0 < rows; m0 += Tiles<T, TVec, TOps>.ColumnRows)
-                Tiles<T, TVec, TOps>.Column(c + (long)m0 * ldc + n, ldc, accumulate, pa + (long)m0 * sam, sam, sap,
-                    Math.Min(Tiles<T, TVec, TOps>.ColumnRows, rows - m0), b + n, ldb, depth);
+                finite = TOps.Add(finite, Tiles<T, TVec, TOps>.Column(c + (long)m0 * ldc + n, ldc, accumulate, pa + (long)m0 * sam, sam, sap,
+                    Math.Min(Tiles<T, TVec, TOps>.ColumnRows, rows - m0), b + n, ldb, depth, check));
         // The cols % v leftover columns: when cols ≥ v, the vector ending at the last column, of which only the lanes
         // past the columns already done are stored; when cols < v, scalar.
         if (n < cols && cols >= v)
@@ -535,10 +582,11 @@ public static class Dense
             TVec tail = Tiles<T, TVec, TOps>.LastLanes(cols - n);
             n = cols - v;
             for (int m0 = 0; m0 < rows; m0 += Tiles<T, TVec, TOps>.ColumnRows)
-                Tiles<T, TVec, TOps>.Column(c + (long)m0 * ldc + n, ldc, accumulate, pa + (long)m0 * sam, sam, sap,
-                    Math.Min(Tiles<T, TVec, TOps>.ColumnRows, rows - m0), b + n, ldb, depth, tail);
+                finite = TOps.Add(finite, Tiles<T, TVec, TOps>.Column(c + (long)m0 * ldc + n, ldc, accumulate, pa + (long)m0 * sam, sam, sap,
+                    Math.Min(Tiles<T, TVec, TOps>.ColumnRows, rows - m0), b + n, ldb, depth, tail, check));
             n = cols;
         }
+        bool tailFinite = true;
         for (; n < cols; n++)
         {
             for (int m = 0; m < rows; m++)
@@ -548,8 +596,10 @@ public static class Dense
                 for (int p = 0; p < depth; p++) s += am[(long)p * sap] * b[(long)p * ldb + n];
                 T* cm = c + (long)m * ldc + n;
                 *cm = accumulate ? *cm + s : s;
+                tailFinite &= T.IsFinite(*cm);
             }
         }
+        return TOps.Sum(finite) == T.Zero && tailFinite;
     }
 
     // T is Dual here (the callers test it first): the same memory, seen as dual numbers, for DualDense.

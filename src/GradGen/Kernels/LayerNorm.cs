@@ -103,7 +103,24 @@ public static class LayerNorm
             LayerNormReference.Backward(dx, lddx, accumulateDx, dgamma, dbeta, dy, lddy, x, ldx, mean, rstd, gamma, batch, width);
     }
 
-    /// <summary><see cref="Backward{T}"/> at the vector width of <typeparamref name="TOps"/>.</summary>
+    /// <summary>The backward pass, with dγ and dβ either accumulated (<paramref name="accumulateParameters"/>, as the
+    /// overload without that flag does) or written. Returns whether every value of dγ and dβ is finite afterwards.</summary>
+    public static bool Backward<T>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dgamma, Span<T> dbeta, bool accumulateParameters,
+        ReadOnlySpan<T> dy, int lddy, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd,
+        ReadOnlySpan<T> gamma, int batch, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // dγ and dβ are one row of the layer's width: clearing them first costs nothing next to the pass over the batch.
+        if (!accumulateParameters)
+        {
+            dgamma.Clear();
+            dbeta.Clear();
+        }
+        Backward(dx, lddx, accumulateDx, dgamma, dbeta, dy, lddy, x, ldx, mean, rstd, gamma, batch, width);
+        return Gradients.AllFinite<T>(dgamma) && Gradients.AllFinite<T>(dbeta);
+    }
+
+    /// <summary>The backward pass at the vector width of <typeparamref name="TOps"/>.</summary>
     internal static unsafe void Backward<T, TVec, TOps>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dgamma, Span<T> dbeta,
         ReadOnlySpan<T> dy, int lddy, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd,
         ReadOnlySpan<T> gamma, int batch, int width)

@@ -32,16 +32,16 @@ internal static class Tiles<T, TVec, TOps>
     /// <summary>Elements of the larger of the two tiles, for a stack buffer that holds either.</summary>
     public static int MaxTileElements => Math.Max(Rows * Vectors, ColumnRows) * TOps.Count;
 
-    /// <summary>The main tile: <see cref="Rows"/> rows (of which the first <paramref name="rows"/> are stored) × <see cref="Vectors"/> vectors.</summary>
+    /// <summary>The main tile: <see cref="Rows"/> rows (of which the first <paramref name="rows"/> are stored) × <see cref="Vectors"/> vectors.
+    /// With <paramref name="check"/>, returns a vector that is zero exactly when every value stored is finite (see
+    /// <see cref="Finite"/>); without, zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Main(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth)
-    {
-        if (Wide) Tile4x4(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth);
-        else Tile6x2(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth);
-    }
+    public static unsafe TVec Main(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth, bool check = false)
+        => Wide ? Tile4x4(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth, check)
+            : Tile6x2(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth, check);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile4x4(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth)
+    private static unsafe TVec Tile4x4(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth, bool check)
     {
         int v = TOps.Count;
         T* a0 = a, a1 = a + Math.Min(1, rows - 1) * sam, a2 = a + Math.Min(2, rows - 1) * sam, a3 = a + Math.Min(3, rows - 1) * sam;
@@ -63,14 +63,16 @@ internal static class Tiles<T, TVec, TOps>
             s = TOps.Create(a3[ap]);
             c30 = TOps.MultiplyAdd(s, b0, c30); c31 = TOps.MultiplyAdd(s, b1, c31); c32 = TOps.MultiplyAdd(s, b2, c32); c33 = TOps.MultiplyAdd(s, b3, c33);
         }
-        StoreRow(c, v, accumulate, c00, c01, c02, c03);
-        if (rows > 1) StoreRow(c + ldc, v, accumulate, c10, c11, c12, c13);
-        if (rows > 2) StoreRow(c + 2 * ldc, v, accumulate, c20, c21, c22, c23);
-        if (rows > 3) StoreRow(c + 3 * ldc, v, accumulate, c30, c31, c32, c33);
+        TVec finite = TOps.Zero;
+        StoreRow(c, v, accumulate, c00, c01, c02, c03, check, ref finite);
+        if (rows > 1) StoreRow(c + ldc, v, accumulate, c10, c11, c12, c13, check, ref finite);
+        if (rows > 2) StoreRow(c + 2 * ldc, v, accumulate, c20, c21, c22, c23, check, ref finite);
+        if (rows > 3) StoreRow(c + 3 * ldc, v, accumulate, c30, c31, c32, c33, check, ref finite);
+        return finite;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile6x2(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth)
+    private static unsafe TVec Tile6x2(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth, bool check)
     {
         int v = TOps.Count;
         T* a0 = a, a1 = a + Math.Min(1, rows - 1) * sam, a2 = a + Math.Min(2, rows - 1) * sam;
@@ -95,12 +97,14 @@ internal static class Tiles<T, TVec, TOps>
             s = TOps.Create(a5[ap]);
             c50 = TOps.MultiplyAdd(s, b0, c50); c51 = TOps.MultiplyAdd(s, b1, c51);
         }
-        Store(c, accumulate, c00); Store(c + v, accumulate, c01);
-        if (rows > 1) { Store(c + ldc, accumulate, c10); Store(c + ldc + v, accumulate, c11); }
-        if (rows > 2) { Store(c + 2 * ldc, accumulate, c20); Store(c + 2 * ldc + v, accumulate, c21); }
-        if (rows > 3) { Store(c + 3 * ldc, accumulate, c30); Store(c + 3 * ldc + v, accumulate, c31); }
-        if (rows > 4) { Store(c + 4 * ldc, accumulate, c40); Store(c + 4 * ldc + v, accumulate, c41); }
-        if (rows > 5) { Store(c + 5 * ldc, accumulate, c50); Store(c + 5 * ldc + v, accumulate, c51); }
+        TVec finite = TOps.Zero;
+        Store(c, accumulate, c00, check, ref finite); Store(c + v, accumulate, c01, check, ref finite);
+        if (rows > 1) { Store(c + ldc, accumulate, c10, check, ref finite); Store(c + ldc + v, accumulate, c11, check, ref finite); }
+        if (rows > 2) { Store(c + 2 * ldc, accumulate, c20, check, ref finite); Store(c + 2 * ldc + v, accumulate, c21, check, ref finite); }
+        if (rows > 3) { Store(c + 3 * ldc, accumulate, c30, check, ref finite); Store(c + 3 * ldc + v, accumulate, c31, check, ref finite); }
+        if (rows > 4) { Store(c + 4 * ldc, accumulate, c40, check, ref finite); Store(c + 4 * ldc + v, accumulate, c41, check, ref finite); }
+        if (rows > 5) { Store(c + 5 * ldc, accumulate, c50, check, ref finite); Store(c + 5 * ldc + v, accumulate, c51, check, ref finite); }
+        return finite;
     }
 
     /// <summary>A mask with the last <paramref name="count"/> lanes set (all bits) and the others clear.</summary>
@@ -112,18 +116,19 @@ internal static class Tiles<T, TVec, TOps>
         return TOps.GreaterThanOrEqual(TOps.Load(lane), TOps.Create(T.CreateTruncating(v - count)));
     }
 
-    /// <summary>The column tile: <see cref="ColumnRows"/> rows (of which the first <paramref name="rows"/> are stored) × 1 vector.</summary>
+    /// <summary>The column tile: <see cref="ColumnRows"/> rows (of which the first <paramref name="rows"/> are stored) × 1 vector.
+    /// <paramref name="check"/> and the result as for <see cref="Main"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Column(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth)
-        => Column(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth, masked: false, TOps.Zero);
+    public static unsafe TVec Column(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth, bool check = false)
+        => Column(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth, masked: false, TOps.Zero, check);
 
     /// <summary>The column tile, storing only the lanes set in <paramref name="lanes"/> (the others of c keep their values).</summary>
-    public static unsafe void Column(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth, TVec lanes)
-        => Column(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth, masked: true, lanes);
+    public static unsafe TVec Column(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth, TVec lanes, bool check = false)
+        => Column(c, ldc, accumulate, a, sam, sap, rows, b, ldb, depth, masked: true, lanes, check);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Column(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth,
-        bool masked, TVec lanes)
+    private static unsafe TVec Column(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth,
+        bool masked, TVec lanes, bool check)
     {
         T* a0 = a, a1 = a + Math.Min(1, rows - 1) * sam, a2 = a + Math.Min(2, rows - 1) * sam, a3 = a + Math.Min(3, rows - 1) * sam;
         T* a4 = a + Math.Min(4, rows - 1) * sam, a5 = a + Math.Min(5, rows - 1) * sam;
@@ -143,38 +148,53 @@ internal static class Tiles<T, TVec, TOps>
             c6 = TOps.MultiplyAdd(TOps.Create(a6[ap]), b0, c6);
             c7 = TOps.MultiplyAdd(TOps.Create(a7[ap]), b0, c7);
         }
-        StoreLanes(c, accumulate, c0, masked, lanes);
-        if (rows > 1) StoreLanes(c + ldc, accumulate, c1, masked, lanes);
-        if (rows > 2) StoreLanes(c + 2 * ldc, accumulate, c2, masked, lanes);
-        if (rows > 3) StoreLanes(c + 3 * ldc, accumulate, c3, masked, lanes);
-        if (rows > 4) StoreLanes(c + 4 * ldc, accumulate, c4, masked, lanes);
-        if (rows > 5) StoreLanes(c + 5 * ldc, accumulate, c5, masked, lanes);
-        if (rows > 6) StoreLanes(c + 6 * ldc, accumulate, c6, masked, lanes);
-        if (rows > 7) StoreLanes(c + 7 * ldc, accumulate, c7, masked, lanes);
+        TVec finite = TOps.Zero;
+        StoreLanes(c, accumulate, c0, masked, lanes, check, ref finite);
+        if (rows > 1) StoreLanes(c + ldc, accumulate, c1, masked, lanes, check, ref finite);
+        if (rows > 2) StoreLanes(c + 2 * ldc, accumulate, c2, masked, lanes, check, ref finite);
+        if (rows > 3) StoreLanes(c + 3 * ldc, accumulate, c3, masked, lanes, check, ref finite);
+        if (rows > 4) StoreLanes(c + 4 * ldc, accumulate, c4, masked, lanes, check, ref finite);
+        if (rows > 5) StoreLanes(c + 5 * ldc, accumulate, c5, masked, lanes, check, ref finite);
+        if (rows > 6) StoreLanes(c + 6 * ldc, accumulate, c6, masked, lanes, check, ref finite);
+        if (rows > 7) StoreLanes(c + 7 * ldc, accumulate, c7, masked, lanes, check, ref finite);
+        return finite;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StoreRow(T* c, int v, bool accumulate, TVec c0, TVec c1, TVec c2, TVec c3)
+    private static unsafe void StoreRow(T* c, int v, bool accumulate, TVec c0, TVec c1, TVec c2, TVec c3, bool check, ref TVec finite)
     {
-        Store(c, accumulate, c0);
-        Store(c + v, accumulate, c1);
-        Store(c + 2 * v, accumulate, c2);
-        Store(c + 3 * v, accumulate, c3);
+        Store(c, accumulate, c0, check, ref finite);
+        Store(c + v, accumulate, c1, check, ref finite);
+        Store(c + 2 * v, accumulate, c2, check, ref finite);
+        Store(c + 3 * v, accumulate, c3, check, ref finite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StoreLanes(T* c, bool accumulate, TVec value, bool masked, TVec lanes)
+    private static unsafe void StoreLanes(T* c, bool accumulate, TVec value, bool masked, TVec lanes, bool check, ref TVec finite)
     {
         if (!masked)
         {
-            Store(c, accumulate, value);
+            Store(c, accumulate, value, check, ref finite);
             return;
         }
         TVec old = TOps.Load(c);
-        TOps.Store(TOps.Select(lanes, accumulate ? TOps.Add(old, value) : value, old), c);
+        TVec stored = TOps.Select(lanes, accumulate ? TOps.Add(old, value) : value, old);
+        TOps.Store(stored, c);
+        if (check) finite = Finite(finite, stored);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Store(T* c, bool accumulate, TVec value)
-        => TOps.Store(accumulate ? TOps.Add(TOps.Load(c), value) : value, c);
+    private static unsafe void Store(T* c, bool accumulate, TVec value, bool check, ref TVec finite)
+    {
+        TVec stored = accumulate ? TOps.Add(TOps.Load(c), value) : value;
+        TOps.Store(stored, c);
+        if (check) finite = Finite(finite, stored);
+    }
+
+    /// <summary>sum + (x − x): x − x is 0 for a finite x and NaN for NaN and ±∞, and a NaN stays NaN through every
+    /// addition, so a sum of them stays 0 exactly while every x added is finite (as <see cref="Gradients.AllFinite{T}(ReadOnlySpan{T})"/>).
+    /// The tiles add each vector they store while it is still in a register, so that the backward's dw needs no second
+    /// pass to be checked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Finite(TVec sum, TVec x) => TOps.Add(sum, TOps.Subtract(x, x));
 }

@@ -76,8 +76,56 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>All parameters, flat, in <see cref="ParameterTable"/> order.</summary>
     public Span<T> Parameters => ArenaSpan(0, ParameterCount);
 
-    /// <summary>All gradients, laid out as <see cref="Parameters"/>. Backward passes add into them.</summary>
-    public Span<T> Gradients => ArenaSpan(ParameterCount, ParameterCount);
+    /// <summary>All gradients, laid out as <see cref="Parameters"/>. Backward passes add into them (the first after
+    /// <see cref="ZeroGradients"/> writes them).</summary>
+    public Span<T> Gradients
+    {
+        get
+        {
+            ExposeGradients();
+            return GradientStorage;
+        }
+    }
+
+    /// <summary>The gradients' elements of the arena, as they are: no pending <see cref="ZeroGradients"/> done.</summary>
+    private Span<T> GradientStorage => ArenaSpan(ParameterCount, ParameterCount);
+
+    // ZeroGradients is lazy: it only sets _gradientsCleared, and the next backward writes each gradient instead of adding
+    // to it (every parameter's gradient is written once per backward), which saves a pass over all the gradients per
+    // step. Whatever else reaches the gradients (Gradients, Gradient) clears them first.
+    private bool _gradientsCleared;
+
+    // Set by a backward whose kernels found every gradient value they wrote finite, which, since each backward writes
+    // every gradient, means all of them were. Cleared whenever the gradients are handed out (Gradients, Gradient),
+    // since the caller may write into them; ApplyUpdate then checks them itself.
+    private bool _gradientsKnownFinite;
+
+    /// <summary>Called before the gradients are handed out: a pending <see cref="ZeroGradients"/> is done now, and the
+    /// backward's finiteness no longer vouches for them.</summary>
+    private void ExposeGradients()
+    {
+        if (_gradientsCleared)
+        {
+            Kernels.Gradients.Clear(GradientStorage);
+            _gradientsCleared = false;
+        }
+        _gradientsKnownFinite = false;
+    }
+
+    /// <summary>For the backward pass: whether it must add into the gradients (false after <see cref="ZeroGradients"/>,
+    /// when it writes them). The backward then reports what it found with <see cref="GradientsWritten"/>.</summary>
+    private protected bool AccumulateGradients => !_gradientsCleared;
+
+    /// <summary>Called after a backward pass: the gradients now hold its results, and <paramref name="finite"/> says
+    /// whether every value written was finite.</summary>
+    private protected void GradientsWritten(bool finite)
+    {
+        _gradientsCleared = false;
+        _gradientsKnownFinite = finite;
+    }
+
+    /// <summary>Whether the last backward found every gradient finite and nothing has reached the gradients since.</summary>
+    private protected bool GradientsKnownFinite => _gradientsKnownFinite && !_gradientsCleared;
 
     /// <summary>The output of the last forward pass, (BatchSize, OutputSize) row-major.</summary>
     public ReadOnlySpan<T> Output => ArenaSpan(OutputStart, BatchSize * OutputSize);
@@ -105,6 +153,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Span<T> Gradient(string name)
     {
         var info = GetParameterInfo(name);
+        ExposeGradients();
         return ArenaSpan(ParameterCount + info.Offset, info.Length);
     }
 
@@ -246,8 +295,14 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The generated layers, run in forward order on the first <paramref name="B"/> rows.</summary>
     protected abstract void ForwardCore(int B);
 
-    /// <summary>Sets every gradient to zero, as PyTorch's <c>zero_grad(set_to_none=False)</c>.</summary>
-    public void ZeroGradients() => Kernels.Gradients.Clear(Gradients);
+    /// <summary>Sets every gradient to zero, as PyTorch's <c>zero_grad(set_to_none=False)</c>. Lazily: the next backward
+    /// pass writes the gradients instead of adding to them, and <see cref="Gradients"/> or <see cref="Gradient"/> before
+    /// then clears them, so the zeros are what every reader sees.</summary>
+    public void ZeroGradients()
+    {
+        _gradientsCleared = true;
+        _gradientsKnownFinite = false;
+    }
 
     /// <summary>Multiplies every gradient by <paramref name="factor"/>, for example 1/k after accumulating k batches.</summary>
     /// <remarks>The data-parallel trainer calls this on every replica for every batch, so it is vectorised.</remarks>

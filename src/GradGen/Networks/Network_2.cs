@@ -39,7 +39,7 @@ public abstract class Network<T, TTarget> : Network<T>
     {
         if (!_hasLossGradient)
             throw new InvalidOperationException("Backward needs ComputeLoss after the last Forward: there is no loss gradient to propagate");
-        BackwardCore(BatchSize);
+        GradientsWritten(BackwardCore(BatchSize, AccumulateGradients));
         _hasLossGradient = false;
     }
 
@@ -105,8 +105,11 @@ public abstract class Network<T, TTarget> : Network<T>
     public void ApplyUpdate(Optimizer<T> optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
+        // Unless the backward's kernels already found every gradient finite as they wrote it, and nothing has reached
+        // the gradients since (as in TrainStep without Clipping), one pass over them checks.
+        bool knownFinite = GradientsKnownFinite;
         ReadOnlySpan<T> gradients = Gradients;
-        int bad = FirstNonFinite(gradients);
+        int bad = knownFinite ? -1 : FirstNonFinite(gradients);
         if (bad >= 0)
         {
             Monitor?.CancelStep();
@@ -183,8 +186,9 @@ public abstract class Network<T, TTarget> : Network<T>
     /// written into the output's gradient buffer.</summary>
     protected abstract T LossCore(ReadOnlySpan<TTarget> targets, int B, bool withGradient);
 
-    /// <summary>The generated backward pass, layers in reverse order.</summary>
-    protected abstract void BackwardCore(int B);
+    /// <summary>The generated backward pass, layers in reverse order: it adds into every parameter's gradient, or with
+    /// <paramref name="accumulateGradients"/> false writes it. Returns whether every gradient value written is finite.</summary>
+    protected abstract bool BackwardCore(int B, bool accumulateGradients);
 
     /// <summary>The generated passes over dual numbers, with an arena for batches of up to <paramref name="maxBatch"/>,
     /// for exact Hessian-vector products (<see cref="Curvature.HessianOperator"/>).</summary>

@@ -279,7 +279,9 @@ public sealed unsafe class ClassifierTrainer<TNetwork> : IDisposable where TNetw
             if (index > 0 && !_evaluating) Network.Parameters.CopyTo(network.Parameters);
             if (size == 0)
             {
-                if (!_evaluating) network.ZeroGradients();
+                // Cleared here, not by ZeroGradients' mark: Reduce reads this replica's gradients from several threads,
+                // and the mark would have each of them clear it on the way.
+                if (!_evaluating) network.Gradients.Clear();
                 return;
             }
             if (index > 0 && _evaluating) Network.Parameters.CopyTo(network.Parameters);

@@ -64,7 +64,7 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
     protected override void ForwardCore(int B) => _layers.Forward(B);
     protected override int TargetsPerSample => 1;
     protected override float LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    protected override void BackwardCore(int B) => _layers.Backward(B);
+    protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
     protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -86,7 +86,7 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
         protected override void ForwardCore(int B) => _layers.Forward(B);
         protected override int TargetsPerSample => 1;
         protected override double LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        protected override void BackwardCore(int B) => _layers.Backward(B);
+        protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
         protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
     }
 
@@ -137,41 +137,43 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
         public T Loss(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) =>
             global::GradGen.Kernels.Losses.SoftmaxCrossEntropy<T>(withGradient ? Rows(S_da4, B * Outputs) : default, Rows(S_a4, B * Outputs), targets, B, Outputs);
 
-        public void Backward(int B)
+        public bool Backward(int B, bool accumulateGradients)
         {
+            bool finite = true;
             Rows(S_dcat0, B * 16).Clear(); // every layer of the block adds its share into this gradient
-            DenseLinear_Backward(B, dx: S_dcat0, da: S_da4, x: S_cat0, w: P_final_weight, b: P_final_bias, inF: 16, outF: 3, accumulateDx: true, act: default(global::GradGen.Kernels.Identity));
-            DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z3, x: S_cat0, w: P_block2_weight, b: P_block2_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 12, inF: 12, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU));
-            DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z2, x: S_cat0, w: P_block1_weight, b: P_block1_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 8, inF: 8, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU));
-            DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z1, x: S_cat0, w: P_block0_weight, b: P_block0_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 4, inF: 4, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU));
-            DenseIntoBlockLinearFromInput_Backward(B, da: S_dcat0, x: S_input, w: P_initial_weight, b: P_initial_bias, lda: 16, aColumn: 0, inF: 12, outF: 4, act: default(global::GradGen.Kernels.Identity));
+            finite &= DenseLinear_Backward(B, dx: S_dcat0, da: S_da4, x: S_cat0, w: P_final_weight, b: P_final_bias, inF: 16, outF: 3, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
+            finite &= DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z3, x: S_cat0, w: P_block2_weight, b: P_block2_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 12, inF: 12, outF: 4, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU));
+            finite &= DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z2, x: S_cat0, w: P_block1_weight, b: P_block1_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 8, inF: 8, outF: 4, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU));
+            finite &= DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat0, da: S_dcat0, a: S_cat0, z: S_z1, x: S_cat0, w: P_block0_weight, b: P_block0_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 4, inF: 4, outF: 4, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU));
+            finite &= DenseIntoBlockLinearFromInput_Backward(B, da: S_dcat0, x: S_input, w: P_initial_weight, b: P_initial_bias, lda: 16, aColumn: 0, inF: 12, outF: 4, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
+            return finite;
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
         public void DenseIntoBlock_Forward<TAct>(int B, int a, int x, int w, int b, int lda, int aColumn, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz
-        public void DenseIntoBlockLinearFromInput_Backward<TAct>(int B, int da, int x, int w, int b, int lda, int aColumn, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF), // x is the network's input: no dx
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients)
+        public bool DenseIntoBlockLinearFromInput_Backward<TAct>(int B, int da, int x, int w, int b, int lda, int aColumn, int inF, int outF, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF), // x is the network's input: no dx
                 da: Rows(da, (B - 1) * lda + outF, column: aColumn), ldda: lda, z: default, a: default, lda: lda, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF), keeping the pre-activation z
         public void DenseFromBlockIntoBlockKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int lda, int aColumn, int ldx, int xColumn, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, z: Rows(z, B * outF),
                 x: Rows(x, (B - 1) * ldx + inF, column: xColumn), ldx: ldx, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseFromBlockIntoBlockReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int ldx, int xColumn, int lda, int aColumn, int inF, int outF, bool accumulateDx, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, (B - 1) * ldx + inF, column: xColumn), lddx: ldx, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseFromBlockIntoBlockReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int ldx, int xColumn, int lda, int aColumn, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, (B - 1) * ldx + inF, column: xColumn), lddx: ldx, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, (B - 1) * lda + outF, column: aColumn), ldda: lda, z: Rows(z, B * outF), a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, x: Rows(x, (B - 1) * ldx + inF, column: xColumn), ldx: ldx, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
         public void Dense_Forward<TAct>(int B, int a, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
     }
 }

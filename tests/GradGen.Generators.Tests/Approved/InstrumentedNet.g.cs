@@ -82,7 +82,7 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
     protected override void ForwardCore(int B) => _layers.Forward(B);
     protected override int TargetsPerSample => Outputs;
     protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    protected override void BackwardCore(int B) => _layers.Backward(B);
+    protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
     protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -105,7 +105,7 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         protected override void ForwardCore(int B) => _layers.Forward(B);
         protected override int TargetsPerSample => Outputs;
         protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        protected override void BackwardCore(int B) => _layers.Backward(B);
+        protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
         protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
     }
 
@@ -184,17 +184,19 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         public T Loss(global::System.ReadOnlySpan<T> targets, int B, bool withGradient) =>
             global::GradGen.Kernels.Losses.MeanSquaredError<T>(withGradient ? Rows(S_da7, B * Outputs) : default, Rows(S_a7, B * Outputs), targets, B, Outputs);
 
-        public void Backward(int B)
+        public bool Backward(int B, bool accumulateGradients)
         {
+            bool finite = true;
             Rows(S_dcat4, B * 16).Clear(); // every layer of the block adds its share into this gradient
-            DenseLinear_Backward(B, dx: S_dcat4, da: S_da7, x: S_cat4, w: P_3_weight, b: P_3_bias, inF: 16, outF: 2, accumulateDx: true, act: default(global::GradGen.Kernels.Identity), layer: 7);
-            DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat4, da: S_dcat4, a: S_cat4, z: S_z6, x: S_cat4, w: P_block1_weight, b: P_block1_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 12, inF: 12, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU), layer: 6);
-            DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat4, da: S_dcat4, a: S_cat4, z: S_z5, x: S_cat4, w: P_block0_weight, b: P_block0_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 8, inF: 8, outF: 4, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU), layer: 5);
-            DenseResidualIntoBlockReadingZ_Backward(B, dx: S_da3, dskip: S_da2, da: S_dcat4, a: S_cat4, z: S_z4, x: S_a3, w: P_2_fc2_weight, b: P_2_fc2_bias, lda: 16, aColumn: 0, inF: 8, outF: 8, accumulateDx: false, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU), layer: 4);
-            DenseReadingZ_Backward(B, dx: S_da2, da: S_da3, a: S_a3, z: S_z3, x: S_a2, w: P_2_fc1_weight, b: P_2_fc1_bias, inF: 8, outF: 8, accumulateDx: true, act: default(global::GradGen.Kernels.Sigmoid), layer: 3);
-            DenseResidualReadingA_Backward(B, dx: S_da1, dskip: S_da0, da: S_da2, a: S_a2, x: S_a1, w: P_1_fc2_weight, b: P_1_fc2_bias, inF: 8, outF: 8, accumulateDx: false, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU), layer: 2);
-            DenseReadingZ_Backward(B, dx: S_da0, da: S_da1, a: S_a1, z: S_z1, x: S_a0, w: P_1_fc1_weight, b: P_1_fc1_bias, inF: 8, outF: 8, accumulateDx: true, act: default(global::GradGen.Kernels.Sigmoid), layer: 1);
-            DenseReadingZFromInput_Backward(B, da: S_da0, a: S_a0, z: S_z0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 6, outF: 8, act: default(global::GradGen.Kernels.Tanh), layer: 0);
+            finite &= DenseLinear_Backward(B, dx: S_dcat4, da: S_da7, x: S_cat4, w: P_3_weight, b: P_3_bias, inF: 16, outF: 2, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity), layer: 7);
+            finite &= DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat4, da: S_dcat4, a: S_cat4, z: S_z6, x: S_cat4, w: P_block1_weight, b: P_block1_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 12, inF: 12, outF: 4, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU), layer: 6);
+            finite &= DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat4, da: S_dcat4, a: S_cat4, z: S_z5, x: S_cat4, w: P_block0_weight, b: P_block0_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 8, inF: 8, outF: 4, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU), layer: 5);
+            finite &= DenseResidualIntoBlockReadingZ_Backward(B, dx: S_da3, dskip: S_da2, da: S_dcat4, a: S_cat4, z: S_z4, x: S_a3, w: P_2_fc2_weight, b: P_2_fc2_bias, lda: 16, aColumn: 0, inF: 8, outF: 8, accumulateDx: false, accumulateGradients: accumulateGradients, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU), layer: 4);
+            finite &= DenseReadingZ_Backward(B, dx: S_da2, da: S_da3, a: S_a3, z: S_z3, x: S_a2, w: P_2_fc1_weight, b: P_2_fc1_bias, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid), layer: 3);
+            finite &= DenseResidualReadingA_Backward(B, dx: S_da1, dskip: S_da0, da: S_da2, a: S_a2, x: S_a1, w: P_1_fc2_weight, b: P_1_fc2_bias, inF: 8, outF: 8, accumulateDx: false, accumulateGradients: accumulateGradients, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU), layer: 2);
+            finite &= DenseReadingZ_Backward(B, dx: S_da0, da: S_da1, a: S_a1, z: S_z1, x: S_a0, w: P_1_fc1_weight, b: P_1_fc1_bias, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid), layer: 1);
+            finite &= DenseReadingZFromInput_Backward(B, da: S_da0, a: S_a0, z: S_z0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 6, outF: 8, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Tanh), layer: 0);
+            return finite;
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF), keeping the pre-activation z
@@ -204,19 +206,21 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
             if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, B * outF), B, outF, outF);
         }
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz
-        public void DenseReadingZFromInput_Backward<TAct>(int B, int da, int a, int z, int x, int w, int b, int inF, int outF, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients)
+        public bool DenseReadingZFromInput_Backward<TAct>(int B, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateGradients, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF), // x is the network's input: no dx
+            bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF), // x is the network's input: no dx
                 da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
+            return finite;
         }
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+            bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
+            return finite;
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF), skip (B, outF) → a = act(x·wᵀ + b + skip) (B, outF)
@@ -226,14 +230,15 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: Rows(skip, B * outF), ldr: outF, batch: B, inFeatures: inF, outFeatures: outF, act: act);
             if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, B * outF), B, outF, outF);
         }
-        // in the forward pass this was: a = act(x·wᵀ + b + skip); so dz = da ⊙ act′, read off a (ReLU-like: a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx); dskip = dz (+= with accumulateDskip)
-        public void DenseResidualReadingA_Backward<TAct>(int B, int dx, int dskip, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateDskip, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        // in the forward pass this was: a = act(x·wᵀ + b + skip); so dz = da ⊙ act′, read off a (ReLU-like: a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx); dskip = dz (+= with accumulateDskip)
+        public bool DenseResidualReadingA_Backward<TAct>(int B, int dx, int dskip, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, bool accumulateDskip, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+            bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: Rows(a, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
             // the skip carries dz past the block unchanged
             global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dskip, B * outF), outF, Scratch(B * outF), outF, B, outF, accumulate: accumulateDskip);
+            return finite;
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF), skip (B, outF) → a = act(x·wᵀ + b + skip) (B, outF), keeping the pre-activation z
@@ -243,14 +248,15 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: Rows(skip, B * outF), ldr: outF, batch: B, inFeatures: inF, outFeatures: outF, act: act);
             if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
         }
-        // in the forward pass this was: a = act(x·wᵀ + b + skip); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx); dskip = dz (+= with accumulateDskip)
-        public void DenseResidualIntoBlockReadingZ_Backward<TAct>(int B, int dx, int dskip, int da, int a, int z, int x, int w, int b, int lda, int aColumn, int inF, int outF, bool accumulateDx, bool accumulateDskip, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        // in the forward pass this was: a = act(x·wᵀ + b + skip); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx); dskip = dz (+= with accumulateDskip)
+        public bool DenseResidualIntoBlockReadingZ_Backward<TAct>(int B, int dx, int dskip, int da, int a, int z, int x, int w, int b, int lda, int aColumn, int inF, int outF, bool accumulateDx, bool accumulateGradients, bool accumulateDskip, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+            bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, (B - 1) * lda + outF, column: aColumn), ldda: lda, z: Rows(z, B * outF), a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
             // the skip carries dz past the block unchanged
             global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dskip, B * outF), outF, Scratch(B * outF), outF, B, outF, accumulate: accumulateDskip);
+            return finite;
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF), keeping the pre-activation z
@@ -260,12 +266,13 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
                 x: Rows(x, (B - 1) * ldx + inF, column: xColumn), ldx: ldx, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
             if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
         }
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseFromBlockIntoBlockReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int ldx, int xColumn, int lda, int aColumn, int inF, int outF, bool accumulateDx, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseFromBlockIntoBlockReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int ldx, int xColumn, int lda, int aColumn, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, (B - 1) * ldx + inF, column: xColumn), lddx: ldx, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+            bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, (B - 1) * ldx + inF, column: xColumn), lddx: ldx, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, (B - 1) * lda + outF, column: aColumn), ldda: lda, z: Rows(z, B * outF), a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, x: Rows(x, (B - 1) * ldx + inF, column: xColumn), ldx: ldx, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
+            return finite;
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
@@ -275,12 +282,13 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
             if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, B * outF), B, outF, outF);
         }
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+            bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
+            return finite;
         }
     }
 }

@@ -63,7 +63,7 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
     protected override void ForwardCore(int B) => _layers.Forward(B);
     protected override int TargetsPerSample => Outputs;
     protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    protected override void BackwardCore(int B) => _layers.Backward(B);
+    protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
     protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -85,7 +85,7 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
         protected override void ForwardCore(int B) => _layers.Forward(B);
         protected override int TargetsPerSample => Outputs;
         protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        protected override void BackwardCore(int B) => _layers.Backward(B);
+        protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
         protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
     }
 
@@ -131,34 +131,36 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
         public T Loss(global::System.ReadOnlySpan<T> targets, int B, bool withGradient) =>
             global::GradGen.Kernels.Losses.BinaryCrossEntropyWithLogits<T>(withGradient ? Rows(S_da3, B * Outputs) : default, Rows(S_a3, B * Outputs), targets, B, Outputs);
 
-        public void Backward(int B)
+        public bool Backward(int B, bool accumulateGradients)
         {
-            DenseLinear_Backward(B, dx: S_da2, da: S_da3, x: S_a2, w: P_1_weight, b: P_1_bias, inF: 8, outF: 2, accumulateDx: false, act: default(global::GradGen.Kernels.Identity));
+            bool finite = true;
+            finite &= DenseLinear_Backward(B, dx: S_da2, da: S_da3, x: S_a2, w: P_1_weight, b: P_1_bias, inF: 8, outF: 2, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
             Activate_Backward(B, dx: S_da1, da: S_da2, x: S_a1, a: S_a2, width: 8, accumulateDx: false, act: new global::GradGen.Kernels.ELU(0.5));
-            LayerNorm_Backward(B, dx: S_da0, dy: S_da1, x: S_a0, mean: S_mean1, rstd: S_rstd1, gamma: P_norm_weight, beta: P_norm_bias, width: 8, accumulateDx: false);
-            DenseLinearFromInput_Backward(B, da: S_da0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 5, outF: 8, act: default(global::GradGen.Kernels.Identity));
+            finite &= LayerNorm_Backward(B, dx: S_da0, dy: S_da1, x: S_a0, mean: S_mean1, rstd: S_rstd1, gamma: P_norm_weight, beta: P_norm_bias, width: 8, accumulateDx: false, accumulateGradients: accumulateGradients);
+            finite &= DenseLinearFromInput_Backward(B, da: S_da0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 5, outF: 8, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
+            return finite;
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
         public void Dense_Forward<TAct>(int B, int a, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz
-        public void DenseLinearFromInput_Backward<TAct>(int B, int da, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF), // x is the network's input: no dx
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients)
+        public bool DenseLinearFromInput_Backward<TAct>(int B, int da, int x, int w, int b, int inF, int outF, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF), // x is the network's input: no dx
                 da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
 
         // ---- x (B, width) → y = (x − mean)·rstd·γ + β (B, width), keeping mean and rstd (B)
         public void LayerNorm_Forward(int B, int y, int mean, int rstd, int x, int gamma, int beta, int width) =>
             global::GradGen.Kernels.LayerNorm.Forward<T>(y: Rows(y, B * width), ldy: width, mean: Rows(mean, B * 1), rstd: Rows(rstd, B * 1),
                 x: Rows(x, B * width), ldx: width, gamma: Weights(gamma, width), beta: Weights(beta, width), batch: B, width: width, epsilon: T.CreateTruncating(1E-05));
-        // in the forward pass this was: y = (x − mean)·rstd·γ + β; dx = … (+= with accumulateDx)
-        public void LayerNorm_Backward(int B, int dx, int dy, int x, int mean, int rstd, int gamma, int beta, int width, bool accumulateDx) =>
-            global::GradGen.Kernels.LayerNorm.Backward<T>(dx: Rows(dx, B * width), lddx: width, accumulateDx: accumulateDx, dgamma: WeightGradients(gamma, width), dbeta: WeightGradients(beta, width),
+        // in the forward pass this was: y = (x − mean)·rstd·γ + β; dγ, dβ += … (= without accumulateGradients); dx = … (+= with accumulateDx)
+        public bool LayerNorm_Backward(int B, int dx, int dy, int x, int mean, int rstd, int gamma, int beta, int width, bool accumulateDx, bool accumulateGradients) =>
+            global::GradGen.Kernels.LayerNorm.Backward<T>(dx: Rows(dx, B * width), lddx: width, accumulateDx: accumulateDx, dgamma: WeightGradients(gamma, width), dbeta: WeightGradients(beta, width), accumulateParameters: accumulateGradients,
                 dy: Rows(dy, B * width), lddy: width, x: Rows(x, B * width), ldx: width, mean: Rows(mean, B * 1), rstd: Rows(rstd, B * 1), gamma: Weights(gamma, width), batch: B, width: width);
 
         // ---- x (B, width) → a = act(x) (B, width)

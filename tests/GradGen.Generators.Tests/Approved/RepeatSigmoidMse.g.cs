@@ -63,7 +63,7 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
     protected override void ForwardCore(int B) => _layers.Forward(B);
     protected override int TargetsPerSample => Outputs;
     protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    protected override void BackwardCore(int B) => _layers.Backward(B);
+    protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
     protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -85,7 +85,7 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
         protected override void ForwardCore(int B) => _layers.Forward(B);
         protected override int TargetsPerSample => Outputs;
         protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        protected override void BackwardCore(int B) => _layers.Backward(B);
+        protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
         protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
     }
 
@@ -138,37 +138,39 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
         public T Loss(global::System.ReadOnlySpan<T> targets, int B, bool withGradient) =>
             global::GradGen.Kernels.Losses.MeanSquaredError<T>(withGradient ? Rows(S_da3, B * Outputs) : default, Rows(S_a3, B * Outputs), targets, B, Outputs);
 
-        public void Backward(int B)
+        public bool Backward(int B, bool accumulateGradients)
         {
-            DenseLinear_Backward(B, dx: S_da2, da: S_da3, x: S_a2, w: P_3_weight, b: P_3_bias, inF: 5, outF: 1, accumulateDx: false, act: default(global::GradGen.Kernels.Identity));
+            bool finite = true;
+            finite &= DenseLinear_Backward(B, dx: S_da2, da: S_da3, x: S_a2, w: P_3_weight, b: P_3_bias, inF: 5, outF: 1, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
             // [Repeat(3)]: repetitions 2 to 3 of 3, r = 0 … 1 for repetition r + 2, last first
             for (int r = 1; r >= 0; r--)
             {
-                DenseReadingZ_Backward(B, dx: S_da0 + r * 5, da: S_da1 + r * 5, a: S_a1 + r * 10, z: S_z1 + r * 10, x: S_a0 + r * 10, w: P_1_weight + r * 30, b: P_1_bias + r * 30, inF: 5, outF: 5, accumulateDx: false, act: default(global::GradGen.Kernels.Sigmoid));
+                finite &= DenseReadingZ_Backward(B, dx: S_da0 + r * 5, da: S_da1 + r * 5, a: S_a1 + r * 10, z: S_z1 + r * 10, x: S_a0 + r * 10, w: P_1_weight + r * 30, b: P_1_bias + r * 30, inF: 5, outF: 5, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid));
             }
-            DenseReadingZFromInput_Backward(B, da: S_da0, a: S_a0, z: S_z0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 3, outF: 5, act: default(global::GradGen.Kernels.Sigmoid));
+            finite &= DenseReadingZFromInput_Backward(B, da: S_da0, a: S_a0, z: S_z0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 3, outF: 5, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid));
+            return finite;
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF), keeping the pre-activation z
         public void DenseKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: Rows(z, B * outF),
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz
-        public void DenseReadingZFromInput_Backward<TAct>(int B, int da, int a, int z, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF), // x is the network's input: no dx
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients)
+        public bool DenseReadingZFromInput_Backward<TAct>(int B, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF), // x is the network's input: no dx
                 da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
         public void Dense_Forward<TAct>(int B, int a, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
     }
 }

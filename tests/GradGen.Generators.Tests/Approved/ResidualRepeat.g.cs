@@ -73,7 +73,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     protected override void ForwardCore(int B) => _layers.Forward(B);
     protected override int TargetsPerSample => Outputs;
     protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    protected override void BackwardCore(int B) => _layers.Backward(B);
+    protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
     protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -95,7 +95,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         protected override void ForwardCore(int B) => _layers.Forward(B);
         protected override int TargetsPerSample => Outputs;
         protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        protected override void BackwardCore(int B) => _layers.Backward(B);
+        protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
         protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
     }
 
@@ -155,57 +155,60 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         public T Loss(global::System.ReadOnlySpan<T> targets, int B, bool withGradient) =>
             global::GradGen.Kernels.Losses.MeanSquaredError<T>(withGradient ? Rows(S_da7, B * Outputs) : default, Rows(S_a7, B * Outputs), targets, B, Outputs);
 
-        public void Backward(int B)
+        public bool Backward(int B, bool accumulateGradients)
         {
-            DenseLinear_Backward(B, dx: S_da6, da: S_da7, x: S_a6, w: P_3_weight, b: P_3_bias, inF: 8, outF: 2, accumulateDx: false, act: default(global::GradGen.Kernels.Identity));
+            bool finite = true;
+            finite &= DenseLinear_Backward(B, dx: S_da6, da: S_da7, x: S_a6, w: P_3_weight, b: P_3_bias, inF: 8, outF: 2, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
             ResidualAdd_Backward(B, dx: S_da5, dskip: S_da4, da: S_da6, z: S_z6, a: S_a6, width: 8, accumulateDx: false, accumulateDskip: false, act: new global::GradGen.Kernels.LeakyReLU(0.2));
-            DenseReadingZ_Backward(B, dx: S_da4, da: S_da5, a: S_a5, z: S_z5, x: S_a4, w: P_2_weight, b: P_2_bias, inF: 8, outF: 8, accumulateDx: true, act: default(global::GradGen.Kernels.Tanh));
+            finite &= DenseReadingZ_Backward(B, dx: S_da4, da: S_da5, a: S_a5, z: S_z5, x: S_a4, w: P_2_weight, b: P_2_bias, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Tanh));
             // [Repeat(2)]: all 2 repetitions, r = 0 … 1, last first
             for (int r = 1; r >= 0; r--)
             {
-                DenseResidualReadingA_Backward(B, dx: S_da1 + r * 16, dskip: S_da0 + r * 16, da: S_da2 + r * 16, a: S_a2 + r * 16, x: S_a1 + r * 16, w: P_0_fc2_weight + r * 144, b: P_0_fc2_bias + r * 144, inF: 8, outF: 8, accumulateDx: false, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU));
-                DenseReadingA_Backward(B, dx: S_da0 + r * 16, da: S_da1 + r * 16, a: S_a1 + r * 16, x: S_a0 + r * 16, w: P_0_fc1_weight + r * 144, b: P_0_fc1_bias + r * 144, inF: 8, outF: 8, accumulateDx: true, act: default(global::GradGen.Kernels.ReLU));
+                finite &= DenseResidualReadingA_Backward(B, dx: S_da1 + r * 16, dskip: S_da0 + r * 16, da: S_da2 + r * 16, a: S_a2 + r * 16, x: S_a1 + r * 16, w: P_0_fc2_weight + r * 144, b: P_0_fc2_bias + r * 144, inF: 8, outF: 8, accumulateDx: false, accumulateGradients: accumulateGradients, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU));
+                finite &= DenseReadingA_Backward(B, dx: S_da0 + r * 16, da: S_da1 + r * 16, a: S_a1 + r * 16, x: S_a0 + r * 16, w: P_0_fc1_weight + r * 144, b: P_0_fc1_bias + r * 144, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU));
             }
-            DenseLinearFromInput_Backward(B, da: S_da0, x: S_input, w: P_stem_weight, b: P_stem_bias, inF: 6, outF: 8, act: default(global::GradGen.Kernels.Identity));
+            finite &= DenseLinearFromInput_Backward(B, da: S_da0, x: S_input, w: P_stem_weight, b: P_stem_bias, inF: 6, outF: 8, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
+            return finite;
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
         public void Dense_Forward<TAct>(int B, int a, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz
-        public void DenseLinearFromInput_Backward<TAct>(int B, int da, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF), // x is the network's input: no dx
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients)
+        public bool DenseLinearFromInput_Backward<TAct>(int B, int da, int x, int w, int b, int inF, int outF, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF), // x is the network's input: no dx
                 da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′, read off a (ReLU-like: a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseReadingA_Backward<TAct>(int B, int dx, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′, read off a (ReLU-like: a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseReadingA_Backward<TAct>(int B, int dx, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: Rows(a, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
 
         // ---- x (B, inF), w (outF, inF), b (outF), skip (B, outF) → a = act(x·wᵀ + b + skip) (B, outF)
         public void DenseResidual_Forward<TAct>(int B, int a, int x, int w, int b, int skip, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: Rows(skip, B * outF), ldr: outF, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b + skip); so dz = da ⊙ act′, read off a (ReLU-like: a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx); dskip = dz (+= with accumulateDskip)
-        public void DenseResidualReadingA_Backward<TAct>(int B, int dx, int dskip, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateDskip, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation
+        // in the forward pass this was: a = act(x·wᵀ + b + skip); so dz = da ⊙ act′, read off a (ReLU-like: a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx); dskip = dz (+= with accumulateDskip)
+        public bool DenseResidualReadingA_Backward<TAct>(int B, int dx, int dskip, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, bool accumulateDskip, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation
         {
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+            bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: Rows(a, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
             // the skip carries dz past the block unchanged
             global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dskip, B * outF), outF, Scratch(B * outF), outF, B, outF, accumulate: accumulateDskip);
+            return finite;
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF), keeping the pre-activation z
         public void DenseKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: Rows(z, B * outF),
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
 
         // ---- x (B, width), skip (B, width) → a = act(x + skip) (B, width)

@@ -55,7 +55,7 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     protected override void ForwardCore(int B) => _layers.Forward(B);
     protected override int TargetsPerSample => 1;
     protected override float LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-    protected override void BackwardCore(int B) => _layers.Backward(B);
+    protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
     protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
@@ -77,7 +77,7 @@ partial class SmallMlp : global::GradGen.Network<float, int>
         protected override void ForwardCore(int B) => _layers.Forward(B);
         protected override int TargetsPerSample => 1;
         protected override double LossCore(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
-        protected override void BackwardCore(int B) => _layers.Backward(B);
+        protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
         protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
     }
 
@@ -119,23 +119,25 @@ partial class SmallMlp : global::GradGen.Network<float, int>
         public T Loss(global::System.ReadOnlySpan<int> targets, int B, bool withGradient) =>
             global::GradGen.Kernels.Losses.SoftmaxCrossEntropy<T>(withGradient ? Rows(S_da1, B * Outputs) : default, Rows(S_a1, B * Outputs), targets, B, Outputs);
 
-        public void Backward(int B)
+        public bool Backward(int B, bool accumulateGradients)
         {
-            DenseLinear_Backward(B, dx: S_da0, da: S_da1, x: S_a0, w: P_1_weight, b: P_1_bias, inF: 8, outF: 3, accumulateDx: false, act: default(global::GradGen.Kernels.Identity));
-            DenseReadingAFromInput_Backward(B, da: S_da0, a: S_a0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 4, outF: 8, act: default(global::GradGen.Kernels.ReLU));
+            bool finite = true;
+            finite &= DenseLinear_Backward(B, dx: S_da0, da: S_da1, x: S_a0, w: P_1_weight, b: P_1_bias, inF: 8, outF: 3, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
+            finite &= DenseReadingAFromInput_Backward(B, da: S_da0, a: S_a0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 4, outF: 8, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU));
+            return finite;
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
         public void Dense_Forward<TAct>(int B, int a, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′, read off a (ReLU-like: a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz
-        public void DenseReadingAFromInput_Backward<TAct>(int B, int da, int a, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF), // x is the network's input: no dx
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′, read off a (ReLU-like: a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients)
+        public bool DenseReadingAFromInput_Backward<TAct>(int B, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF), // x is the network's input: no dx
                 da: Rows(da, B * outF), ldda: outF, z: Rows(a, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz; dx = dz·w (+= with accumulateDx)
-        public void DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), dz: Scratch(B * outF),
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
     }
 }

@@ -64,12 +64,22 @@ public class DenseTests
                     T[] dwRef = Random<T>(outF * inF, s + 8), dwSimd = (T[])dwRef.Clone();
                     T[] dbRef = bias ? Random<T>(outF, s + 9) : [], dbSimd = (T[])dbRef.Clone();
                     T[] dzRef = new T[batch * outF], dzSimd = new T[batch * outF];
+                    // dx mode 1 also writes dw and db instead of adding to them: the kernel must ignore what they held.
+                    bool accumulateDw = dxMode != 1;
+                    if (!accumulateDw)
+                    {
+                        Array.Clear(dwRef);
+                        Array.Clear(dbRef);
+                    }
                     DenseReference.Backward<T, TAct>(dxRef, lddx, accumulate, dwRef, dbRef, dzRef, da, ldda, zRef, aGiven, lda, x, ldx, w, batch, inF, outF, act);
-                    Dense.Backward<T, TAct, TVec, TOps>(dxSimd, lddx, accumulate, dwSimd, dbSimd, dzSimd, da, ldda, zRef, aGiven, lda, x, ldx, w, batch, inF, outF, act);
+                    bool finite = Dense.Backward<T, TAct, TVec, TOps>(dxSimd, lddx, accumulate, dwSimd, dbSimd, accumulateDw, dzSimd, da, ldda, zRef, aGiven, lda, x, ldx, w, batch, inF, outF, act);
                     string w2 = $"{where} dx={dxMode} aGiven={aGiven.Length > 0}";
+                    Assert.True(finite, "finite inputs reported non-finite gradients " + w2);
                     AssertClose<T>(dzRef, dzSimd, tol, "dz " + w2, requireNonzero: typeof(TAct) != typeof(ReLU));
-                    AssertClose<T>(dwRef, dwSimd, tol, "dw " + w2);
-                    AssertClose<T>(dbRef, dbSimd, tol, "db " + w2);
+                    // (written, a ReLU's dw and db are all zero when every output of a small case is cut off)
+                    bool nonzero = accumulateDw || typeof(TAct) != typeof(ReLU);
+                    AssertClose<T>(dwRef, dwSimd, tol, "dw " + w2, requireNonzero: nonzero);
+                    AssertClose<T>(dbRef, dbSimd, tol, "db " + w2, requireNonzero: nonzero);
                     AssertClose<T>(dxRef, dxSimd, tol, "dx " + w2);
                 }
             }
@@ -107,7 +117,7 @@ public class DenseTests
         double[] dbRef = new double[outF], dbSimd = new double[outF];
         double[] dzRef = new double[batch * outF], dzSimd = new double[batch * outF];
         DenseReference.Backward<double, ReLU>(dxRef, inF, false, dwRef, dbRef, dzRef, da, outF, z, aRef, outF, x, inF, w, batch, inF, outF, default);
-        Dense.Backward<double, ReLU, TVec, TOps>(dxSimd, inF, false, dwSimd, dbSimd, dzSimd, da, outF, z, aRef, outF, x, inF, w, batch, inF, outF, default);
+        Dense.Backward<double, ReLU, TVec, TOps>(dxSimd, inF, false, dwSimd, dbSimd, true, dzSimd, da, outF, z, aRef, outF, x, inF, w, batch, inF, outF, default);
         AssertClose<double>(dxRef, dxSimd, 1e-13, "dx");
         AssertClose<double>(dwRef, dwSimd, 1e-13, "dw");
         AssertClose<double>(dbRef, dbSimd, 1e-13, "db");
@@ -158,6 +168,78 @@ public class DenseTests
             AssertClose<T>(aRef, aSimd, 10 * Tolerance<T>(), $"a keepZ={keepZ}");
             if (keepZ) AssertClose<T>(zRef, zSimd, 10 * Tolerance<T>(), "z");
         }
+    }
+
+    [SkippableTheory]
+    [InlineData(512, "float")]
+    [InlineData(512, "double")]
+    [InlineData(256, "float")]
+    [InlineData(128, "double")]
+    public void BackwardReportsEveryNonFiniteGradientItWrites(int width, string type)
+    {
+        if (type == "float") AtWidth<float>(width, new NonFiniteReport<float>());
+        else AtWidth<double>(width, new NonFiniteReport<double>());
+    }
+
+    private sealed class NonFiniteReport<T> : IWidthCheck<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, T> => CheckNonFiniteReport<T, TVec, TOps>();
+    }
+
+    // The dw check rides on the tiles' stores: a NaN or ∞ must be reported wherever it lands in dw (a main tile, a
+    // leftover vector, the masked last vector, a scalar column) or in db, whether dw is written or accumulated; finite
+    // values, however large, must not be.
+    private static void CheckNonFiniteReport<T, TVec, TOps>()
+        where T : unmanaged, IFloatingPointIeee754<T> where TVec : unmanaged where TOps : ISimd<TVec, T>
+    {
+        foreach (var (batch, inF, outF) in new[] { (9, 100, 70), (5, 3, 7), (33, 129, 11) })
+        {
+            T[] w = Random<T>(outF * inF, 1), da = Random<T>(batch * outF, 2);
+            for (int column = 0; column < inF; column += Math.Max(1, inF / 7))
+            {
+                foreach (bool accumulateDw in new[] { false, true })
+                {
+                    T[] x = Random<T>(batch * inF, 3);
+                    x[(batch - 1) * inF + column] = T.PositiveInfinity; // dw[:, column] becomes ±∞ or NaN
+                    Assert.False(Backward(x, da, w, accumulateDw), $"∞ in x column {column}, ({batch}, {inF}, {outF}), accumulate {accumulateDw}");
+                }
+            }
+            T[] xFinite = Random<T>(batch * inF, 3);
+            T[] daBig = (T[])da.Clone();
+            daBig[0] = T.CreateTruncating(1e30);
+            Assert.True(Backward(xFinite, daBig, w, accumulateDw: false), $"finite gradients reported non-finite ({batch}, {inF}, {outF})");
+            T[] daNaN = (T[])da.Clone();
+            daNaN[outF - 1] = T.NaN; // db[outF − 1] and dw's last row
+            Assert.False(Backward(xFinite, daNaN, w, accumulateDw: true), $"NaN in da ({batch}, {inF}, {outF})");
+
+            bool Backward(T[] x, T[] daIn, T[] weights, bool accumulateDw) =>
+                Dense.Backward<T, Identity, TVec, TOps>(new T[batch * inF], inF, false, new T[outF * inF], new T[outF], accumulateDw,
+                    new T[batch * outF], daIn, outF, [], [], outF, x, inF, weights, batch, inF, outF, default);
+        }
+    }
+
+    [Fact]
+    public void WrittenGradientsEqualAddingToZerosAtTheProcessWidth()
+    {
+        // The public entry at whatever width this process runs, the scalar reference included (the
+        // DOTNET_EnableHWIntrinsic=0 child of VectorWidthTests): dw and db written over garbage equal dw and db added
+        // to zeros, and the finiteness it reports is right.
+        const int batch = 9, inF = 37, outF = 21;
+        double[] x = Random<double>(batch * inF, 1), w = Random<double>(outF * inF, 2), da = Random<double>(batch * outF, 3);
+        double[] z = Random<double>(batch * outF, 4);
+        double[] dwAdded = new double[outF * inF], dbAdded = new double[outF];
+        double[] dwWritten = Random<double>(outF * inF, 5), dbWritten = Random<double>(outF, 6);
+        dwWritten[7] = double.NaN;
+        Assert.True(Dense.Backward<double, Tanh>(new double[batch * inF], inF, false, dwAdded, dbAdded, accumulateDw: true,
+            new double[batch * outF], da, outF, z, [], outF, x, inF, w, batch, inF, outF, default));
+        Assert.True(Dense.Backward<double, Tanh>(new double[batch * inF], inF, false, dwWritten, dbWritten, accumulateDw: false,
+            new double[batch * outF], da, outF, z, [], outF, x, inF, w, batch, inF, outF, default));
+        Assert.Equal(dwAdded, dwWritten);
+        Assert.Equal(dbAdded, dbWritten);
+
+        da[outF + 3] = double.PositiveInfinity;
+        Assert.False(Dense.Backward<double, Tanh>(new double[batch * inF], inF, false, dwWritten, dbWritten, accumulateDw: false,
+            new double[batch * outF], da, outF, z, [], outF, x, inF, w, batch, inF, outF, default));
     }
 
     [Fact]

@@ -94,4 +94,26 @@ public class LayerNormTests
         AssertGradientMatchesFiniteDifferences(gamma, dgamma, Loss, "gamma");
         AssertGradientMatchesFiniteDifferences(beta, dbeta, Loss, "beta");
     }
+
+    [Fact]
+    public void WrittenParameterGradientsEqualAddingToZeros()
+    {
+        const int batch = 5, width = 19;
+        double[] x = Random<double>(batch * width, 1), gamma = Random<double>(width, 2), beta = Random<double>(width, 3), g = Random<double>(batch * width, 4);
+        double[] mean = new double[batch], rstd = new double[batch], y = new double[batch * width];
+        LayerNorm.Forward<double>(y, width, mean, rstd, x, width, gamma, beta, batch, width, 1e-5);
+        double[] dgammaAdded = new double[width], dbetaAdded = new double[width];
+        double[] dgammaWritten = Random<double>(width, 5), dbetaWritten = Random<double>(width, 6);
+        dbetaWritten[3] = double.NaN;
+        Assert.True(LayerNorm.Backward<double>(new double[batch * width], width, false, dgammaAdded, dbetaAdded, accumulateParameters: true,
+            g, width, x, width, mean, rstd, gamma, batch, width));
+        Assert.True(LayerNorm.Backward<double>(new double[batch * width], width, false, dgammaWritten, dbetaWritten, accumulateParameters: false,
+            g, width, x, width, mean, rstd, gamma, batch, width));
+        Assert.Equal(dgammaAdded, dgammaWritten);
+        Assert.Equal(dbetaAdded, dbetaWritten);
+
+        g[width + 2] = double.NaN;
+        Assert.False(LayerNorm.Backward<double>(new double[batch * width], width, false, dgammaWritten, dbetaWritten, accumulateParameters: false,
+            g, width, x, width, mean, rstd, gamma, batch, width));
+    }
 }
