@@ -48,14 +48,20 @@ public static class Losses
             // largest term is exactly 1, so the sum cannot underflow to 0 either; softmax is unchanged by the shift.
             T max = row[0];
             for (int c = 1; c < classes; c++) if (row[c] > max) max = row[c];
+            T targetLogit = row[target[i]];
             T sum = T.Zero;
-            for (int c = 0; c < classes; c++) sum += T.Exp(row[c] - max);
-            T logSumExp = max + T.Log(sum);
-            total += double.CreateTruncating(logSumExp - row[target[i]]);
-            if (dOutput.IsEmpty) continue;
+            if (dOutput.IsEmpty)
+            {
+                for (int c = 0; c < classes; c++) sum += T.Exp(row[c] - max);
+                total += double.CreateTruncating(max + T.Log(sum) - targetLogit);
+                continue;
+            }
+            // Each e^(x − max) is computed once and kept in d until the sum is known (d may be the logits themselves).
             Span<T> d = dOutput.Slice(i * classes, classes);
+            for (int c = 0; c < classes; c++) sum += d[c] = T.Exp(row[c] - max);
+            total += double.CreateTruncating(max + T.Log(sum) - targetLogit);
             T invSum = T.One / sum;
-            for (int c = 0; c < classes; c++) d[c] = T.Exp(row[c] - max) * invSum * invBatch;
+            for (int c = 0; c < classes; c++) d[c] = d[c] * invSum * invBatch;
             d[target[i]] -= invBatch;
         }
         return T.CreateTruncating(total / batch);
