@@ -6,6 +6,7 @@
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --cpu-time [network…]  (thread CPU time, for a busy machine)
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --hvp-cpu-time [rounds] (H·v against a step, the same way)
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --profile [network…]   (the step's phases and kernels, CPU time)
+//   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --thread-scaling [batch] [rounds] (1 vs 2 threads, alternating)
 // benchmarks/run.sh runs the suite at each vector width, with libtorch before and after, and writes the tables.
 using BenchmarkDotNet.Running;
 using GradGen.Benchmarks;
@@ -16,6 +17,7 @@ if (args.Length > 0 && args[0] == "--suite") return SuiteCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--report") return SuiteCommand.Report(args[1..]);
 if (args.Length > 0 && args[0] == "--cpu-time") return CpuTimeCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--hvp-cpu-time") return HessianCpuTimeCommand.Run(args[1..]);
+if (args.Length > 0 && args[0] == "--thread-scaling") return ThreadScalingCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--profile") return ProfileCommand.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(SgdStepBenchmark).Assembly).Run(args);
 return 0;
