@@ -53,6 +53,7 @@ public static class Dense
     }
 
     /// <summary><see cref="Forward{T, TAct}"/> at the vector width of <typeparamref name="TOps"/> (the tests call each width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Forward<T, TAct, TVec, TOps>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> w,
         ReadOnlySpan<T> b, ReadOnlySpan<T> r, int ldr, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -100,6 +101,7 @@ public static class Dense
     }
 
     // One part of a packed forward: a share of the panels of w (every row), or a share of the row tiles (every panel).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ForwardPart<T, TAct, TVec, TOps>(void* context, int part, int parts)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
@@ -220,6 +222,7 @@ public static class Dense
     // while it is in L1: pairs of x rows through 2 × 4 tiles, and a last odd row (the whole of batch 1, a matrix-vector
     // product) through a 1 × 8 tile, so that no row is computed twice. Then each row's sums take the vector epilogue.
     // Each w row is read from memory once per call; x (at most 7 rows) stays in cache.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ForwardDot<T, TAct, TVec, TOps>(ref Epilogue<T, TAct> output, T* px, int ldx, T* pw,
         int batch, int k, int n)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
@@ -29,6 +30,7 @@ public static class Elementwise
     }
 
     /// <summary><see cref="Activate{T, TAct}"/> at the vector width of <typeparamref name="TOps"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Activate<T, TAct, TVec, TOps>(Span<T> a, int lda, Span<T> z, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> r, int ldr,
         int batch, int width, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -79,6 +81,7 @@ public static class Elementwise
     }
 
     /// <summary><see cref="ActivateBackward{T, TAct}"/> at the vector width of <typeparamref name="TOps"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void ActivateBackward<T, TAct, TVec, TOps>(Span<T> dz, ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, int ldz,
         ReadOnlySpan<T> a, int lda, int batch, int width, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -53,6 +53,7 @@ public static class Gradients
         public bool FoundNonFinite;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ClearPart<T>(void* context, int part, int parts) where T : unmanaged
     {
         ref Job<T> job = ref Unsafe.AsRef<Job<T>>(context);
@@ -60,6 +61,7 @@ public static class Gradients
         new Span<T>(job.Values + start, end - start).Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void AllFinitePart<T>(void* context, int part, int parts) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref Job<T> job = ref Unsafe.AsRef<Job<T>>(context);
@@ -78,6 +80,7 @@ public static class Gradients
     // x − x is 0 for a finite x and NaN for NaN and ±∞, and a NaN stays NaN through every addition: the sum of x − x
     // over the values is 0 exactly when all of them are finite. One subtraction and one addition per vector, four sums
     // in flight to hide the addition's latency, and no branch in the loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe bool AllFinite<T, TVec, TOps>(T* values, int length)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : unmanaged

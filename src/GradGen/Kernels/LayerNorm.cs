@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 
@@ -25,6 +26,7 @@ public static class LayerNorm
     }
 
     /// <summary><see cref="Forward{T}"/> at the vector width of <typeparamref name="TOps"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Forward<T, TVec, TOps>(Span<T> y, int ldy, Span<T> mean, Span<T> rstd, ReadOnlySpan<T> x, int ldx,
         ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, int batch, int width, T epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -121,6 +123,7 @@ public static class LayerNorm
     }
 
     /// <summary>The backward pass at the vector width of <typeparamref name="TOps"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Backward<T, TVec, TOps>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dgamma, Span<T> dbeta,
         ReadOnlySpan<T> dy, int lddy, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd,
         ReadOnlySpan<T> gamma, int batch, int width)

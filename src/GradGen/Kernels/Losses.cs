@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace GradGen.Kernels;
@@ -11,6 +12,7 @@ public static class Losses
     /// <summary>nn.MSELoss: mean over batch and width of (output − target)²; dOutput = 2(output − target)/(batch·width).</summary>
     /// <param name="output">(batch, width) contiguous.</param>
     /// <param name="target">(batch, width) contiguous.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T MeanSquaredError<T>(Span<T> dOutput, ReadOnlySpan<T> output, ReadOnlySpan<T> target, int batch, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -33,6 +35,7 @@ public static class Losses
     /// <param name="logits">(batch, classes) contiguous.</param>
     /// <param name="target">(batch) class indices in [0, classes).</param>
     /// <exception cref="ArgumentOutOfRangeException">A target index is outside [0, classes).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SoftmaxCrossEntropy<T>(Span<T> dOutput, ReadOnlySpan<T> logits, ReadOnlySpan<int> target, int batch, int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -71,6 +74,7 @@ public static class Losses
     /// dOutput = (σ(x) − t)/(batch·width).</summary>
     /// <param name="logits">(batch, width) contiguous.</param>
     /// <param name="target">(batch, width) contiguous, in [0, 1].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T BinaryCrossEntropyWithLogits<T>(Span<T> dOutput, ReadOnlySpan<T> logits, ReadOnlySpan<T> target, int batch, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -95,6 +99,7 @@ public static class Losses
     /// <summary>The number of rows whose argmax (the first, on ties) equals the target class.</summary>
     /// <param name="logits">(batch, classes) contiguous.</param>
     /// <param name="target">(batch) class indices; an index outside [0, classes) never counts as correct.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CountCorrect<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> target, int batch, int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -17,6 +17,7 @@ internal static class Packing
     /// <summary>packed[p·panel + c] = w[n0 + c, k0 + p] (w with row stride ldw) for p &lt; kLen and c &lt; width, and 0
     /// for width ≤ c &lt; panel. panel is a multiple of the vector width; packed must be 64-byte aligned for speed
     /// (not for correctness).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void PackTransposed<T, TVec, TOps>(T* packed, int panel, T* w, long ldw, int n0, int width, int k0, int kLen)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : unmanaged
