@@ -376,8 +376,9 @@ internal sealed class DecimatingList<T>
 
     public void Add(T item)
     {
-        KeptLast = _offered % Stride == 0;
-        if (_offered++ % Stride != 0) return;
+        KeptLast = KeepsNext;
+        _offered++;
+        if (!KeptLast) return;
         if (_items.Count == _capacity)
         {
             int kept = 0;

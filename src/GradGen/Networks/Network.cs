@@ -124,8 +124,9 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         _gradientsKnownFinite = finite;
     }
 
-    /// <summary>Whether the last backward found every gradient finite and nothing has reached the gradients since.</summary>
-    private protected bool GradientsKnownFinite => _gradientsKnownFinite && !_gradientsCleared;
+    /// <summary>Whether the last backward found every gradient finite and nothing has reached the gradients since
+    /// (ZeroGradients and ExposeGradients clear the flag).</summary>
+    private protected bool GradientsKnownFinite => _gradientsKnownFinite;
 
     /// <summary>The output of the last forward pass, (BatchSize, OutputSize) row-major.</summary>
     public ReadOnlySpan<T> Output => ArenaSpan(OutputStart, BatchSize * OutputSize);
