@@ -231,7 +231,7 @@ internal static partial class Emitter
         private LineStmt DenseBackward(DenseOp d)
         {
             string derivative = d.Activation.Kind == ActivationKind.Identity ? "1 (act is the identity)"
-                : d.DerivativeFromOutput ? "act′, read off a (ReLU-like: a > 0 exactly when z > 0)" : "act′(z)";
+                : d.DerivativeFromOutput ? DerivativeFromOutput(d.Activation.Kind) : "act′(z)";
             string dxFormula = d.HasDx ? "; dx = dz·w (+= with accumulateDx)" : "";
             string dskipFormula = d.Residual is { } s && s.Buffer.Gradient is not null ? "; dskip = dz (+= with accumulateDskip)" : "";
             var header = new[] { $"// in the forward pass this was: a = {DenseFormula(d)}; so dz = da ⊙ {derivative}; dw += dzᵀ·x{(d.Bias is null ? "" : "; db += Σ dz")} (= without accumulateGradients){dxFormula}{dskipFormula}" };
@@ -261,6 +261,14 @@ internal static partial class Emitter
             string reads = d.Activation.Kind == ActivationKind.Identity ? "Linear" : d.DerivativeFromOutput ? "ReadingA" : "ReadingZ";
             return Backward.Call(d, DenseKind(d) + reads + (d.HasDx ? "" : "FromInput"), "_Backward", header, m, returnsFinite: true);
         }
+
+        // How the backward of a layer that keeps no pre-activation gets act′ from its output.
+        private static string DerivativeFromOutput(ActivationKind kind) => kind switch
+        {
+            ActivationKind.Sigmoid => "act′ = a·(1 − a), from a",
+            ActivationKind.Tanh => "act′ = 1 − a², from a",
+            _ => "act′, read off a (ReLU-like: a > 0 exactly when z > 0)",
+        };
 
         // ---- LayerNorm
 

@@ -560,16 +560,18 @@ internal static class Planner
 
     // ================================================================ 7. pre-activations
 
-    /// <summary>ReLU and leaky ReLU (slope ≥ 0) layers whose output is a whole buffer keep no pre-activation: a &gt; 0
-    /// exactly when z &gt; 0, so the backward reads the derivative's sign off the output. (An output inside a dense block's
-    /// concatenation is a strided view, which the backward cannot read as z.)</summary>
+    /// <summary>Dense layers whose derivative the output alone gives keep no pre-activation when their output is a whole
+    /// buffer: ReLU and leaky ReLU (slope ≥ 0), where a &gt; 0 exactly when z &gt; 0, and sigmoid and tanh, whose kernels
+    /// compute the derivative from a alone (a·(1 − a) and 1 − a², as PyTorch's backward does). The backward passes a
+    /// where z is expected, so the results are the same bits, and the forward stores one output instead of two. (An
+    /// output inside a dense block's concatenation is a strided view, which the backward cannot read as z.)</summary>
     private static void DropUnneededPreActivations(Draft draft)
     {
         foreach (var op in draft.Ops.Where(o => o.Kind == OpKind.Dense))
         {
-            bool signOfOutputSuffices = op.Activation.Kind == ActivationKind.ReLU
+            bool outputSuffices = op.Activation.Kind is ActivationKind.ReLU or ActivationKind.Sigmoid or ActivationKind.Tanh
                 || (op.Activation.Kind == ActivationKind.LeakyReLU && op.Activation.Slope >= 0);
-            if (op.PreActivation is { } z && signOfOutputSuffices && op.Output.IsWholeBuffer)
+            if (op.PreActivation is { } z && outputSuffices && op.Output.IsWholeBuffer)
             {
                 z.Removed = true;
                 op.PreActivation = null;

@@ -39,24 +39,21 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
     private const int ActivationsStart = 2 * ParameterTotal;
     private const int S_input = 0; // the input (B, 6)
     private const int S_a0 = 6; // a layer's output (B, 8)
-    private const int S_z0 = 14; // a pre-activation, kept for the backward (B, 8)
-    private const int S_a1 = 22; // a layer's output (B, 8)
-    private const int S_z1 = 30; // a pre-activation, kept for the backward (B, 8)
-    private const int S_a2 = 38; // a layer's output (B, 8)
-    private const int S_a3 = 46; // a layer's output (B, 8)
-    private const int S_z3 = 54; // a pre-activation, kept for the backward (B, 8)
-    private const int S_z4 = 62; // a pre-activation, kept for the backward (B, 8)
-    private const int S_cat4 = 70; // a dense block's concatenated features (B, 16)
-    private const int S_z5 = 86; // a pre-activation, kept for the backward (B, 4)
-    private const int S_z6 = 90; // a pre-activation, kept for the backward (B, 4)
-    private const int S_a7 = 94; // a layer's output (B, 2)
-    private const int S_da0 = 96; // gradient of a0 (B, 8)
-    private const int S_da1 = 104; // gradient of a1 (B, 8)
-    private const int S_da2 = 112; // gradient of a2 (B, 8)
-    private const int S_da3 = 120; // gradient of a3 (B, 8)
-    private const int S_dcat4 = 128; // gradient of cat4 (B, 16)
-    private const int S_da7 = 144; // gradient of a7 (B, 2)
-    private const int PerSampleActivations = 146;
+    private const int S_a1 = 14; // a layer's output (B, 8)
+    private const int S_a2 = 22; // a layer's output (B, 8)
+    private const int S_a3 = 30; // a layer's output (B, 8)
+    private const int S_z4 = 38; // a pre-activation, kept for the backward (B, 8)
+    private const int S_cat4 = 46; // a dense block's concatenated features (B, 16)
+    private const int S_z5 = 62; // a pre-activation, kept for the backward (B, 4)
+    private const int S_z6 = 66; // a pre-activation, kept for the backward (B, 4)
+    private const int S_a7 = 70; // a layer's output (B, 2)
+    private const int S_da0 = 72; // gradient of a0 (B, 8)
+    private const int S_da1 = 80; // gradient of a1 (B, 8)
+    private const int S_da2 = 88; // gradient of a2 (B, 8)
+    private const int S_da3 = 96; // gradient of a3 (B, 8)
+    private const int S_dcat4 = 104; // gradient of cat4 (B, 16)
+    private const int S_da7 = 120; // gradient of a7 (B, 2)
+    private const int PerSampleActivations = 122;
     private const int ScratchWidth = 8; // the widest dz of the backward pass
 
     private static long ArenaLength(int maxBatch) => ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
@@ -170,10 +167,10 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
 
         public void Forward(int B)
         {
-            DenseKeepingZ_Forward(B, a: S_a0, z: S_z0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 6, outF: 8, act: default(global::GradGen.Kernels.Tanh), layer: 0); // [Dense(8, Activation.Tanh)]
-            DenseKeepingZ_Forward(B, a: S_a1, z: S_z1, x: S_a0, w: P_1_fc1_weight, b: P_1_fc1_bias, inF: 8, outF: 8, act: default(global::GradGen.Kernels.Sigmoid), layer: 1); // [Dense(8, Activation.Sigmoid, Name = "fc1")]
+            Dense_Forward(B, a: S_a0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 6, outF: 8, act: default(global::GradGen.Kernels.Tanh), layer: 0); // [Dense(8, Activation.Tanh)]
+            Dense_Forward(B, a: S_a1, x: S_a0, w: P_1_fc1_weight, b: P_1_fc1_bias, inF: 8, outF: 8, act: default(global::GradGen.Kernels.Sigmoid), layer: 1); // [Dense(8, Activation.Sigmoid, Name = "fc1")]
             DenseResidual_Forward(B, a: S_a2, x: S_a1, w: P_1_fc2_weight, b: P_1_fc2_bias, skip: S_a0, inF: 8, outF: 8, act: default(global::GradGen.Kernels.ReLU), layer: 2); // [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)]
-            DenseKeepingZ_Forward(B, a: S_a3, z: S_z3, x: S_a2, w: P_2_fc1_weight, b: P_2_fc1_bias, inF: 8, outF: 8, act: default(global::GradGen.Kernels.Sigmoid), layer: 3); // [Dense(8, Activation.Sigmoid, Name = "fc1")]
+            Dense_Forward(B, a: S_a3, x: S_a2, w: P_2_fc1_weight, b: P_2_fc1_bias, inF: 8, outF: 8, act: default(global::GradGen.Kernels.Sigmoid), layer: 3); // [Dense(8, Activation.Sigmoid, Name = "fc1")]
             DenseResidualIntoBlockKeepingZ_Forward(B, a: S_cat4, z: S_z4, x: S_a3, w: P_2_fc2_weight, b: P_2_fc2_bias, skip: S_a2, lda: 16, aColumn: 0, inF: 8, outF: 8, act: default(global::GradGen.Kernels.ReLU), layer: 4); // [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)]
             DenseFromBlockIntoBlockKeepingZ_Forward(B, a: S_cat4, z: S_z5, x: S_cat4, w: P_block0_weight, b: P_block0_bias, lda: 16, aColumn: 8, ldx: 16, xColumn: 0, inF: 8, outF: 4, act: default(global::GradGen.Kernels.ReLU), layer: 5); // [DenseBlock(2, 4, Activation.ReLU)]
             DenseFromBlockIntoBlockKeepingZ_Forward(B, a: S_cat4, z: S_z6, x: S_cat4, w: P_block1_weight, b: P_block1_bias, lda: 16, aColumn: 12, ldx: 16, xColumn: 0, inF: 12, outF: 4, act: default(global::GradGen.Kernels.ReLU), layer: 6); // [DenseBlock(2, 4, Activation.ReLU)]
@@ -192,34 +189,42 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
             finite &= DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat4, da: S_dcat4, a: S_cat4, z: S_z6, x: S_cat4, w: P_block1_weight, b: P_block1_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 12, inF: 12, outF: 4, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU), layer: 6);
             finite &= DenseFromBlockIntoBlockReadingZ_Backward(B, dx: S_dcat4, da: S_dcat4, a: S_cat4, z: S_z5, x: S_cat4, w: P_block0_weight, b: P_block0_bias, ldx: 16, xColumn: 0, lda: 16, aColumn: 8, inF: 8, outF: 4, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU), layer: 5);
             finite &= DenseResidualIntoBlockReadingZ_Backward(B, dx: S_da3, dskip: S_da2, da: S_dcat4, a: S_cat4, z: S_z4, x: S_a3, w: P_2_fc2_weight, b: P_2_fc2_bias, lda: 16, aColumn: 0, inF: 8, outF: 8, accumulateDx: false, accumulateGradients: accumulateGradients, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU), layer: 4);
-            finite &= DenseReadingZ_Backward(B, dx: S_da2, da: S_da3, a: S_a3, z: S_z3, x: S_a2, w: P_2_fc1_weight, b: P_2_fc1_bias, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid), layer: 3);
+            finite &= DenseReadingA_Backward(B, dx: S_da2, da: S_da3, a: S_a3, x: S_a2, w: P_2_fc1_weight, b: P_2_fc1_bias, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid), layer: 3);
             finite &= DenseResidualReadingA_Backward(B, dx: S_da1, dskip: S_da0, da: S_da2, a: S_a2, x: S_a1, w: P_1_fc2_weight, b: P_1_fc2_bias, inF: 8, outF: 8, accumulateDx: false, accumulateGradients: accumulateGradients, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU), layer: 2);
-            finite &= DenseReadingZ_Backward(B, dx: S_da0, da: S_da1, a: S_a1, z: S_z1, x: S_a0, w: P_1_fc1_weight, b: P_1_fc1_bias, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid), layer: 1);
-            finite &= DenseReadingZFromInput_Backward(B, da: S_da0, a: S_a0, z: S_z0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 6, outF: 8, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Tanh), layer: 0);
+            finite &= DenseReadingA_Backward(B, dx: S_da0, da: S_da1, a: S_a1, x: S_a0, w: P_1_fc1_weight, b: P_1_fc1_bias, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid), layer: 1);
+            finite &= DenseReadingAFromInput_Backward(B, da: S_da0, a: S_a0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 6, outF: 8, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Tanh), layer: 0);
             return finite;
         }
 
-        // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF), keeping the pre-activation z
-        public void DenseKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int inF, int outF, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
+        public void Dense_Forward<TAct>(int B, int a, int x, int w, int b, int inF, int outF, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
-            global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: Rows(z, B * outF),
+            global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
             if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, B * outF), B, outF, outF);
         }
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients)
-        public bool DenseReadingZFromInput_Backward<TAct>(int B, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateGradients, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′ = 1 − a², from a; dw += dzᵀ·x; db += Σ dz (= without accumulateGradients)
+        public bool DenseReadingAFromInput_Backward<TAct>(int B, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateGradients, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
             bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF), // x is the network's input: no dx
-                da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
+                da: Rows(da, B * outF), ldda: outF, z: Rows(a, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
             return finite;
         }
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
-        public bool DenseReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′ = a·(1 − a), from a; dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseReadingA_Backward<TAct>(int B, int dx, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
         {
             if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
             bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
-                da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
+                da: Rows(da, B * outF), ldda: outF, z: Rows(a, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
+            return finite;
+        }
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
+        {
+            if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
+            bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
+                da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
             return finite;
         }
 
@@ -272,22 +277,6 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
             if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, (B - 1) * lda + outF, column: aColumn), B, outF, lda);
             bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, (B - 1) * ldx + inF, column: xColumn), lddx: ldx, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, (B - 1) * lda + outF, column: aColumn), ldda: lda, z: Rows(z, B * outF), a: Rows(a, (B - 1) * lda + outF, column: aColumn), lda: lda, x: Rows(x, (B - 1) * ldx + inF, column: xColumn), ldx: ldx, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
-            return finite;
-        }
-
-        // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
-        public void Dense_Forward<TAct>(int B, int a, int x, int w, int b, int inF, int outF, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
-        {
-            global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: default,
-                x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-            if (monitor.IsSampling) monitor.RecordActivations<T>(layer, Rows(a, B * outF), B, outF, outF);
-        }
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
-        public bool DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act, int layer) where TAct : struct, global::GradGen.Kernels.IActivation
-        {
-            if (monitor.IsSampling) monitor.RecordGradients<T>(layer, Rows(da, B * outF), B, outF, outF);
-            bool finite = global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
-                da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
             return finite;
         }
     }

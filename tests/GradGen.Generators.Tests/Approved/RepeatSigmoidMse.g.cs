@@ -29,16 +29,14 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
     private const int ActivationsStart = 2 * ParameterTotal;
     private const int S_input = 0; // the input (B, 3)
     private const int S_a0 = 3; // a layer's output (B, 5)
-    private const int S_z0 = 8; // a pre-activation, kept for the backward (B, 5)
-    private const int S_a1 = 13; // a layer's output (B, 5)
-    private const int S_z1 = 18; // a pre-activation, kept for the backward (B, 5)
-    private const int S_a2 = 23; // a layer's output (B, 5)
-    private const int S_a3 = 33; // a layer's output (B, 1)
-    private const int S_da0 = 34; // gradient of a0 (B, 5)
-    private const int S_da1 = 39; // gradient of a1 (B, 5)
-    private const int S_da2 = 44; // gradient of a2 (B, 5)
-    private const int S_da3 = 49; // gradient of a3 (B, 1)
-    private const int PerSampleActivations = 50;
+    private const int S_a1 = 8; // a layer's output (B, 5)
+    private const int S_a2 = 13; // a layer's output (B, 5)
+    private const int S_a3 = 18; // a layer's output (B, 1)
+    private const int S_da0 = 19; // gradient of a0 (B, 5)
+    private const int S_da1 = 24; // gradient of a1 (B, 5)
+    private const int S_da2 = 29; // gradient of a2 (B, 5)
+    private const int S_da3 = 34; // gradient of a3 (B, 1)
+    private const int PerSampleActivations = 35;
     private const int ScratchWidth = 5; // the widest dz of the backward pass
 
     private static long ArenaLength(int maxBatch) => ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
@@ -125,11 +123,11 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
 
         public void Forward(int B)
         {
-            DenseKeepingZ_Forward(B, a: S_a0, z: S_z0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 3, outF: 5, act: default(global::GradGen.Kernels.Sigmoid)); // [Dense(5, Activation.Sigmoid)]
+            Dense_Forward(B, a: S_a0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 3, outF: 5, act: default(global::GradGen.Kernels.Sigmoid)); // [Dense(5, Activation.Sigmoid)]
             // [Repeat(3)]: repetitions 2 to 3 of 3, r = 0 … 1 for repetition r + 2
             for (int r = 0; r < 2; r++)
             {
-                DenseKeepingZ_Forward(B, a: S_a1 + r * 10, z: S_z1 + r * 10, x: S_a0 + r * 10, w: P_1_weight + r * 30, b: P_1_bias + r * 30, inF: 5, outF: 5, act: default(global::GradGen.Kernels.Sigmoid)); // [Dense(5, Activation.Sigmoid)]
+                Dense_Forward(B, a: S_a1 + r * 5, x: S_a0 + r * 5, w: P_1_weight + r * 30, b: P_1_bias + r * 30, inF: 5, outF: 5, act: default(global::GradGen.Kernels.Sigmoid)); // [Dense(5, Activation.Sigmoid)]
             }
             Dense_Forward(B, a: S_a3, x: S_a2, w: P_3_weight, b: P_3_bias, inF: 5, outF: 1, act: default(global::GradGen.Kernels.Identity)); // [Dense(1)]
         }
@@ -145,29 +143,24 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
             // [Repeat(3)]: repetitions 2 to 3 of 3, r = 0 … 1 for repetition r + 2, last first
             for (int r = 1; r >= 0; r--)
             {
-                finite &= DenseReadingZ_Backward(B, dx: S_da0 + r * 5, da: S_da1 + r * 5, a: S_a1 + r * 10, z: S_z1 + r * 10, x: S_a0 + r * 10, w: P_1_weight + r * 30, b: P_1_bias + r * 30, inF: 5, outF: 5, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid));
+                finite &= DenseReadingA_Backward(B, dx: S_da0 + r * 5, da: S_da1 + r * 5, a: S_a1 + r * 5, x: S_a0 + r * 5, w: P_1_weight + r * 30, b: P_1_bias + r * 30, inF: 5, outF: 5, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid));
             }
-            finite &= DenseReadingZFromInput_Backward(B, da: S_da0, a: S_a0, z: S_z0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 3, outF: 5, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid));
+            finite &= DenseReadingAFromInput_Backward(B, da: S_da0, a: S_a0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 3, outF: 5, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Sigmoid));
             return finite;
         }
-
-        // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF), keeping the pre-activation z
-        public void DenseKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: Rows(z, B * outF),
-                x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients)
-        public bool DenseReadingZFromInput_Backward<TAct>(int B, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF), // x is the network's input: no dx
-                da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
-        public bool DenseReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
-                da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
         public void Dense_Forward<TAct>(int B, int a, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: default,
                 x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′ = a·(1 − a), from a; dw += dzᵀ·x; db += Σ dz (= without accumulateGradients)
+        public bool DenseReadingAFromInput_Backward<TAct>(int B, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF), // x is the network's input: no dx
+                da: Rows(da, B * outF), ldda: outF, z: Rows(a, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′ = a·(1 − a), from a; dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseReadingA_Backward<TAct>(int B, int dx, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
+                da: Rows(da, B * outF), ldda: outF, z: Rows(a, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
         // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ 1 (act is the identity); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
         public bool DenseLinear_Backward<TAct>(int B, int dx, int da, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),

@@ -37,18 +37,17 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     private const int S_a2 = 22; // a layer's output (B, 8)
     private const int S_a4 = 38; // a layer's output (B, 8)
     private const int S_a5 = 46; // a layer's output (B, 8)
-    private const int S_z5 = 54; // a pre-activation, kept for the backward (B, 8)
-    private const int S_a6 = 62; // a layer's output (B, 8)
-    private const int S_z6 = 70; // a pre-activation, kept for the backward (B, 8)
-    private const int S_a7 = 78; // a layer's output (B, 2)
-    private const int S_da0 = 80; // gradient of a0 (B, 8)
-    private const int S_da1 = 88; // gradient of a1 (B, 8)
-    private const int S_da2 = 96; // gradient of a2 (B, 8)
-    private const int S_da4 = 112; // gradient of a4 (B, 8)
-    private const int S_da5 = 120; // gradient of a5 (B, 8)
-    private const int S_da6 = 128; // gradient of a6 (B, 8)
-    private const int S_da7 = 136; // gradient of a7 (B, 2)
-    private const int PerSampleActivations = 138;
+    private const int S_a6 = 54; // a layer's output (B, 8)
+    private const int S_z6 = 62; // a pre-activation, kept for the backward (B, 8)
+    private const int S_a7 = 70; // a layer's output (B, 2)
+    private const int S_da0 = 72; // gradient of a0 (B, 8)
+    private const int S_da1 = 80; // gradient of a1 (B, 8)
+    private const int S_da2 = 88; // gradient of a2 (B, 8)
+    private const int S_da4 = 104; // gradient of a4 (B, 8)
+    private const int S_da5 = 112; // gradient of a5 (B, 8)
+    private const int S_da6 = 120; // gradient of a6 (B, 8)
+    private const int S_da7 = 128; // gradient of a7 (B, 2)
+    private const int PerSampleActivations = 130;
     private const int ScratchWidth = 8; // the widest dz of the backward pass
 
     private static long ArenaLength(int maxBatch) => ActivationsStart + (long)global::System.Math.Max(maxBatch, 0) * (PerSampleActivations + ScratchWidth);
@@ -146,7 +145,7 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
                 Dense_Forward(B, a: S_a1 + r * 16, x: S_a0 + r * 16, w: P_0_fc1_weight + r * 144, b: P_0_fc1_bias + r * 144, inF: 8, outF: 8, act: default(global::GradGen.Kernels.ReLU)); // [Dense(8, Activation.ReLU, Name = "fc1")]
                 DenseResidual_Forward(B, a: S_a2 + r * 16, x: S_a1 + r * 16, w: P_0_fc2_weight + r * 144, b: P_0_fc2_bias + r * 144, skip: S_a0 + r * 16, inF: 8, outF: 8, act: default(global::GradGen.Kernels.ReLU)); // [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)]
             }
-            DenseKeepingZ_Forward(B, a: S_a5, z: S_z5, x: S_a4, w: P_2_weight, b: P_2_bias, inF: 8, outF: 8, act: default(global::GradGen.Kernels.Tanh)); // [Dense(8, Activation.Tanh)]
+            Dense_Forward(B, a: S_a5, x: S_a4, w: P_2_weight, b: P_2_bias, inF: 8, outF: 8, act: default(global::GradGen.Kernels.Tanh)); // [Dense(8, Activation.Tanh)]
             ResidualAddKeepingZ_Forward(B, a: S_a6, z: S_z6, x: S_a5, skip: S_a4, width: 8, act: new global::GradGen.Kernels.LeakyReLU(0.2)); // [Residual(Activation.LeakyReLU, Slope = 0.2)]
             Dense_Forward(B, a: S_a7, x: S_a6, w: P_3_weight, b: P_3_bias, inF: 8, outF: 2, act: default(global::GradGen.Kernels.Identity)); // [Dense(2)]
         }
@@ -160,12 +159,12 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             bool finite = true;
             finite &= DenseLinear_Backward(B, dx: S_da6, da: S_da7, x: S_a6, w: P_3_weight, b: P_3_bias, inF: 8, outF: 2, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
             ResidualAdd_Backward(B, dx: S_da5, dskip: S_da4, da: S_da6, z: S_z6, a: S_a6, width: 8, accumulateDx: false, accumulateDskip: false, act: new global::GradGen.Kernels.LeakyReLU(0.2));
-            finite &= DenseReadingZ_Backward(B, dx: S_da4, da: S_da5, a: S_a5, z: S_z5, x: S_a4, w: P_2_weight, b: P_2_bias, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Tanh));
+            finite &= DenseReadingA_Backward(B, dx: S_da4, da: S_da5, a: S_a5, x: S_a4, w: P_2_weight, b: P_2_bias, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Tanh));
             // [Repeat(2)]: all 2 repetitions, r = 0 … 1, last first
             for (int r = 1; r >= 0; r--)
             {
                 finite &= DenseResidualReadingA_Backward(B, dx: S_da1 + r * 16, dskip: S_da0 + r * 16, da: S_da2 + r * 16, a: S_a2 + r * 16, x: S_a1 + r * 16, w: P_0_fc2_weight + r * 144, b: P_0_fc2_bias + r * 144, inF: 8, outF: 8, accumulateDx: false, accumulateGradients: accumulateGradients, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU));
-                finite &= DenseReadingA_Backward(B, dx: S_da0 + r * 16, da: S_da1 + r * 16, a: S_a1 + r * 16, x: S_a0 + r * 16, w: P_0_fc1_weight + r * 144, b: P_0_fc1_bias + r * 144, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU));
+                finite &= DenseReadingA2_Backward(B, dx: S_da0 + r * 16, da: S_da1 + r * 16, a: S_a1 + r * 16, x: S_a0 + r * 16, w: P_0_fc1_weight + r * 144, b: P_0_fc1_bias + r * 144, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU));
             }
             finite &= DenseLinearFromInput_Backward(B, da: S_da0, x: S_input, w: P_stem_weight, b: P_stem_bias, inF: 6, outF: 8, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
             return finite;
@@ -180,6 +179,10 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: default, lddx: 0, accumulateDx: false, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF), // x is the network's input: no dx
                 da: Rows(da, B * outF), ldda: outF, z: default, a: default, lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
         // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′, read off a (ReLU-like: a > 0 exactly when z > 0); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
+        public bool DenseReadingA2_Backward<TAct>(int B, int dx, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
+            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
+                da: Rows(da, B * outF), ldda: outF, z: Rows(a, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
+        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′ = 1 − a², from a; dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
         public bool DenseReadingA_Backward<TAct>(int B, int dx, int da, int a, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
             global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
                 da: Rows(da, B * outF), ldda: outF, z: Rows(a, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
@@ -201,15 +204,6 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             global::GradGen.Kernels.Elementwise.Copy<T>(Rows(dskip, B * outF), outF, Scratch(B * outF), outF, B, outF, accumulate: accumulateDskip);
             return finite;
         }
-
-        // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF), keeping the pre-activation z
-        public void DenseKeepingZ_Forward<TAct>(int B, int a, int z, int x, int w, int b, int inF, int outF, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Forward<T, TAct>(a: Rows(a, B * outF), lda: outF, z: Rows(z, B * outF),
-                x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), b: Weights(b, outF), r: default, ldr: 0, batch: B, inFeatures: inF, outFeatures: outF, act: act);
-        // in the forward pass this was: a = act(x·wᵀ + b); so dz = da ⊙ act′(z); dw += dzᵀ·x; db += Σ dz (= without accumulateGradients); dx = dz·w (+= with accumulateDx)
-        public bool DenseReadingZ_Backward<TAct>(int B, int dx, int da, int a, int z, int x, int w, int b, int inF, int outF, bool accumulateDx, bool accumulateGradients, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
-            global::GradGen.Kernels.Dense.Backward<T, TAct>(dx: Rows(dx, B * inF), lddx: inF, accumulateDx: accumulateDx, dw: WeightGradients(w, outF * inF), db: WeightGradients(b, outF), accumulateDw: accumulateGradients, dz: Scratch(B * outF),
-                da: Rows(da, B * outF), ldda: outF, z: Rows(z, B * outF), a: Rows(a, B * outF), lda: outF, x: Rows(x, B * inF), ldx: inF, w: Weights(w, outF * inF), batch: B, inFeatures: inF, outFeatures: outF, act: act);
 
         // ---- x (B, width), skip (B, width) → a = act(x + skip) (B, width)
         public void ResidualAddKeepingZ_Forward<TAct>(int B, int a, int z, int x, int skip, int width, TAct act) where TAct : struct, global::GradGen.Kernels.IActivation =>
