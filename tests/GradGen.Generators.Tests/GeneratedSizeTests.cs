@@ -61,17 +61,17 @@ public sealed class GeneratedSizeTests
         string text = Generate("""
             [Network(16, Loss = Loss.SoftmaxCrossEntropy)]
             [Dense(32, Activation.ReLU)]
-            [Dense(24, Activation.Tanh)]
+            [Dense(24, Activation.GELU)]
             [Dense(10)]
             public partial class Mlp;
             """);
         // Not one method per layer and precision: the ReLU and identity layers, which keep no pre-activation, share one
-        // forward whatever their sizes and activations; the tanh layer keeps its pre-activation.
+        // forward whatever their sizes and activations; the GELU layer keeps its pre-activation.
         Assert.Equal(2, Regex.Matches(text, @"public void \w+_Forward<TAct>\(").Count);
         Assert.Single(Regex.Matches(text, @"public void Dense_Forward<TAct>\("));
         Assert.Single(Regex.Matches(text, @"public void DenseKeepingZ_Forward<TAct>\("));
         Assert.Equal(2, Regex.Matches(text, @"Dense_Forward\(B, ").Count);
-        // each backward reads what its activation needs: a (ReLU), z (tanh) or nothing (identity)
+        // each backward reads what its activation needs: a (ReLU), z (GELU) or nothing (identity)
         Assert.Equal(3, Regex.Matches(text, @"public bool \w+_Backward<TAct>\(").Count);
         Assert.Contains("private readonly struct Layers<T>", text);
         Assert.Contains("new Layers<float>(Arena, ArenaStart, maxBatch)", text);
