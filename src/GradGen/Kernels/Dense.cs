@@ -203,6 +203,49 @@ public static class Dense
             for (int q = 0; q < tail; q++) a[i * lda + j0 + c + q] = s1[q];
         }
 
+        /// <summary>Rows [i0, i0 + rows) of a tile (row stride <paramref name="ldt"/>), columns [j0, j0 + width), as
+        /// <see cref="Row"/> does them one by one; except that in the last slice, for an activation that costs a vector
+        /// per call (not Identity, ReLU or leaky ReLU), the width % v leftover outputs of all the rows are gathered in
+        /// <paramref name="tails"/> (room for <see cref="Tiles{T, TVec, TOps}.ColumnRows"/> vectors) and activated a
+        /// vector at a time: the 4 leftover outputs per row of a 100-wide sigmoid layer (100 = 6 × 16 + 4) cost the
+        /// tile's 4 rows one vector instead of four. Each lane is activated alone, so the bits are those of Row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Rows<TVec, TOps>(long i0, int rows, int j0, int width, T* tile, int ldt, T* tails, bool first, bool last)
+            where TVec : unmanaged where TOps : ISimd<TVec, T>
+        {
+            int v = TOps.Count, tail = width % v;
+            bool piecewiseLinear = typeof(TAct) == typeof(Identity) || typeof(TAct) == typeof(ReLU) || typeof(TAct) == typeof(LeakyReLU);
+            if (!last || tail == 0 || piecewiseLinear || a == null || !VectorActivation.IsSupported<TAct>())
+            {
+                for (int ri = 0; ri < rows; ri++) Row<TVec, TOps>(i0 + ri, j0, width, tile + ri * ldt, first, last);
+                return;
+            }
+            int c = width - tail;
+            for (int ri = 0; ri < rows; ri++)
+            {
+                long i = i0 + ri;
+                T* sums = tile + ri * ldt;
+                if (c > 0) Row<TVec, TOps>(i, j0, c, sums, first, last: true);
+                // Bias, residual and z of the leftover outputs one by one, into the run of tails.
+                T* part = Partial(i) + j0;
+                for (int q = c; q < width; q++)
+                {
+                    T s = first ? sums[q] : sums[q] + part[q];
+                    long j = j0 + q;
+                    if (b != null) s += b[j];
+                    if (r != null) s += r[i * ldr + j];
+                    if (z != null) z[i * n + j] = s;
+                    tails[ri * tail + q - c] = s;
+                }
+            }
+            int count = rows * tail;
+            for (int t = count; t % v != 0; t++) tails[t] = T.Zero; // the last vector's unused lanes: activated, never stored
+            for (int t = 0; t < count; t += v)
+                TOps.Store(VectorActivation.Forward<T, TAct, TVec, TOps>(ref _act, TOps.Load(tails + t)), tails + t);
+            for (int ri = 0; ri < rows; ri++)
+                for (int q = 0; q < tail; q++) a[(i0 + ri) * lda + j0 + c + q] = tails[ri * tail + q];
+        }
+
         /// <summary>One finished dot product s for output (i, j): bias, residual, store z, activation.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Finish(long i, long j, T s)
@@ -353,6 +396,7 @@ public static class Dense
         int kc = Math.Min(k, PackBuffer<T>.Length / panel);
         T* packed = PackBuffer<T>.Get();
         T* tile = stackalloc T[Tiles<T, TVec, TOps>.MaxTileElements];
+        T* tails = stackalloc T[Tiles<T, TVec, TOps>.ColumnRows * TOps.Count];
         int rowEnd = Math.Min(batch, tileEnd * rowsPerTile);
         for (int n0 = panelStart * panel; n0 < Math.Min(n, panelEnd * panel); n0 += panel)
         {
@@ -369,8 +413,7 @@ public static class Dense
                     // Through a stack tile, so that a panel narrower than its vectors never stores past the last output.
                     if (narrow) Tiles<T, TVec, TOps>.Column(tile, panel, false, x0, ldx, 1, rows, packed, panel, kLen);
                     else Tiles<T, TVec, TOps>.Main(tile, panel, false, x0, ldx, 1, rows, packed, panel, kLen);
-                    for (int ri = 0; ri < rows; ri++)
-                        output.Row<TVec, TOps>(i0 + ri, n0, width, tile + ri * panel, first, last);
+                    output.Rows<TVec, TOps>(i0, rows, n0, width, tile, panel, tails, first, last);
                 }
                 if (last) break;
             }
