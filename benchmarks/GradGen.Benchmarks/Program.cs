@@ -19,5 +19,6 @@ if (args.Length > 0 && args[0] == "--cpu-time") return CpuTimeCommand.Run(args[1
 if (args.Length > 0 && args[0] == "--hvp-cpu-time") return HessianCpuTimeCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--thread-scaling") return ThreadScalingCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--profile") return ProfileCommand.Run(args[1..]);
+if (args.Length > 0 && args[0] == "--drift") return DriftCommand.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(SgdStepBenchmark).Assembly).Run(args);
 return 0;

@@ -96,7 +96,7 @@ public static class CpuTimeCommand
     [DllImport("libc", EntryPoint = "clock_gettime")]
     private static extern unsafe int ClockGetTime(int clock, long* timespec);
 
-    private static unsafe double ThreadCpuMicroseconds()
+    internal static unsafe double ThreadCpuMicroseconds()
     {
         long* ts = stackalloc long[2];
         if (ClockGetTime(ClockThreadCpuTime, ts) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
