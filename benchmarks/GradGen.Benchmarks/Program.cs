@@ -7,6 +7,8 @@
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --hvp-cpu-time [rounds] (H·v against a step, the same way)
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --profile [network…]   (the step's phases and kernels, CPU time)
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --thread-scaling [batch] [rounds] (1 vs 2 threads, alternating)
+//   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --alternate NETWORK step|forward [rounds] (Generated vs Expert, alternating)
+//   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --drift NETWORK [rounds]  (step times as training on one batch goes on)
 // benchmarks/run.sh runs the suite at each vector width, with libtorch before and after, and writes the tables.
 using BenchmarkDotNet.Running;
 using GradGen.Benchmarks;
@@ -20,5 +22,6 @@ if (args.Length > 0 && args[0] == "--hvp-cpu-time") return HessianCpuTimeCommand
 if (args.Length > 0 && args[0] == "--thread-scaling") return ThreadScalingCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--profile") return ProfileCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--drift") return DriftCommand.Run(args[1..]);
+if (args.Length > 0 && args[0] == "--alternate") return AlternateCommand.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(SgdStepBenchmark).Assembly).Run(args);
 return 0;
