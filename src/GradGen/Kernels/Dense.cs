@@ -138,8 +138,8 @@ public static class Dense
         public T* Partial(long i) => z != null ? z + i * n : a + i * lda;
 
         /// <summary>Row i, columns [j0, j0 + width): s = sums (+ the partial sums unless <paramref name="first"/>); then
-        /// either the new partial sums, or (when <paramref name="last"/>) the finished outputs. sums holds a whole number
-        /// of vectors (width rounded up to the vector width): the last partial vector is finished in its padding.</summary>
+        /// either the new partial sums, or (when <paramref name="last"/>) the finished outputs. The leftover outputs past
+        /// the last whole vector are finished one by one: call <see cref="Rows"/> for an activation that needs vectors.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Row<TVec, TOps>(long i, int j0, int width, T* sums, bool first, bool last)
             where TVec : unmanaged where TOps : ISimd<TVec, T>
@@ -177,30 +177,9 @@ public static class Dense
                 if (z != null) TOps.Store(s, z + i * n + j);
                 if (a != null) TOps.Store(VectorActivation.Forward<T, TAct, TVec, TOps>(ref _act, s), a + i * lda + j);
             }
-            if (c == width) return;
-            if (typeof(TAct) == typeof(Identity) || typeof(TAct) == typeof(ReLU) || typeof(TAct) == typeof(LeakyReLU))
-            {
-                // Piecewise-linear activations: the leftover outputs one by one, each as cheap as a vector lane.
-                for (; c < width; c++) Finish(i, j0 + c, first ? sums[c] : sums[c] + part[c]);
-                return;
-            }
-            // The width % v leftover outputs of the other activations: bias, residual and z one by one into the padding
-            // of sums, then the activation as one vector (instead of a scalar exp or erf per element), and a's elements
-            // one by one, so that nothing past the row's last output is written.
-            int tail = width - c;
-            T* s1 = sums + c;
-            for (int q = 0; q < tail; q++)
-            {
-                T s = first ? s1[q] : s1[q] + part[c + q];
-                long j = j0 + c + q;
-                if (b != null) s += b[j];
-                if (r != null) s += r[i * ldr + j];
-                if (z != null) z[i * n + j] = s;
-                s1[q] = s;
-            }
-            if (a == null) return;
-            TOps.Store(VectorActivation.Forward<T, TAct, TVec, TOps>(ref _act, TOps.Load(s1)), s1);
-            for (int q = 0; q < tail; q++) a[i * lda + j0 + c + q] = s1[q];
+            // The width % v leftover outputs one by one: piecewise-linear activations (each as cheap as a vector lane),
+            // or z alone (no a to activate). Rows gathers the other activations' leftovers of several rows into vectors.
+            for (; c < width; c++) Finish(i, j0 + c, first ? sums[c] : sums[c] + part[c]);
         }
 
         /// <summary>Rows [i0, i0 + rows) of a tile (row stride <paramref name="ldt"/>), columns [j0, j0 + width), as
@@ -274,6 +253,7 @@ public static class Dense
         where TOps : ISimd<TVec, T>
     {
         T* sums = stackalloc T[PackedMinBatch * DotChunk];
+        T* tails = stackalloc T[Tiles<T, TVec, TOps>.ColumnRows * TOps.Count]; // batch < PackedMinBatch ≤ ColumnRows rows
         // k % v leftover depths: when k ≥ v, one more vector ending at column k, with the lanes already summed masked off.
         int v = TOps.Count, kTail = k % v;
         TVec kMask = Tiles<T, TVec, TOps>.LastLanes(kTail);
@@ -293,7 +273,7 @@ public static class Dense
                 }
                 if (i < batch) Dot1x8<T, TVec, TOps>(sums + i * DotChunk + g, px + (long)i * ldx, w, k, wRows, k, kMask);
             }
-            for (int i = 0; i < batch; i++) output.Row<TVec, TOps>(i, j0, width, sums + i * DotChunk, first: true, last: true);
+            output.Rows<TVec, TOps>(0, batch, j0, width, sums, DotChunk, tails, first: true, last: true);
         }
     }
 
