@@ -38,6 +38,12 @@ internal static class Packing
             // Square v×v blocks through registers: v row loads, an in-register transpose, v row stores.
             if (transpose && rows > 0)
             {
+                // The next group's rows are fetched while this one is transposed: each row is only kLen / v blocks
+                // long (8 at k = 128), too short for the hardware's stride prefetch to get ahead of the loads.
+                int nextRows = Math.Clamp(width - c0 - v, 0, v);
+                T* next = src + v * ldw;
+                for (int i = 0; i < nextRows; i++)
+                    for (int q = 0; q < kLen; q += 64 / Unsafe.SizeOf<T>()) Sse.Prefetch0(next + i * ldw + q);
                 for (; p <= kLen - v; p += v)
                 {
                     if (typeof(T) == typeof(float)) Transpose16x16((float*)(src + p), ldw, rows, (float*)(dst + (long)p * panel), panel);
