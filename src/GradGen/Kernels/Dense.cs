@@ -462,7 +462,8 @@ public static class Dense
     /// fully optimised at their first call: a network whose activation no earlier layer used would otherwise run its
     /// dz pass unoptimised (every vector operation a call) for its first few hundred steps, while the products, which
     /// do not depend on the activation and stay tiered (their PGO build is faster), are already warm. Timing a new
-    /// network's steps right after its first call measured that start-up (docs/benchmarks.md, "Generated against HandWrittenExpert, and the residual step").</remarks>
+    /// network's steps right after its first call measured that start-up (docs/benchmarks.md, "Generated against
+    /// HandWrittenExpert, and the residual step").</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe bool Backward<T, TAct, TVec, TOps>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, bool accumulateDw, Span<T> dz,
         ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
