@@ -17,6 +17,45 @@ public class GradientsTests
         else AtWidth(width, new FiniteCheck<float>());
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(WidthsAndTypes), MemberType = typeof(KernelTestUtil))]
+    public void WeightedSumMatchesTheScalarLoopBitForBitAndReportsNonFiniteResults(int width, string type)
+    {
+        if (type == "double") AtWidth(width, new WeightedSumCheck<double>());
+        else AtWidth(width, new WeightedSumCheck<float>());
+    }
+
+    private sealed class WeightedSumCheck<T> : IWidthCheck<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public unsafe void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, T>
+        {
+            // 37/128 and 91/128: the weights of a data-parallel step's uneven slices.
+            T a = T.CreateTruncating(37.0 / 128), b = T.CreateTruncating(91.0 / 128);
+            foreach (int n in Lengths)
+            {
+                T[] target = Random<T>(n, (ulong)n, 1.0), source = Random<T>(n, (ulong)n + 100, 1.0);
+                T[] vector = (T[])target.Clone(), scalar = (T[])target.Clone();
+                fixed (T* pv = vector, ps = scalar, pq = source)
+                {
+                    Assert.True(Gradients.WeightedSum<T, TVec, TOps>(pv, a, pq, b, n));
+                    Assert.True(Gradients.WeightedSumScalar(ps, a, pq, b, n));
+                }
+                Assert.Equal(scalar, vector);
+                for (int i = 0; i < n; i++) Assert.Equal(a * target[i] + b * source[i], scalar[i]);
+                foreach (T bad in new[] { T.NaN, T.PositiveInfinity })
+                {
+                    // Every position of the source, so that each lane of the loop and the tail is seen to report it.
+                    for (int i = 0; i < n; i++)
+                    {
+                        T[] t = (T[])target.Clone(), q = (T[])source.Clone();
+                        q[i] = bad;
+                        fixed (T* pt = t, pq = q) Assert.False(Gradients.WeightedSum<T, TVec, TOps>(pt, a, pq, b, n), $"{typeof(T).Name} n={n}: {bad} at {i}");
+                    }
+                }
+            }
+        }
+    }
+
     private sealed class FiniteCheck<T> : IWidthCheck<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public unsafe void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, T>
