@@ -108,8 +108,8 @@ public class ThreadCountTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(3)]    // in the first slice: this network's own
-    [InlineData(100)]  // in the second slice: the replica's
+    [InlineData(3)]    // in the first slice
+    [InlineData(100)]  // in the second
     public void NonFiniteGradientInOneSliceIsRefusedBeforeTheWeightsChange(int row)
     {
         var network = new ThreadedMlp(Batch, 7);

@@ -9,13 +9,18 @@ using GradGen.Optim;
 namespace GradGen;
 
 // A data-parallel TrainStep: with Parallelism.MaxThreads = N > 1 and a batch large enough to pay, the batch's rows are
-// cut into N contiguous slices (Parallelism.Share: slice k is rows [⌊kB/N⌋, ⌊(k+1)B/N⌋)). Slice 0 runs on this network
-// and slice k on replica k − 1, each on its own thread and its own arena: forward, loss and backward, so that a slice's
-// activations stay in the cache of the core that wrote them. A replica's generated layers read this network's
-// parameters in place (CreateReplica), so nothing is copied before a step. Then one reduction, split by parameter
-// ranges: g ← Σ_k (n_k / B)·g_k over k = 0, 1, …, N − 1 in that order, which is the gradient of the whole batch's mean
-// loss; and the update, which the optimizer splits by the same ranges (Parallelism.Share over the parameters), so that
-// each thread updates the gradients it has just reduced.
+// cut into N contiguous slices (Parallelism.Share: slice k is rows [⌊kB/N⌋, ⌊(k+1)B/N⌋)). Slice k runs on replica k,
+// each on its own thread and its own arena: forward, loss and backward, so that a slice's activations stay in the cache
+// of the core that wrote them. A replica's generated layers read this network's parameters in place (CreateReplica),
+// so nothing is copied before a step. Then one reduction into this network's gradients, split by parameter ranges:
+// g ← Σ_k (n_k / B)·g_k over k = 0, 1, …, N − 1 in that order, which is the gradient of the whole batch's mean loss;
+// and the update, which the optimizer splits by the same ranges (Parallelism.Share over the parameters), so that each
+// thread updates the gradients it has just reduced.
+//
+// Why slice 0 runs on a replica too, not on this network: thread k writes range k of this network's gradients in every
+// reduction. Had this network's backward written all of them too, thread 0 would have fetched back the range that
+// thread 1 had just written, half a megabyte across the cores per step for the MLP (its slice took 500 µs against the
+// replica's 457 µs; docs/benchmarks.md, s6-dp).
 //
 // Bits: for a given N, every run gives the same bits (the slices, the order of the sums and the ranges are fixed).
 // Between thread counts the gradients agree up to float rounding, not bit for bit: each slice's products add over its
@@ -68,7 +73,7 @@ public abstract partial class Network<T, TTarget>
         {
             var job = new StepJob { Primary = this, Input = x, Targets = y, Batch = batch };
             Parallelism.Run(&SlicePart, Unsafe.AsPointer(ref job), slices);
-            for (int k = 0; k < slices; k++) ThrowIfFailed(SliceNetwork(k));
+            for (int k = 0; k < slices; k++) ThrowIfFailed(_replicas[k]);
 
             // The reduction reads every slice's gradients through pointers (the arenas are pinned) and writes this network's.
             T** gradients = stackalloc T*[slices];
@@ -76,10 +81,11 @@ public abstract partial class Network<T, TTarget>
             bool* finite = stackalloc bool[slices];
             for (int k = 0; k < slices; k++)
             {
-                gradients[k] = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(SliceNetwork(k).Gradients));
+                gradients[k] = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_replicas[k].Gradients));
                 var (start, end) = Parallelism.Share(batch, k, slices);
                 weights[k] = T.CreateTruncating(end - start) / T.CreateTruncating(batch);
             }
+            job.Reduced = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(Gradients));
             job.Gradients = gradients;
             job.Weights = weights;
             job.Finite = finite;
@@ -89,22 +95,21 @@ public abstract partial class Network<T, TTarget>
             bool allFinite = true;
             for (int k = 0; k < slices; k++) allFinite &= finite[k];
             GradientsWritten(allFinite);
-            _replicasInGradients = slices - 1;
+            _replicasInGradients = slices;
         }
         T loss = GatherSlices(batch, slices);
+        _hasLossGradient = false; // a loss gradient of an earlier Forward here is stale now
         ClipGradients();
         ApplyUpdate(optimizer);
         return loss;
     }
 
-    private Network<T, TTarget> SliceNetwork(int slice) => slice == 0 ? this : _replicas[slice - 1];
-
     /// <summary>Makes the replicas at the first data-parallel step, and again only when the thread count grows their slices.</summary>
     private void EnsureReplicas(int slices)
     {
         int rows = (MaxBatch + slices - 1) / slices; // the largest slice of the largest batch
-        if (_replicas.Length >= slices - 1 && (_replicas.Length == 0 || _replicas[0].MaxBatch >= rows)) return;
-        var replicas = new Network<T, TTarget>[slices - 1];
+        if (_replicas.Length >= slices && _replicas[0].MaxBatch >= rows) return;
+        var replicas = new Network<T, TTarget>[slices];
         for (int k = 0; k < replicas.Length; k++)
         {
             var replica = CreateReplica(rows);
@@ -121,7 +126,9 @@ public abstract partial class Network<T, TTarget>
         public T* Input;
         public TTarget* Targets;
         public int Batch;
-        // The reduction's: every slice's gradients and its weight n_k / B, the gradients' length, each part's finiteness.
+        // The reduction's: this network's gradients, every slice's and its weight n_k / B, the gradients' length, each
+        // part's finiteness.
+        public T* Reduced;
         public T** Gradients;
         public T* Weights;
         public bool* Finite;
@@ -131,15 +138,14 @@ public abstract partial class Network<T, TTarget>
     private static unsafe void SlicePart(void* context, int part, int parts)
     {
         ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
-        var network = job.Primary.SliceNetwork(part);
+        var network = job.Primary._replicas[part];
         var (start, end) = Parallelism.Share(job.Batch, part, parts);
         int inputs = network.InputSize, targets = network.TargetsPerSample;
         network.RunSlice(new ReadOnlySpan<T>(job.Input + (long)start * inputs, (end - start) * inputs),
             new ReadOnlySpan<TTarget>(job.Targets + (long)start * targets, (end - start) * targets));
     }
 
-    /// <summary>Forward, loss and backward of one slice, its gradients written (not added): ComputeGradients without the
-    /// monitor's step, which the primary's TrainStep has begun.</summary>
+    /// <summary>Forward, loss and backward of one slice on a replica, its gradients written (not added).</summary>
     private void RunSlice(ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets)
     {
         try
@@ -164,36 +170,36 @@ public abstract partial class Network<T, TTarget>
         ExceptionDispatchInfo.Throw(failure);
     }
 
-    // Part p reduces the parameters' range p: g_0 ← w_0·g_0 + w_1·g_1, then g_0 ← g_0 + w_k·g_k for k = 2, 3, …
+    // Part p reduces the parameters' range p: g ← w_0·g_0 + w_1·g_1, then g ← g + w_k·g_k for k = 2, 3, …
     private static unsafe void ReducePart(void* context, int part, int parts)
     {
         ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
         var (from, to) = Parallelism.Share(job.Length, part, parts);
-        T* target = job.Gradients[0] + from;
-        bool finite = Kernels.Gradients.WeightedSum(target, job.Weights[0], job.Gradients[1] + from, job.Weights[1], to - from);
+        T* reduced = job.Reduced + from;
+        bool finite = Kernels.Gradients.WeightedSum(reduced, job.Gradients[0] + from, job.Weights[0], job.Gradients[1] + from, job.Weights[1], to - from);
         for (int k = 2; k < job.Slices; k++)
-            finite = Kernels.Gradients.WeightedSum(target, T.One, job.Gradients[k] + from, job.Weights[k], to - from);
+            finite = Kernels.Gradients.WeightedSum(reduced, reduced, T.One, job.Gradients[k] + from, job.Weights[k], to - from);
         job.Finite[part] = finite; // a NaN or ±∞ stays one through the later sums, so the last sum's answer is the range's
     }
 
-    /// <summary>The batch's mean loss, Σ (n_k / B)·loss_k; and the replicas' output rows copied after this network's, so
-    /// that <see cref="Network{T}.Output"/> holds the whole batch's output as after a one-network step.</summary>
+    /// <summary>The batch's mean loss, Σ (n_k / B)·loss_k; and the replicas' output rows copied into this network's output,
+    /// so that <see cref="Network{T}.Output"/> holds the whole batch's output as after a one-network step.</summary>
     private T GatherSlices(int batch, int slices)
     {
         double loss = 0;
         Span<T> output = WholeBatchOutput(batch);
         for (int k = 0; k < slices; k++)
         {
-            var network = SliceNetwork(k);
+            var network = _replicas[k];
             var (start, end) = Parallelism.Share(batch, k, slices);
             loss += double.CreateTruncating(network._sliceLoss) * (end - start);
-            if (k > 0) network.Output.CopyTo(output[(start * OutputSize)..]);
+            network.Output.CopyTo(output[(start * OutputSize)..]);
         }
         return T.CreateTruncating(loss / batch);
     }
 
-    /// <summary>After a data-parallel step whose gradients are not finite: the first anomaly in a replica's slice (its
-    /// rows counted within the slice), when this network's own slice has none.</summary>
+    /// <summary>After a data-parallel step whose gradients are not finite: the first anomaly in a slice (its rows counted
+    /// within the slice), when this network's own buffers show none.</summary>
     private AnomalyReport? LocateReplicaAnomaly()
     {
         for (int k = 0; k < _replicasInGradients; k++)

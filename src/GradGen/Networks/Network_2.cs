@@ -67,12 +67,12 @@ public abstract partial class Network<T, TTarget> : Network<T>
     /// when it is set, update the parameters. Returns the loss before the update. Allocates nothing (but at the first
     /// data-parallel step, which makes the replicas).</summary>
     /// <remarks>With <see cref="Kernels.Parallelism.MaxThreads"/> N &gt; 1 and a batch large enough, the step is
-    /// data-parallel: N slices of the batch's rows each run forward, loss and backward on their own thread (this network
-    /// and N − 1 replicas reading its parameters in place), and the gradients are reduced in a fixed order. A given N
-    /// always gives the same bits; different N agree up to float rounding (docs/performance.md, "Threads").
-    /// <see cref="Network{T}.Output"/> then holds the whole batch, but the layers' buffers (<see cref="Network{T}.CopyLayerOutput"/>)
-    /// only the first slice's rows. A step the monitor samples runs on this network alone, so that its statistics are
-    /// the whole batch's.</remarks>
+    /// data-parallel: N slices of the batch's rows each run forward, loss and backward on their own thread (on N
+    /// replicas reading this network's parameters in place), and the gradients are reduced into this network's in a
+    /// fixed order. A given N always gives the same bits; different N agree up to float rounding (docs/performance.md,
+    /// "Data-parallel TrainStep"). <see cref="Network{T}.Output"/> then holds the whole batch's output, but the layers'
+    /// buffers (<see cref="Network{T}.CopyLayerOutput"/>) hold nothing of the step. A step the monitor samples runs on
+    /// this network alone, so that its statistics are the whole batch's.</remarks>
     public T TrainStep(ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets, Optimizer<T> optimizer)
     {
         int slices = DataParallelSlices(input, targets);

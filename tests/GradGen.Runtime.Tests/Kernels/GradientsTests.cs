@@ -34,22 +34,24 @@ public class GradientsTests
             foreach (int n in Lengths)
             {
                 T[] target = Random<T>(n, (ulong)n, 1.0), source = Random<T>(n, (ulong)n + 100, 1.0);
-                T[] vector = (T[])target.Clone(), scalar = (T[])target.Clone();
-                fixed (T* pv = vector, ps = scalar, pq = source)
+                T[] vector = new T[n], scalar = new T[n], inPlace = (T[])target.Clone();
+                fixed (T* pt = target, pv = vector, ps = scalar, pi = inPlace, pq = source)
                 {
-                    Assert.True(Gradients.WeightedSum<T, TVec, TOps>(pv, a, pq, b, n));
-                    Assert.True(Gradients.WeightedSumScalar(ps, a, pq, b, n));
+                    Assert.True(Gradients.WeightedSum<T, TVec, TOps>(pv, pt, a, pq, b, n));
+                    Assert.True(Gradients.WeightedSumScalar(ps, pt, a, pq, b, n));
+                    Assert.True(Gradients.WeightedSum<T, TVec, TOps>(pi, pi, a, pq, b, n)); // the destination may be x
                 }
                 Assert.Equal(scalar, vector);
+                Assert.Equal(scalar, inPlace);
                 for (int i = 0; i < n; i++) Assert.Equal(a * target[i] + b * source[i], scalar[i]);
                 foreach (T bad in new[] { T.NaN, T.PositiveInfinity })
                 {
                     // Every position of the source, so that each lane of the loop and the tail is seen to report it.
                     for (int i = 0; i < n; i++)
                     {
-                        T[] t = (T[])target.Clone(), q = (T[])source.Clone();
+                        T[] d = new T[n], q = (T[])source.Clone();
                         q[i] = bad;
-                        fixed (T* pt = t, pq = q) Assert.False(Gradients.WeightedSum<T, TVec, TOps>(pt, a, pq, b, n), $"{typeof(T).Name} n={n}: {bad} at {i}");
+                        fixed (T* pd = d, pt = target, pq = q) Assert.False(Gradients.WeightedSum<T, TVec, TOps>(pd, pt, a, pq, b, n), $"{typeof(T).Name} n={n}: {bad} at {i}");
                     }
                 }
             }
