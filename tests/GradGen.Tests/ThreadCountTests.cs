@@ -39,6 +39,12 @@ public partial class ThreadedSmoothMlp;
 [Dense(10)]
 public partial class ThreadedMonitoredMlp;
 
+// Anomaly detection compiled in, big enough to run data-parallel.
+[Network(784, Loss = Loss.SoftmaxCrossEntropy, Instrumentation = Instrumentation.AnomalyDetection)]
+[Dense(128, Activation.Tanh)]
+[Dense(10)]
+public partial class ThreadedGuardedMlp;
+
 // Alone, after the parallel collections: MaxThreads is process-wide, and other tests' allocation checks must not see
 // the pool start on their thread.
 [CollectionDefinition(nameof(ThreadCountTests), DisableParallelization = true)]
@@ -128,6 +134,37 @@ public class ThreadCountTests(ITestOutputHelper output)
             input[row * 784 + 5] = 0;
             network.TrainStep(input, ClassLabels(Batch), sgd);
             Assert.Equal(1, sgd.StepCount);
+        }
+        finally
+        {
+            Parallelism.MaxThreads = 1;
+        }
+    }
+
+    [Fact]
+    public void AnomaliesInTheSecondSliceAreReportedOnTheCallerBeforeTheWeightsChange()
+    {
+        var network = new ThreadedGuardedMlp(Batch, 7);
+        float[] input = Normal<float>(Batch * 784, 11);
+        float[] before = network.Parameters.ToArray();
+        var sgd = new Sgd<float>(network.ParameterCount, 0.05);
+        try
+        {
+            Parallelism.MaxThreads = 2;
+            // NaN in row 100's input: the replica's forward finds it, at row 100 − 64 of the second slice.
+            input[100 * 784 + 5] = float.NaN;
+            var forward = Assert.Throws<Monitoring.AnomalyException>(() => network.TrainStep(input, ClassLabels(Batch), sgd));
+            Assert.Equal(2, network.LastStepSlices);
+            Assert.Equal(("forward", "input", 100 - 64, 5), (forward.Report.Pass, forward.Report.What, forward.Report.Row, forward.Report.Column));
+            // +∞ instead: tanh keeps the forward finite, and the first layer's weight gradient, x·dz, is NaN in the
+            // replica's backward; the reduced gradient is refused, and the report comes from the replica.
+            input[100 * 784 + 5] = float.PositiveInfinity;
+            var backward = Assert.Throws<NonFiniteGradientException>(() => network.TrainStep(input, ClassLabels(Batch), sgd));
+            Assert.Equal(2, network.LastStepSlices);
+            Assert.Equal("0.weight", backward.Parameter);
+            Assert.Equal(("backward", "gradient of 0.weight"), (backward.Anomaly!.Pass, backward.Anomaly.What));
+            Assert.Equal(before, network.Parameters.ToArray());
+            Assert.Equal(0, sgd.StepCount);
         }
         finally
         {

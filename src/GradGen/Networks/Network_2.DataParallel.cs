@@ -29,7 +29,7 @@ public abstract partial class Network<T, TTarget>
 {
     // A slice of fewer rows than this gives its products too little to amortise packing w, and a step whose slices
     // each do fewer multiply-adds than MinMultiplyAddsPerSlice (rows × parameters: about its forward's products,
-    // some 50 µs of one core) loses more to the hand-over than the second core gives; such steps split inside each
+    // some 10 µs of one core for the MLP) loses more to the hand-over than the second core gives; such steps split inside each
     // kernel instead, as ComputeGradients does.
     private const int MinRowsPerSlice = 32;
     private const long MinMultiplyAddsPerSlice = 1 << 20;
@@ -198,8 +198,8 @@ public abstract partial class Network<T, TTarget>
         return T.CreateTruncating(loss / batch);
     }
 
-    /// <summary>After a data-parallel step whose gradients are not finite: the first anomaly in a slice (its rows counted
-    /// within the slice), when this network's own buffers show none.</summary>
+    /// <summary>After a data-parallel step whose gradients are not finite: the first anomaly in a slice, its rows counted
+    /// within the slice (this network's own layer buffers hold nothing of the step).</summary>
     private AnomalyReport? LocateReplicaAnomaly()
     {
         for (int k = 0; k < _replicasInGradients; k++)

@@ -153,7 +153,7 @@ public abstract partial class Network<T, TTarget> : Network<T>
     private void ThrowNonFinite(int index, double value)
     {
         var p = ParameterTable.First(q => index >= q.Offset && index < q.Offset + q.Length);
-        var report = (Instrumentation & Instrumentation.AnomalyDetection) != 0 ? LocateBackwardAnomaly() ?? LocateReplicaAnomaly() : null;
+        var report = (Instrumentation & Instrumentation.AnomalyDetection) != 0 ? (_replicasInGradients > 0 ? LocateReplicaAnomaly() : LocateBackwardAnomaly()) : null;
         throw new NonFiniteGradientException(p.Name, index - p.Offset, value, report);
     }
 
