@@ -80,6 +80,37 @@ public class ThreadCountTests(ITestOutputHelper output)
         => CheckDataParallel<double, double>(seed => new ThreadedStructures.Float64(Batch, seed), Normal<double>(Batch * 4, 5), relativeTolerance: 1e-13);
 
     [Fact]
+    public void DataParallelStepsClipTheReducedGradient()
+    {
+        double[] input = Normal<double>(Batch * 784, 11);
+        int[] labels = ClassLabels(Batch);
+        try
+        {
+            var results = new (double Norm, double[] Gradients, double[] Parameters)[2];
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Parallelism.MaxThreads = threads;
+                var network = new ThreadedMlp.Float64(Batch, 7) { Clipping = new Optim.ClipByNorm<double>(0.05) };
+                network.TrainStep(input, labels, new Sgd<double>(network.ParameterCount, 0.05));
+                Assert.Equal(threads, network.LastStepSlices);
+                results[threads - 1] = (network.GradientNormBeforeClipping, network.Gradients.ToArray(), network.Parameters.ToArray());
+            }
+            // The norm is the whole batch's gradient's (a slice's alone would differ by far more than rounding), the
+            // clipping acted, and what it left is the one-thread step's.
+            Assert.True(results[0].Norm > 0.1, $"the norm {results[0].Norm} is too small for ClipByNorm(0.05) to act");
+            Assert.Equal(results[0].Norm, results[1].Norm, 1e-12 * results[0].Norm);
+            Assert.True(RelativeDifference(results[0].Gradients, results[1].Gradients) < 1e-13);
+            Assert.True(RelativeDifference(results[0].Parameters, results[1].Parameters) < 1e-13);
+            double clippedNorm = Math.Sqrt(results[1].Gradients.Sum(g => g * g));
+            Assert.Equal(0.05, clippedNorm, 1e-6);
+        }
+        finally
+        {
+            Parallelism.MaxThreads = 1;
+        }
+    }
+
+    [Fact]
     public void DataParallelGradientAgreesWithFiniteDifferences_Float64()
     {
         var network = new ThreadedSmoothMlp.Float64(Batch, 7);
