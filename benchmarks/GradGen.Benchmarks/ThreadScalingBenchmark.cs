@@ -6,7 +6,8 @@ namespace GradGen.Benchmarks;
 
 /// <summary>Threads inside a step (issue 10's target: two threads at least 1.7× one): one SGD training step of the
 /// generated 784-256-128-64-10 MLP at batch 128, with <see cref="Parallelism.MaxThreads"/> 1 and 2. The ratio column
-/// of TwoThreads is its time over OneThread's, so the speed-up is its inverse. Both threads must have a core of their
+/// of TwoThreads is its time over OneThread's, so the speed-up is its inverse. With two threads the step is
+/// data-parallel (each thread runs 64 of the rows, then one reduction of the gradients; docs/performance.md). Both threads must have a core of their
 /// own: on a machine whose cores are busy with other work the second thread waits, and the ratio says nothing.
 /// <c>dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --filter '*ThreadScaling*' --job short</c></summary>
 [MemoryDiagnoser]

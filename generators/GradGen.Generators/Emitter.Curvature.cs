@@ -17,7 +17,7 @@ internal static partial class Emitter
         string monitor = statistics ? ", new global::GradGen.Monitoring.NetworkMonitor(s_layerTable, s_parameters)" : "";
         w.Line("// ---- H·v: the same passes over dual numbers θ + ε·v, whose gradient tangents are H·v (docs/hessian.md).");
         w.Line($"private static global::GradGen.Curvature.DualNetwork OverDualNumbers(int maxBatch) => new global::GradGen.Curvature.GeneratedDualNetwork<{target}, Layers<{DualType}>>(");
-        w.Line($"    maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * {inputBuffer}, Inputs, {targetsPerSample}, arena => new(arena, 0, maxBatch{monitor}));");
+        w.Line($"    maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * {inputBuffer}, Inputs, {targetsPerSample}, arena => new(arena, 0, arena, 0, maxBatch{monitor}));");
     }
 
     /// <summary>What the Layers&lt;T&gt; struct implements: the passes' interface, when the network has a loss.</summary>

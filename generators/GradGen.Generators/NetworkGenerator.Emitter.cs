@@ -254,18 +254,16 @@ internal static partial class Emitter
             w.Line("/// <summary>Allocates the network's arena for batches of up to <paramref name=\"maxBatch\"/> samples; initialises it from <paramref name=\"seed\"/>.</summary>");
             using (w.Block($"public {className}(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)"))
             {
-                string flags = string.Join(" | ", _instrumentation.ToString().Split(new[] { ", " }, StringSplitOptions.None).Select(f => "global::GradGen.Instrumentation." + f));
-                if (Statistics)
-                {
-                    w.Line($"var monitor = EnableInstrumentation({flags}, s_layerTable)!;");
-                    w.Line($"_layers = new Layers<{real}>(Arena, ArenaStart, maxBatch, monitor);");
-                }
-                else
-                {
-                    if (_instrumentation != InstrumentationFlags.None) w.Line($"EnableInstrumentation({flags}, s_layerTable);");
-                    w.Line($"_layers = new Layers<{real}>(Arena, ArenaStart, maxBatch);");
-                }
+                WriteConstructorBody(w, real, parameters: "Arena, ArenaStart");
                 w.Line("Initialize(seed);");
+            }
+            if (_trainable)
+            {
+                w.Line();
+                w.Line("/// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the");
+                w.Line("/// parameters of <paramref name=\"primary\"/> read in place.</summary>");
+                using (w.Block($"private {className}({className} primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)"))
+                    WriteConstructorBody(w, real, parameters: "primary.Arena, primary.ArenaStart");
             }
             w.Line();
             w.Line("public override int InputSize => Inputs;");
@@ -280,6 +278,24 @@ internal static partial class Emitter
             w.Line($"protected override {real} LossCore(global::System.ReadOnlySpan<{target}> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);");
             w.Line("protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);");
             w.Line("protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);");
+            w.Line($"protected override global::GradGen.Network<{real}, {target}> CreateReplica(int maxBatch) => new {className}(this, maxBatch);");
+        }
+
+        /// <summary>A constructor's instrumentation and Layers&lt;T&gt;, which reads the parameters from <paramref name="parameters"/>
+        /// (an array and the start of its layout) and everything else from the network's own arena.</summary>
+        private void WriteConstructorBody(CodeWriter w, string real, string parameters)
+        {
+            string flags = string.Join(" | ", _instrumentation.ToString().Split(new[] { ", " }, StringSplitOptions.None).Select(f => "global::GradGen.Instrumentation." + f));
+            if (Statistics)
+            {
+                w.Line($"var monitor = EnableInstrumentation({flags}, s_layerTable)!;");
+                w.Line($"_layers = new Layers<{real}>({parameters}, Arena, ArenaStart, maxBatch, monitor);");
+            }
+            else
+            {
+                if (_instrumentation != InstrumentationFlags.None) w.Line($"EnableInstrumentation({flags}, s_layerTable);");
+                w.Line($"_layers = new Layers<{real}>({parameters}, Arena, ArenaStart, maxBatch);");
+            }
         }
 
         // ------------------------------------------------------------ the layers, once for both precisions
@@ -287,13 +303,14 @@ internal static partial class Emitter
         private void WriteLayers(CodeWriter w, LayerWriter layers, List<Stmt> forward, List<Stmt> clears, List<Stmt> backward)
         {
             w.Line("/// <summary>The network's code, once for float and Float64 (T = double): the passes, then a forward and a backward method per");
-            w.Line("/// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.</summary>");
+            w.Line("/// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.");
+            w.Line("/// The parameters are read from parameters[parametersStart + P_…]: the network's own arena, or a data-parallel replica's primary's.</summary>");
             string monitor = Statistics ? ", global::GradGen.Monitoring.NetworkMonitor monitor" : "";
-            using (w.Block($"private readonly struct Layers<T>(T[] arena, int start, int maxBatch{monitor}){LayerPassesInterface(model.Loss)} where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>"))
+            using (w.Block($"private readonly struct Layers<T>(T[] parameters, int parametersStart, T[] arena, int start, int maxBatch{monitor}){LayerPassesInterface(model.Loss)} where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>"))
             {
                 w.Line("/// <summary>B rows of the buffer at per-sample offset s (from column <paramref name=\"column\"/> of its first row). The layout begins at arena[start].</summary>");
                 w.Line("private global::System.Span<T> Rows(int s, int length, int column = 0) => arena.AsSpan(start + ActivationsStart + maxBatch * s + column, length);");
-                w.Line("private global::System.Span<T> Weights(int offset, int length) => arena.AsSpan(start + offset, length);");
+                w.Line("private global::System.Span<T> Weights(int offset, int length) => parameters.AsSpan(parametersStart + offset, length);");
                 w.Line("private global::System.Span<T> WeightGradients(int offset, int length) => arena.AsSpan(start + ParameterTotal + offset, length);");
                 w.Line("private global::System.Span<T> Scratch(int length) => arena.AsSpan(start + ActivationsStart + maxBatch * PerSampleActivations, length);");
                 w.Line();

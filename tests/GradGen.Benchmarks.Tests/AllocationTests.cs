@@ -40,3 +40,33 @@ public class AllocationTests
             $"bytes allocated by a step and two forward passes, five rounds: {string.Join(", ", allocated)}");
     }
 }
+
+// Alone: MaxThreads is process-wide.
+[CollectionDefinition(nameof(TwoThreadAllocationTests), DisableParallelization = true)]
+public class TwoThreadAllocationCollection;
+
+/// <summary>ThreadScalingBenchmark's two-thread step, data-parallel (the MLP at batch 128 splits its rows over two
+/// threads), allocates nothing on the calling thread once the replica and the pool thread exist.</summary>
+[Collection(nameof(TwoThreadAllocationTests))]
+public class TwoThreadAllocationTests
+{
+    [Fact]
+    public void TwoThreadStepAllocatesNothing()
+    {
+        var network = new MlpNet(128, seed: 1);
+        var sgd = new GradGen.Optim.Sgd<float>(network.ParameterCount, BenchmarkNetworks.LearningRate);
+        var data = BenchmarkNetworks.CreateData(BenchmarkNetwork.Mlp, 128);
+        try
+        {
+            GradGen.Kernels.Parallelism.MaxThreads = 2;
+            for (int step = 0; step < 3; step++) network.TrainStep(data.Input, data.Labels, sgd);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int step = 0; step < 5; step++) network.TrainStep(data.Input, data.Labels, sgd);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        finally
+        {
+            GradGen.Kernels.Parallelism.MaxThreads = 1;
+        }
+    }
+}

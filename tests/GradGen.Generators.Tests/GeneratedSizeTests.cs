@@ -74,8 +74,8 @@ public sealed class GeneratedSizeTests
         // each backward reads what its activation needs: a (ReLU), z (GELU) or nothing (identity)
         Assert.Equal(3, Regex.Matches(text, @"public bool \w+_Backward<TAct>\(").Count);
         Assert.Contains("private readonly struct Layers<T>", text);
-        Assert.Contains("new Layers<float>(Arena, ArenaStart, maxBatch)", text);
-        Assert.Contains("new Layers<double>(Arena, ArenaStart, maxBatch)", text);
+        Assert.Contains("new Layers<float>(Arena, ArenaStart, Arena, ArenaStart, maxBatch)", text);
+        Assert.Contains("new Layers<double>(Arena, ArenaStart, Arena, ArenaStart, maxBatch)", text);
     }
 
     [Fact]

@@ -88,7 +88,7 @@ public static class Dense
     private const long MinMultiplyAddsPerPart = 1 << 16;
 
     private static int PartsFor(long multiplyAdds)
-        => (int)Math.Min(Parallelism.MaxThreads, Math.Max(1, multiplyAdds / MinMultiplyAddsPerPart));
+        => (int)Math.Min(Parallelism.AvailableThreads, Math.Max(1, multiplyAdds / MinMultiplyAddsPerPart));
 
     private unsafe struct ForwardJob<T, TAct>
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -43,7 +43,7 @@ public static class Gradients
         }
     }
 
-    private static int PartsFor(int length) => Math.Min(Parallelism.MaxThreads, length / MinElementsPerPart);
+    private static int PartsFor(int length) => Math.Min(Parallelism.AvailableThreads, length / MinElementsPerPart);
 
     private unsafe struct Job<T> where T : unmanaged
     {
@@ -104,6 +104,53 @@ public static class Gradients
         }
         T sum = TOps.Sum(TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)));
         return sum == T.Zero && AllFiniteScalar(values + i, length - i);
+    }
+
+    /// <summary>destination[i] = a·x[i] + b·y[i] for i in [0, length) (destination may be x): one step of a data-parallel
+    /// training step's reduction, which adds the slices' gradients weighted by their shares of the batch. Returns whether
+    /// every result is finite. No fused multiply-add, so every lane rounds as in <see cref="WeightedSumScalar"/>: the same
+    /// bits at every width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe bool WeightedSum<T>(T* destination, T* x, T a, T* y, T b, int length) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Simd512<T>.IsAccelerated) return WeightedSum<T, Vector512<T>, Simd512<T>>(destination, x, a, y, b, length);
+        if (Simd256<T>.IsAccelerated) return WeightedSum<T, Vector256<T>, Simd256<T>>(destination, x, a, y, b, length);
+        if (Simd128<T>.IsAccelerated) return WeightedSum<T, Vector128<T>, Simd128<T>>(destination, x, a, y, b, length);
+        return WeightedSumScalar(destination, x, a, y, b, length);
+    }
+
+    // The finiteness check rides along as in AllFinite: the sum of r − r over the results is 0 exactly when all are finite.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe bool WeightedSum<T, TVec, TOps>(T* destination, T* x, T a, T* y, T b, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        int v = TOps.Count, i = 0;
+        TVec va = TOps.Create(a), vb = TOps.Create(b), s0 = TOps.Zero, s1 = TOps.Zero;
+        for (; i <= length - 2 * v; i += 2 * v)
+        {
+            TVec r0 = TOps.Add(TOps.Multiply(va, TOps.Load(x + i)), TOps.Multiply(vb, TOps.Load(y + i)));
+            TVec r1 = TOps.Add(TOps.Multiply(va, TOps.Load(x + i + v)), TOps.Multiply(vb, TOps.Load(y + i + v)));
+            TOps.Store(r0, destination + i);
+            TOps.Store(r1, destination + i + v);
+            s0 = TOps.Add(s0, TOps.Subtract(r0, r0));
+            s1 = TOps.Add(s1, TOps.Subtract(r1, r1));
+        }
+        bool finite = TOps.Sum(TOps.Add(s0, s1)) == T.Zero;
+        return WeightedSumScalar(destination + i, x + i, a, y + i, b, length - i) && finite;
+    }
+
+    internal static unsafe bool WeightedSumScalar<T>(T* destination, T* x, T a, T* y, T b, int length) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool finite = true;
+        for (int i = 0; i < length; i++)
+        {
+            T r = a * x[i] + b * y[i];
+            destination[i] = r;
+            finite &= T.IsFinite(r);
+        }
+        return finite;
     }
 
     internal static unsafe bool AllFiniteScalar<T>(T* values, int length) where T : unmanaged, IFloatingPointIeee754<T>

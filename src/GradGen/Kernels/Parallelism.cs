@@ -27,6 +27,14 @@ public static class Parallelism
         }
     }
 
+    /// <summary>The threads a kernel call may split over: <see cref="MaxThreads"/>, or 1 on a thread that is running a
+    /// part of a parallel call already (a data-parallel training step's slice, Network&lt;T, TTarget&gt;.TrainStep),
+    /// whose kernels then run whole on that thread instead of cutting their work into parts that the busy pool would
+    /// run one after another. Either way the results are the same bits.</summary>
+    internal static int AvailableThreads => t_inPart ? 1 : s_maxThreads;
+
+    [ThreadStatic] private static bool t_inPart;
+
     // The pool: one semaphore per worker, and one job at a time. A job is a function pointer, its context and its
     // parts; every thread (the caller included) claims parts from s_state until none is left, so when a pool thread is
     // not scheduled (a loaded machine) the caller runs its parts instead of waiting for it.
@@ -88,11 +96,16 @@ public static class Parallelism
             if (Interlocked.CompareExchange(ref s_state, state + 1, state) != state) continue;
             try
             {
+                t_inPart = true;
                 s_work(s_context, next, parts);
             }
             catch (Exception e)
             {
                 s_failure = e;
+            }
+            finally
+            {
+                t_inPart = false;
             }
             Interlocked.Increment(ref s_done);
         }

@@ -177,6 +177,14 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         if ((Instrumentation & Instrumentation.AnomalyDetection) != 0) CheckForwardPass();
     }
 
+    /// <summary>For a data-parallel step: <see cref="BatchSize"/> becomes the whole batch, and the output buffer's rows for
+    /// it are returned, for the replicas' rows to be copied in after this network's own slice.</summary>
+    private protected Span<T> WholeBatchOutput(int batch)
+    {
+        BatchSize = batch;
+        return ArenaSpan(OutputStart, batch * OutputSize);
+    }
+
     /// <summary>Called by <see cref="Forward"/> before the layers run.</summary>
     private protected virtual void OnForward() { }
 

@@ -9,7 +9,7 @@ namespace GradGen;
 /// or its parts: <see cref="ComputeGradients"/>, then inspect or change <see cref="Network{T}.Gradients"/>, then
 /// <see cref="ApplyUpdate"/>. Gradients accumulate until <see cref="Network{T}.ZeroGradients"/>, as in PyTorch, so
 /// several batches can be accumulated before one update.</summary>
-public abstract class Network<T, TTarget> : Network<T>
+public abstract partial class Network<T, TTarget> : Network<T>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TTarget : unmanaged
 {
@@ -41,6 +41,7 @@ public abstract class Network<T, TTarget> : Network<T>
             throw new InvalidOperationException("Backward needs ComputeLoss after the last Forward: there is no loss gradient to propagate");
         GradientsWritten(BackwardCore(BatchSize, AccumulateGradients));
         _hasLossGradient = false;
+        _replicasInGradients = 0;
     }
 
     /// <summary>Forward, loss and backward on one batch; the gradients of its mean loss are added to
@@ -63,9 +64,20 @@ public abstract class Network<T, TTarget> : Network<T>
     }
 
     /// <summary>One training step: zero the gradients, compute them on the batch, clip them with <see cref="Clipping"/>
-    /// when it is set, update the parameters. Returns the loss before the update. Allocates nothing.</summary>
+    /// when it is set, update the parameters. Returns the loss before the update. Allocates nothing (but at the first
+    /// data-parallel step, which makes the replicas).</summary>
+    /// <remarks>With <see cref="Kernels.Parallelism.MaxThreads"/> N &gt; 1 and a batch large enough, the step is
+    /// data-parallel: N slices of the batch's rows each run forward, loss and backward on their own thread (on N
+    /// replicas reading this network's parameters in place), and the gradients are reduced into this network's in a
+    /// fixed order. A given N always gives the same bits; different N agree up to float rounding (docs/performance.md,
+    /// "Data-parallel TrainStep"). <see cref="Network{T}.Output"/> then holds the whole batch's output, but the layers'
+    /// buffers (<see cref="Network{T}.CopyLayerOutput"/>) hold nothing of the step. A step the monitor samples runs on
+    /// this network alone, so that its statistics are the whole batch's.</remarks>
     public T TrainStep(ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets, Optimizer<T> optimizer)
     {
+        int slices = DataParallelSlices(input, targets);
+        if (slices > 1 && Monitor?.BeginStep() != true) return TrainStepDataParallel(input, targets, optimizer, slices);
+        LastStepSlices = 1;
         ZeroGradients();
         T loss = ComputeGradients(input, targets);
         ClipGradients();
@@ -141,7 +153,7 @@ public abstract class Network<T, TTarget> : Network<T>
     private void ThrowNonFinite(int index, double value)
     {
         var p = ParameterTable.First(q => index >= q.Offset && index < q.Offset + q.Length);
-        var report = (Instrumentation & Instrumentation.AnomalyDetection) != 0 ? LocateBackwardAnomaly() : null;
+        var report = (Instrumentation & Instrumentation.AnomalyDetection) != 0 ? (_replicasInGradients > 0 ? LocateReplicaAnomaly() : LocateBackwardAnomaly()) : null;
         throw new NonFiniteGradientException(p.Name, index - p.Offset, value, report);
     }
 

@@ -99,7 +99,7 @@ internal static unsafe class FusedUpdate
     /// count gives the same bits.</summary>
     internal static void RunPlain<TUpdate>(ref TUpdate update, int length, int minElementsPerPart) where TUpdate : unmanaged, IRangeUpdate
     {
-        int parts = Math.Min(Parallelism.MaxThreads, length / minElementsPerPart);
+        int parts = Math.Min(Parallelism.AvailableThreads, length / minElementsPerPart);
         if (parts <= 1)
         {
             update.Run<WithoutSums>(0, length, ref Unsafe.NullRef<UpdateSums>());
@@ -126,7 +126,7 @@ internal static unsafe class FusedUpdate
     private static UpdateSums Tensor<TUpdate>(ref TUpdate update, int offset, int length) where TUpdate : unmanaged, IRangeUpdate
     {
         int chunks = (length + ChunkLength - 1) / ChunkLength;
-        int parts = Math.Min(Parallelism.MaxThreads, chunks / MinChunksPerPart);
+        int parts = Math.Min(Parallelism.AvailableThreads, chunks / MinChunksPerPart);
         if (parts <= 1) return Chunks(ref update, offset, offset + length, 0, chunks);
         UpdateSums* partial = stackalloc UpdateSums[parts];
         var job = new Job<TUpdate> { Update = (TUpdate*)Unsafe.AsPointer(ref update), Offset = offset, Length = length, Chunks = chunks, Partial = partial };

@@ -67,8 +67,16 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
     public InstrumentedNet(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
     {
         var monitor = EnableInstrumentation(global::GradGen.Instrumentation.All, s_layerTable)!;
-        _layers = new Layers<float>(Arena, ArenaStart, maxBatch, monitor);
+        _layers = new Layers<float>(Arena, ArenaStart, Arena, ArenaStart, maxBatch, monitor);
         Initialize(seed);
+    }
+
+    /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+    /// parameters of <paramref name="primary"/> read in place.</summary>
+    private InstrumentedNet(InstrumentedNet primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+    {
+        var monitor = EnableInstrumentation(global::GradGen.Instrumentation.All, s_layerTable)!;
+        _layers = new Layers<float>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch, monitor);
     }
 
     public override int InputSize => Inputs;
@@ -81,6 +89,7 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
     protected override float LossCore(global::System.ReadOnlySpan<float> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
     protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
     protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
+    protected override global::GradGen.Network<float, float> CreateReplica(int maxBatch) => new InstrumentedNet(this, maxBatch);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, double>
@@ -90,8 +99,16 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         public Float64(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
         {
             var monitor = EnableInstrumentation(global::GradGen.Instrumentation.All, s_layerTable)!;
-            _layers = new Layers<double>(Arena, ArenaStart, maxBatch, monitor);
+            _layers = new Layers<double>(Arena, ArenaStart, Arena, ArenaStart, maxBatch, monitor);
             Initialize(seed);
+        }
+
+        /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+        /// parameters of <paramref name="primary"/> read in place.</summary>
+        private Float64(Float64 primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+        {
+            var monitor = EnableInstrumentation(global::GradGen.Instrumentation.All, s_layerTable)!;
+            _layers = new Layers<double>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch, monitor);
         }
 
         public override int InputSize => Inputs;
@@ -104,11 +121,12 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
         protected override double LossCore(global::System.ReadOnlySpan<double> targets, int B, bool withGradient) => _layers.Loss(targets, B, withGradient);
         protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
         protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
+        protected override global::GradGen.Network<double, double> CreateReplica(int maxBatch) => new Float64(this, maxBatch);
     }
 
     // ---- H·v: the same passes over dual numbers θ + ε·v, whose gradient tangents are H·v (docs/hessian.md).
     private static global::GradGen.Curvature.DualNetwork OverDualNumbers(int maxBatch) => new global::GradGen.Curvature.GeneratedDualNetwork<global::GradGen.Curvature.Dual, Layers<global::GradGen.Curvature.Dual>>(
-        maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * S_input, Inputs, Outputs, arena => new(arena, 0, maxBatch, new global::GradGen.Monitoring.NetworkMonitor(s_layerTable, s_parameters)));
+        maxBatch, ArenaLength(maxBatch), ParameterTotal, ActivationsStart + maxBatch * S_input, Inputs, Outputs, arena => new(arena, 0, arena, 0, maxBatch, new global::GradGen.Monitoring.NetworkMonitor(s_layerTable, s_parameters)));
 
     // ---- Parameters, in PyTorch's order: name, shape, offset, length and initialiser (Initializers.Fill's arguments).
     private static readonly global::GradGen.ParameterInfo[] s_parameters = CreateParameterTable();
@@ -156,12 +174,13 @@ partial class InstrumentedNet : global::GradGen.Network<float, float>
     }
 
     /// <summary>The network's code, once for float and Float64 (T = double): the passes, then a forward and a backward method per
-    /// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.</summary>
-    private readonly struct Layers<T>(T[] arena, int start, int maxBatch, global::GradGen.Monitoring.NetworkMonitor monitor) : global::GradGen.Curvature.ILayerPasses<T, T> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+    /// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.
+    /// The parameters are read from parameters[parametersStart + P_…]: the network's own arena, or a data-parallel replica's primary's.</summary>
+    private readonly struct Layers<T>(T[] parameters, int parametersStart, T[] arena, int start, int maxBatch, global::GradGen.Monitoring.NetworkMonitor monitor) : global::GradGen.Curvature.ILayerPasses<T, T> where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
     {
         /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row). The layout begins at arena[start].</summary>
         private global::System.Span<T> Rows(int s, int length, int column = 0) => arena.AsSpan(start + ActivationsStart + maxBatch * s + column, length);
-        private global::System.Span<T> Weights(int offset, int length) => arena.AsSpan(start + offset, length);
+        private global::System.Span<T> Weights(int offset, int length) => parameters.AsSpan(parametersStart + offset, length);
         private global::System.Span<T> WeightGradients(int offset, int length) => arena.AsSpan(start + ParameterTotal + offset, length);
         private global::System.Span<T> Scratch(int length) => arena.AsSpan(start + ActivationsStart + maxBatch * PerSampleActivations, length);
 

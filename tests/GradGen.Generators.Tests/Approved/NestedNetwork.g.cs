@@ -46,7 +46,7 @@ partial class Models
         /// <summary>Allocates the network's arena for batches of up to <paramref name="maxBatch"/> samples; initialises it from <paramref name="seed"/>.</summary>
         public Encoder(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
         {
-            _layers = new Layers<float>(Arena, ArenaStart, maxBatch);
+            _layers = new Layers<float>(Arena, ArenaStart, Arena, ArenaStart, maxBatch);
             Initialize(seed);
         }
 
@@ -64,7 +64,7 @@ partial class Models
             /// <summary>Allocates the network's arena for batches of up to <paramref name="maxBatch"/> samples; initialises it from <paramref name="seed"/>.</summary>
             public Float64(int maxBatch, ulong seed = 0) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
             {
-                _layers = new Layers<double>(Arena, ArenaStart, maxBatch);
+                _layers = new Layers<double>(Arena, ArenaStart, Arena, ArenaStart, maxBatch);
                 Initialize(seed);
             }
 
@@ -91,12 +91,13 @@ partial class Models
         }
 
         /// <summary>The network's code, once for float and Float64 (T = double): the passes, then a forward and a backward method per
-        /// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.</summary>
-        private readonly struct Layers<T>(T[] arena, int start, int maxBatch) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        /// kind of layer, which each layer calls with its offsets (S_… per-sample buffers, P_… parameters), sizes and activation.
+        /// The parameters are read from parameters[parametersStart + P_…]: the network's own arena, or a data-parallel replica's primary's.</summary>
+        private readonly struct Layers<T>(T[] parameters, int parametersStart, T[] arena, int start, int maxBatch) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
         {
             /// <summary>B rows of the buffer at per-sample offset s (from column <paramref name="column"/> of its first row). The layout begins at arena[start].</summary>
             private global::System.Span<T> Rows(int s, int length, int column = 0) => arena.AsSpan(start + ActivationsStart + maxBatch * s + column, length);
-            private global::System.Span<T> Weights(int offset, int length) => arena.AsSpan(start + offset, length);
+            private global::System.Span<T> Weights(int offset, int length) => parameters.AsSpan(parametersStart + offset, length);
             private global::System.Span<T> WeightGradients(int offset, int length) => arena.AsSpan(start + ParameterTotal + offset, length);
             private global::System.Span<T> Scratch(int length) => arena.AsSpan(start + ActivationsStart + maxBatch * PerSampleActivations, length);
 

@@ -17,6 +17,47 @@ public class GradientsTests
         else AtWidth(width, new FiniteCheck<float>());
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(WidthsAndTypes), MemberType = typeof(KernelTestUtil))]
+    public void WeightedSumMatchesTheScalarLoopBitForBitAndReportsNonFiniteResults(int width, string type)
+    {
+        if (type == "double") AtWidth(width, new WeightedSumCheck<double>());
+        else AtWidth(width, new WeightedSumCheck<float>());
+    }
+
+    private sealed class WeightedSumCheck<T> : IWidthCheck<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public unsafe void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, T>
+        {
+            // 37/128 and 91/128: the weights of a data-parallel step's uneven slices.
+            T a = T.CreateTruncating(37.0 / 128), b = T.CreateTruncating(91.0 / 128);
+            foreach (int n in Lengths)
+            {
+                T[] target = Random<T>(n, (ulong)n, 1.0), source = Random<T>(n, (ulong)n + 100, 1.0);
+                T[] vector = new T[n], scalar = new T[n], inPlace = (T[])target.Clone();
+                fixed (T* pt = target, pv = vector, ps = scalar, pi = inPlace, pq = source)
+                {
+                    Assert.True(Gradients.WeightedSum<T, TVec, TOps>(pv, pt, a, pq, b, n));
+                    Assert.True(Gradients.WeightedSumScalar(ps, pt, a, pq, b, n));
+                    Assert.True(Gradients.WeightedSum<T, TVec, TOps>(pi, pi, a, pq, b, n)); // the destination may be x
+                }
+                Assert.Equal(scalar, vector);
+                Assert.Equal(scalar, inPlace);
+                for (int i = 0; i < n; i++) Assert.Equal(a * target[i] + b * source[i], scalar[i]);
+                foreach (T bad in new[] { T.NaN, T.PositiveInfinity })
+                {
+                    // Every position of the source, so that each lane of the loop and the tail is seen to report it.
+                    for (int i = 0; i < n; i++)
+                    {
+                        T[] d = new T[n], q = (T[])source.Clone();
+                        q[i] = bad;
+                        fixed (T* pd = d, pt = target, pq = q) Assert.False(Gradients.WeightedSum<T, TVec, TOps>(pd, pt, a, pq, b, n), $"{typeof(T).Name} n={n}: {bad} at {i}");
+                    }
+                }
+            }
+        }
+    }
+
     private sealed class FiniteCheck<T> : IWidthCheck<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public unsafe void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, T>

@@ -1,0 +1,211 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using GradGen.Kernels;
+using GradGen.Monitoring;
+using GradGen.Optim;
+
+namespace GradGen;
+
+// A data-parallel TrainStep: with Parallelism.MaxThreads = N > 1 and a batch large enough to pay, the batch's rows are
+// cut into N contiguous slices (Parallelism.Share: slice k is rows [⌊kB/N⌋, ⌊(k+1)B/N⌋)). Slice k runs on replica k,
+// each on its own thread and its own arena: forward, loss and backward, so that a slice's activations stay in the cache
+// of the core that wrote them. A replica's generated layers read this network's parameters in place (CreateReplica),
+// so nothing is copied before a step. Then one reduction into this network's gradients, split by parameter ranges:
+// g ← Σ_k (n_k / B)·g_k over k = 0, 1, …, N − 1 in that order, which is the gradient of the whole batch's mean loss;
+// and the update, which the optimizer splits by the same ranges (Parallelism.Share over the parameters), so that each
+// thread updates the gradients it has just reduced.
+//
+// Why slice 0 runs on a replica too, not on this network: thread k writes range k of this network's gradients in every
+// reduction. Had this network's backward written all of them too, thread 0 would have fetched back the range that
+// thread 1 had just written, half a megabyte across the cores per step for the MLP (its slice took 500 µs against the
+// replica's 457 µs; docs/benchmarks.md, s6-dp).
+//
+// Bits: for a given N, every run gives the same bits (the slices, the order of the sums and the ranges are fixed).
+// Between thread counts the gradients agree up to float rounding, not bit for bit: each slice's products add over its
+// own rows, and the slices' sums are then added. ThreadCountTests measures the difference (docs/performance.md).
+public abstract partial class Network<T, TTarget>
+{
+    // A slice of fewer rows than this gives its products too little to amortise packing w, and a step whose slices
+    // each do fewer multiply-adds than MinMultiplyAddsPerSlice (rows × parameters: about its forward's products,
+    // some 10 µs of one core for the MLP) loses more to the hand-over than the second core gives; such steps split inside each
+    // kernel instead, as ComputeGradients does.
+    private const int MinRowsPerSlice = 32;
+    private const long MinMultiplyAddsPerSlice = 1 << 20;
+
+    private Network<T, TTarget>[] _replicas = [];
+
+    /// <summary>How many slices the last <see cref="TrainStep"/> cut its batch into: 1 for a one-network step.</summary>
+    internal int LastStepSlices { get; private set; }
+    private int _replicasInGradients; // how many replicas' gradients the current gradients sum; 0 after a one-network Backward
+
+    // Written by the thread that runs this network's slice, read by the caller after Parallelism.Run has returned.
+    private T _sliceLoss;
+    private Exception? _sliceFailure;
+
+    /// <summary>A replica for a data-parallel <see cref="TrainStep"/>, with an arena of its own for batches of up to
+    /// <paramref name="maxBatch"/> (its activations and gradients) whose layers read this network's parameters in place.
+    /// Generated.</summary>
+    protected abstract Network<T, TTarget> CreateReplica(int maxBatch);
+
+    /// <summary>How many slices <see cref="TrainStep"/> cuts this batch into: 1 (one network, the kernels split inside)
+    /// unless several threads are available and every slice gets <see cref="MinRowsPerSlice"/> rows and
+    /// <see cref="MinMultiplyAddsPerSlice"/>. A malformed call gets 1, and the one-network path's checks name its defect.</summary>
+    private int DataParallelSlices(ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets)
+    {
+        int threads = Parallelism.AvailableThreads;
+        if (threads == 1 || input.Length == 0 || input.Length % InputSize != 0) return 1;
+        int batch = input.Length / InputSize;
+        if (batch > MaxBatch || targets.Length != batch * TargetsPerSample) return 1;
+        long slices = Math.Min(batch / MinRowsPerSlice, (long)batch * ParameterCount / MinMultiplyAddsPerSlice);
+        return (int)Math.Clamp(slices, 1, threads);
+    }
+
+    private unsafe T TrainStepDataParallel(ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets, Optimizer<T> optimizer, int slices)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        int batch = input.Length / InputSize;
+        EnsureReplicas(slices);
+        LastStepSlices = slices;
+        fixed (T* x = input)
+        fixed (TTarget* y = targets)
+        {
+            var job = new StepJob { Primary = this, Input = x, Targets = y, Batch = batch };
+            Parallelism.Run(&SlicePart, Unsafe.AsPointer(ref job), slices);
+            for (int k = 0; k < slices; k++) ThrowIfFailed(_replicas[k]);
+
+            // The reduction reads every slice's gradients through pointers (the arenas are pinned) and writes this network's.
+            T** gradients = stackalloc T*[slices];
+            T* weights = stackalloc T[slices];
+            bool* finite = stackalloc bool[slices];
+            for (int k = 0; k < slices; k++)
+            {
+                gradients[k] = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_replicas[k].Gradients));
+                var (start, end) = Parallelism.Share(batch, k, slices);
+                weights[k] = T.CreateTruncating(end - start) / T.CreateTruncating(batch);
+            }
+            job.Reduced = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(Gradients));
+            job.Gradients = gradients;
+            job.Weights = weights;
+            job.Finite = finite;
+            job.Slices = slices;
+            job.Length = ParameterCount;
+            Parallelism.Run(&ReducePart, Unsafe.AsPointer(ref job), slices);
+            bool allFinite = true;
+            for (int k = 0; k < slices; k++) allFinite &= finite[k];
+            GradientsWritten(allFinite);
+            _replicasInGradients = slices;
+        }
+        T loss = GatherSlices(batch, slices);
+        _hasLossGradient = false; // a loss gradient of an earlier Forward here is stale now
+        ClipGradients();
+        ApplyUpdate(optimizer);
+        return loss;
+    }
+
+    /// <summary>Makes the replicas at the first data-parallel step, and again only when the thread count grows their slices.</summary>
+    private void EnsureReplicas(int slices)
+    {
+        int rows = (MaxBatch + slices - 1) / slices; // the largest slice of the largest batch
+        if (_replicas.Length >= slices && _replicas[0].MaxBatch >= rows) return;
+        var replicas = new Network<T, TTarget>[slices];
+        for (int k = 0; k < replicas.Length; k++)
+        {
+            var replica = CreateReplica(rows);
+            // A replica's monitor would see one slice and no update: a sampled step runs on this network alone.
+            if (replica.Monitor is { } monitor) monitor.Enabled = false;
+            replicas[k] = replica;
+        }
+        _replicas = replicas;
+    }
+
+    private unsafe struct StepJob
+    {
+        public Network<T, TTarget> Primary;
+        public T* Input;
+        public TTarget* Targets;
+        public int Batch;
+        // The reduction's: this network's gradients, every slice's and its weight n_k / B, the gradients' length, each
+        // part's finiteness.
+        public T* Reduced;
+        public T** Gradients;
+        public T* Weights;
+        public bool* Finite;
+        public int Slices, Length;
+    }
+
+    private static unsafe void SlicePart(void* context, int part, int parts)
+    {
+        ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
+        var network = job.Primary._replicas[part];
+        var (start, end) = Parallelism.Share(job.Batch, part, parts);
+        int inputs = network.InputSize, targets = network.TargetsPerSample;
+        network.RunSlice(new ReadOnlySpan<T>(job.Input + (long)start * inputs, (end - start) * inputs),
+            new ReadOnlySpan<TTarget>(job.Targets + (long)start * targets, (end - start) * targets));
+    }
+
+    /// <summary>Forward, loss and backward of one slice on a replica, its gradients written (not added).</summary>
+    private void RunSlice(ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets)
+    {
+        try
+        {
+            _sliceFailure = null;
+            ZeroGradients();
+            Forward(input);
+            _sliceLoss = ComputeLoss(targets);
+            Backward();
+        }
+        catch (Exception e)
+        {
+            _sliceFailure = e;
+        }
+    }
+
+    private void ThrowIfFailed(Network<T, TTarget> network)
+    {
+        if (network._sliceFailure is not { } failure) return;
+        network._sliceFailure = null;
+        Monitor?.CancelStep();
+        ExceptionDispatchInfo.Throw(failure);
+    }
+
+    // Part p reduces the parameters' range p: g ← w_0·g_0 + w_1·g_1, then g ← g + w_k·g_k for k = 2, 3, …
+    private static unsafe void ReducePart(void* context, int part, int parts)
+    {
+        ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
+        var (from, to) = Parallelism.Share(job.Length, part, parts);
+        T* reduced = job.Reduced + from;
+        bool finite = Kernels.Gradients.WeightedSum(reduced, job.Gradients[0] + from, job.Weights[0], job.Gradients[1] + from, job.Weights[1], to - from);
+        for (int k = 2; k < job.Slices; k++)
+            finite = Kernels.Gradients.WeightedSum(reduced, reduced, T.One, job.Gradients[k] + from, job.Weights[k], to - from);
+        job.Finite[part] = finite; // a NaN or ±∞ stays one through the later sums, so the last sum's answer is the range's
+    }
+
+    /// <summary>The batch's mean loss, Σ (n_k / B)·loss_k; and the replicas' output rows copied into this network's output,
+    /// so that <see cref="Network{T}.Output"/> holds the whole batch's output as after a one-network step.</summary>
+    private T GatherSlices(int batch, int slices)
+    {
+        double loss = 0;
+        Span<T> output = WholeBatchOutput(batch);
+        for (int k = 0; k < slices; k++)
+        {
+            var network = _replicas[k];
+            var (start, end) = Parallelism.Share(batch, k, slices);
+            loss += double.CreateTruncating(network._sliceLoss) * (end - start);
+            network.Output.CopyTo(output[(start * OutputSize)..]);
+        }
+        return T.CreateTruncating(loss / batch);
+    }
+
+    /// <summary>After a data-parallel step whose gradients are not finite: the first anomaly in a slice, its rows counted
+    /// within the slice (this network's own layer buffers hold nothing of the step).</summary>
+    private AnomalyReport? LocateReplicaAnomaly()
+    {
+        for (int k = 0; k < _replicasInGradients; k++)
+        {
+            if (_replicas[k].LocateBackwardAnomaly() is { } report) return report;
+        }
+        return null;
+    }
+}
