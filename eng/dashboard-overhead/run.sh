@@ -15,8 +15,8 @@
 #   Both are LONG epochs minus SHORT epochs over LONG - SHORT, as process is, so that the first epochs' JIT falls out.
 #   process: the training process's user + system seconds (GNU time) per epoch, LONG epochs minus SHORT epochs over
 #            LONG - SHORT, so that start-up, JIT and Kestrel's start fall out: every thread, the server's included.
-#   browser: Chromium's user + system seconds (all its processes) per second, from opening the page to the end of the
-#            long run's training.
+#   browser: Chromium's user + system seconds (all its processes) per second of the long run's epochs SHORT+1..LONG
+#            (BROWSER=cold: of the whole run, from the browser's start).
 #   img/s:   the median img/s of epochs SHORT+1..LONG of the long runs, wall clock: what the user sees, and what other
 #            load on the machine disturbs most.
 # On a quiet machine with a free core for the server and the browser, thread + blocked is what an epoch costs the
@@ -91,8 +91,10 @@ run() {
         "${client_cpus[@]}" curl -s -N "${url}api/events" > /dev/null &
         client=$!
     elif [ -n "$debug_port" ]; then
-        cpu0=$(browser_cpu); t0=$(date +%s.%N)
         tab=$(curl -s -X PUT "http://127.0.0.1:$debug_port/json/new?$url" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
+        # From the end of epoch SHORT, as img/s: the page's steady cost, not the new tab's loading.
+        until grep -Eq "^Epoch +$short/" "$work/$3.txt" || grep -q 'press Ctrl+C' "$work/$3.txt"; do sleep 0.02; done
+        cpu0=$(browser_cpu); t0=$(date +%s.%N)
     else
         "${client_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.client" chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$work/profile-$3" \
             --remote-debugging-port=0 "$url" > /dev/null 2>&1 &
