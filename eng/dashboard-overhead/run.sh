@@ -27,7 +27,10 @@
 # WAYS: which of the four ways, in this order in every round (default "off log stream on"; the first is the baseline).
 # THREADS: the sample's --threads (default 1); "thread" is then the main training thread's alone.
 # PIN: "pin" runs the training process on core 0 (taskset -c 0: all its threads, the server's too) and the browser and
-#      curl on core 1: the browser has a core of its own; "none" (the default) lets the scheduler place them.
+#      curl on core 1: the browser has a core of its own; "thread" runs the training thread alone on core 0 and every
+#      other thread of the process (the runtime's, the pump's, the server's), the browser and curl on core 1 (the
+#      sample trains on its main thread with --threads 1; a loop moves each new thread of the process to core 1 within
+#      0.1 s); "none" (the default) lets the scheduler place them.
 # The browser is started once, before the rounds, and left 20 s to finish its start-up work (which alone took 0.1-0.3
 # of a core for its first 10-20 s, more than the page); each "on" run opens the page in a new tab and closes it after,
 # as a user with a browser already running would. BROWSER=cold starts a new Chromium per run instead (the script's
@@ -44,8 +47,9 @@ pin=${7:-none}
 browser_start=${BROWSER:-warm}
 case "$pin" in
     pin) train_cpus=(taskset -c 0); client_cpus=(taskset -c 1) ;;
+    thread) train_cpus=(); client_cpus=(taskset -c 1) ;;
     none) train_cpus=(); client_cpus=() ;;
-    *) echo "PIN is pin or none, not '$pin'"; exit 2 ;;
+    *) echo "PIN is pin, thread or none, not '$pin'"; exit 2 ;;
 esac
 command -v curl >/dev/null || { echo "needs curl"; exit 1; }
 command -v chromium >/dev/null || { echo "needs chromium (apt-get install chromium)"; exit 1; }
@@ -76,16 +80,38 @@ cpu() { tail -n 1 "$1" | awk '{ print $1 + $2 }'; } # the last line: GNU time no
 # "While training: ... training thread: wall W s, on a core R s, waiting for a core Q s, ...": W R Q.
 thread() { sed -n 's/.*wall \([0-9.]*\) s, on a core \([0-9.]*\) s, waiting for a core \([0-9.]*\) s.*/\1 \2 \3/p' "$1"; }
 
+# pin_threads TIMER: with PIN=thread, the process under GNU time TIMER's main thread (the training thread) on core 0, and
+# every other thread of it on core 1, until it ends.
+pin_threads() {
+    local pid= tid moved=" "
+    until pid=$(pgrep -P "$1"); do sleep 0.01; done
+    taskset -p -c 0 "$pid" > /dev/null
+    while [ -d "/proc/$pid" ]; do
+        for tid in $(ls "/proc/$pid/task" 2>/dev/null); do
+            [ "$tid" = "$pid" ] || [[ "$moved" == *" $tid "* ]] && continue
+            taskset -p -c 1 "$tid" > /dev/null 2>&1 && moved+="$tid "
+        done
+        sleep 0.1
+    done
+}
+
 # run WAY EPOCHS NAME: one training run, its output in NAME.txt, its CPU seconds in NAME.cpu, Chromium's in NAME.client.
 run() {
     local args=(--threads "$threads" --plain --epochs "$2" --output "$work/w.safetensors")
     [ "$data" = embedded ] && args+=(--embedded)
     case "$1" in
-        off) "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" > "$work/$3.txt"; return ;;
-        log) "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" --log "$work/$3.jsonl" > "$work/$3.txt"; return ;;
+        off|log)
+            [ "$1" = log ] && args+=(--log "$work/$3.jsonl")
+            "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" > "$work/$3.txt" &
+            local job=$! pinner=
+            if [ "$pin" = thread ]; then "${client_cpus[@]}" bash -c "$(declare -f pin_threads); pin_threads $job" & pinner=$!; fi
+            wait "$job"
+            if [ -n "$pinner" ]; then wait "$pinner"; fi
+            return ;;
     esac
     "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" --dashboard > "$work/$3.txt" &
-    local timer=$! url client= tab= cpu0 t0
+    local timer=$! url client= tab= cpu0 t0 pinner=
+    if [ "$pin" = thread ]; then "${client_cpus[@]}" bash -c "$(declare -f pin_threads); pin_threads $timer" & pinner=$!; fi
     until url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/$3.txt" 2>/dev/null); do sleep 0.05; done
     if [ "$1" = stream ]; then
         "${client_cpus[@]}" curl -s -N "${url}api/events" > /dev/null &
@@ -107,6 +133,7 @@ run() {
     fi
     # SIGTERM, not SIGINT: a background job of a non-interactive shell starts with SIGINT ignored.
     kill -TERM "$(pgrep -P "$timer")"; wait "$timer" || true
+    if [ -n "$pinner" ]; then wait "$pinner"; fi
     if [ -n "$client" ]; then kill -TERM "$(pgrep -P "$client" || echo "$client")" 2>/dev/null || true; wait "$client" 2>/dev/null || true; fi # curl ends with the stream
 }
 
