@@ -31,6 +31,7 @@
 #      other thread of the process (the runtime's, the pump's, the server's), the browser and curl on core 1 (the
 #      sample trains on its main thread with --threads 1; a loop moves each new thread of the process to core 1 within
 #      0.1 s); "none" (the default) lets the scheduler place them.
+# SAMPLE_EVERY=N passes --sample-every N to the log, stream and on ways (the sample's default is 10).
 # The browser is started once, before the rounds, and left 20 s to finish its start-up work (which alone took 0.1-0.3
 # of a core for its first 10-20 s, more than the page); each "on" run opens the page in a new tab and closes it after,
 # as a user with a browser already running would. BROWSER=cold starts a new Chromium per run instead (the script's
@@ -60,7 +61,7 @@ work=$(mktemp -d)
 browser_pid=
 trap '[ -n "$browser_pid" ] && kill -TERM "$browser_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores;$(uptime | sed 's/.*,  *load/ load/')"
-echo "ways: ${ways[*]}; --threads $threads; pin: $pin; browser: $browser_start"
+echo "ways: ${ways[*]}; --threads $threads; pin: $pin; browser: $browser_start; --sample-every ${SAMPLE_EVERY:-10 (default)}"
 
 # Chromium's CPU seconds, all its processes (those started with this script's profile directory).
 browser_cpu() { local t=0 p; for p in $(pgrep -f "user-data-dir=$work/profile"); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
@@ -99,6 +100,7 @@ pin_threads() {
 run() {
     local args=(--threads "$threads" --plain --epochs "$2" --output "$work/w.safetensors")
     [ "$data" = embedded ] && args+=(--embedded)
+    [ -n "${SAMPLE_EVERY:-}" ] && [ "$1" != off ] && args+=(--sample-every "$SAMPLE_EVERY")
     case "$1" in
         off|log)
             [ "$1" = log ] && args+=(--log "$work/$3.jsonl")
