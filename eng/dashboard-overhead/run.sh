@@ -59,7 +59,8 @@ dotnet build samples/GradGen.Samples.FashionMnist -c Release -v quiet -nologo >/
 dll=samples/GradGen.Samples.FashionMnist/bin/Release/net10.0/GradGen.Samples.FashionMnist.dll
 work=$(mktemp -d)
 browser_pid=
-trap '[ -n "$browser_pid" ] && kill -TERM "$browser_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+# The browser's processes may still write its profile for a moment after it is told to end.
+trap '[ -n "$browser_pid" ] && kill -TERM "$browser_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work" 2>/dev/null || { sleep 2; rm -rf "$work"; }' EXIT
 echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores;$(uptime | sed 's/.*,  *load/ load/')"
 echo "ways: ${ways[*]}; --threads $threads; pin: $pin; browser: $browser_start; --sample-every ${SAMPLE_EVERY:-10 (default)}"
 
