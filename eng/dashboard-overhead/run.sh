@@ -15,28 +15,66 @@
 #   Both are LONG epochs minus SHORT epochs over LONG - SHORT, as process is, so that the first epochs' JIT falls out.
 #   process: the training process's user + system seconds (GNU time) per epoch, LONG epochs minus SHORT epochs over
 #            LONG - SHORT, so that start-up, JIT and Kestrel's start fall out: every thread, the server's included.
-#   browser: Chromium's user + system seconds (all its processes) per second of the long run's training.
+#   browser: Chromium's user + system seconds (all its processes) per second of the long run's epochs SHORT+1..LONG
+#            (BROWSER=cold: of the whole run, from the browser's start).
 #   img/s:   the median img/s of epochs SHORT+1..LONG of the long runs, wall clock: what the user sees, and what other
 #            load on the machine disturbs most.
 # On a quiet machine with a free core for the server and the browser, thread + blocked is what an epoch costs the
-# training thread; the 2% target is on that. Usage: eng/dashboard-overhead/run.sh [ROUNDS] [SHORT] [LONG] [DATA]
+# training thread; the 2% target is on that.
+# Usage: eng/dashboard-overhead/run.sh [ROUNDS] [SHORT] [LONG] [DATA] [WAYS] [THREADS] [PIN]
 # DATA: embedded (the default: the sample's embedded split, 63 steps an epoch) or full (the installed Fashion-MNIST,
 # 469 steps an epoch: the README's main job; apt-get install dataset-fashion-mnist).
+# WAYS: which of the four ways, in this order in every round (default "off log stream on"; the first is the baseline).
+# THREADS: the sample's --threads (default 1); "thread" is then the main training thread's alone.
+# PIN: "pin" runs the training process on core 0 (taskset -c 0: all its threads, the server's too) and the browser and
+#      curl on core 1: the browser has a core of its own; "thread" runs the training thread alone on core 0 and every
+#      other thread of the process (the runtime's, the pump's, the server's), the browser and curl on core 1 (the
+#      sample trains on its main thread with --threads 1; a loop moves each new thread of the process to core 1 within
+#      0.1 s); "none" (the default) lets the scheduler place them.
+# SAMPLE_EVERY=N passes --sample-every N to the log, stream and on ways (the sample's default is 10).
+# The browser is started once, before the rounds, and left 20 s to finish its start-up work (which alone took 0.1-0.3
+# of a core for its first 10-20 s, more than the page); each "on" run opens the page in a new tab and closes it after,
+# as a user with a browser already running would. BROWSER=cold starts a new Chromium per run instead (the script's
+# behaviour before 2026-11-30 15:00 UTC, whose "browser" figures include that start-up).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-5}
 short=${2:-5}
 long=${3:-25}
 data=${4:-embedded}
-ways=(off log stream on)
+read -r -a ways <<< "${5:-off log stream on}"
+threads=${6:-1}
+pin=${7:-none}
+browser_start=${BROWSER:-warm}
+case "$pin" in
+    pin) train_cpus=(taskset -c 0); client_cpus=(taskset -c 1) ;;
+    thread) train_cpus=(); client_cpus=(taskset -c 1) ;;
+    none) train_cpus=(); client_cpus=() ;;
+    *) echo "PIN is pin, thread or none, not '$pin'"; exit 2 ;;
+esac
 command -v curl >/dev/null || { echo "needs curl"; exit 1; }
 command -v chromium >/dev/null || { echo "needs chromium (apt-get install chromium)"; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)"; exit 1; }
 dotnet build samples/GradGen.Samples.FashionMnist -c Release -v quiet -nologo >/dev/null
 dll=samples/GradGen.Samples.FashionMnist/bin/Release/net10.0/GradGen.Samples.FashionMnist.dll
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+browser_pid=
+# The browser's processes may still write its profile for a moment after it is told to end.
+trap '[ -n "$browser_pid" ] && kill -TERM "$browser_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work" 2>/dev/null || { sleep 2; rm -rf "$work"; }' EXIT
 echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores;$(uptime | sed 's/.*,  *load/ load/')"
+echo "ways: ${ways[*]}; --threads $threads; pin: $pin; browser: $browser_start; --sample-every ${SAMPLE_EVERY:-10 (default)}"
+
+# Chromium's CPU seconds, all its processes (those started with this script's profile directory).
+browser_cpu() { local t=0 p; for p in $(pgrep -f "user-data-dir=$work/profile"); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+                awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'; }
+debug_port=
+if [ "$browser_start" = warm ] && [[ " ${ways[*]} " == *" on "* ]]; then
+    "${client_cpus[@]}" chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$work/profile" \
+        --remote-debugging-port=0 about:blank > /dev/null 2>&1 &
+    browser_pid=$!
+    until debug_port=$(head -n 1 "$work/profile/DevToolsActivePort" 2>/dev/null) && [ -n "$debug_port" ]; do sleep 0.1; done
+    sleep 20
+fi
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 throughput() { sed -n 's|^Epoch *\([0-9]*\)/[0-9]* .* \([0-9,]*\) img/s$|\1 \2|p' "$1" | tr -d , | awk -v s="$short" '$1 > s { print $2 }' | median; }
@@ -44,28 +82,62 @@ cpu() { tail -n 1 "$1" | awk '{ print $1 + $2 }'; } # the last line: GNU time no
 # "While training: ... training thread: wall W s, on a core R s, waiting for a core Q s, ...": W R Q.
 thread() { sed -n 's/.*wall \([0-9.]*\) s, on a core \([0-9.]*\) s, waiting for a core \([0-9.]*\) s.*/\1 \2 \3/p' "$1"; }
 
+# pin_threads TIMER: with PIN=thread, the process under GNU time TIMER's main thread (the training thread) on core 0, and
+# every other thread of it on core 1, until it ends.
+pin_threads() {
+    local pid= tid moved=" "
+    until pid=$(pgrep -P "$1"); do sleep 0.01; done
+    taskset -p -c 0 "$pid" > /dev/null
+    while [ -d "/proc/$pid" ]; do
+        for tid in $(ls "/proc/$pid/task" 2>/dev/null); do
+            [ "$tid" = "$pid" ] || [[ "$moved" == *" $tid "* ]] && continue
+            taskset -p -c 1 "$tid" > /dev/null 2>&1 && moved+="$tid "
+        done
+        sleep 0.1
+    done
+}
+
 # run WAY EPOCHS NAME: one training run, its output in NAME.txt, its CPU seconds in NAME.cpu, Chromium's in NAME.client.
 run() {
-    local args=(--threads 1 --plain --epochs "$2" --output "$work/w.safetensors")
+    local args=(--threads "$threads" --plain --epochs "$2" --output "$work/w.safetensors")
     [ "$data" = embedded ] && args+=(--embedded)
+    [ -n "${SAMPLE_EVERY:-}" ] && [ "$1" != off ] && args+=(--sample-every "$SAMPLE_EVERY")
     case "$1" in
-        off) /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" > "$work/$3.txt"; return ;;
-        log) /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" --log "$work/$3.jsonl" > "$work/$3.txt"; return ;;
+        off|log)
+            [ "$1" = log ] && args+=(--log "$work/$3.jsonl")
+            "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" > "$work/$3.txt" &
+            local job=$! pinner=
+            if [ "$pin" = thread ]; then "${client_cpus[@]}" bash -c "$(declare -f pin_threads); pin_threads $job" & pinner=$!; fi
+            wait "$job"
+            if [ -n "$pinner" ]; then wait "$pinner"; fi
+            return ;;
     esac
-    /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" --dashboard > "$work/$3.txt" &
-    local timer=$! url
+    "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" --dashboard > "$work/$3.txt" &
+    local timer=$! url client= tab= cpu0 t0 pinner=
+    if [ "$pin" = thread ]; then "${client_cpus[@]}" bash -c "$(declare -f pin_threads); pin_threads $timer" & pinner=$!; fi
     until url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/$3.txt" 2>/dev/null); do sleep 0.05; done
     if [ "$1" = stream ]; then
-        curl -s -N "${url}api/events" > /dev/null &
+        "${client_cpus[@]}" curl -s -N "${url}api/events" > /dev/null &
+        client=$!
+    elif [ -n "$debug_port" ]; then
+        tab=$(curl -s -X PUT "http://127.0.0.1:$debug_port/json/new?$url" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
+        # From the end of epoch SHORT, as img/s: the page's steady cost, not the new tab's loading.
+        until grep -Eq "^Epoch +$short/" "$work/$3.txt" || grep -q 'press Ctrl+C' "$work/$3.txt"; do sleep 0.02; done
+        cpu0=$(browser_cpu); t0=$(date +%s.%N)
     else
-        /usr/bin/time -f "%U %S" -o "$work/$3.client" chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$work/profile-$3" \
+        "${client_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.client" chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$work/profile-$3" \
             --remote-debugging-port=0 "$url" > /dev/null 2>&1 &
+        client=$!
     fi
-    local client=$!
     until grep -q 'press Ctrl+C' "$work/$3.txt"; do sleep 0.1; done
+    if [ -n "$tab" ]; then
+        awk -v c0="$cpu0" -v c1="$(browser_cpu)" -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", (c1 - c0) / (t1 - t0) }' > "$work/$3.browser"
+        curl -s "http://127.0.0.1:$debug_port/json/close/$tab" > /dev/null
+    fi
     # SIGTERM, not SIGINT: a background job of a non-interactive shell starts with SIGINT ignored.
     kill -TERM "$(pgrep -P "$timer")"; wait "$timer" || true
-    kill -TERM "$(pgrep -P "$client" || echo "$client")" 2>/dev/null || true; wait "$client" 2>/dev/null || true # curl ends with the stream
+    if [ -n "$pinner" ]; then wait "$pinner"; fi
+    if [ -n "$client" ]; then kill -TERM "$(pgrep -P "$client" || echo "$client")" 2>/dev/null || true; wait "$client" 2>/dev/null || true; fi # curl ends with the stream
 }
 
 for round in $(seq "$rounds"); do
@@ -79,12 +151,13 @@ for round in $(seq "$rounds"); do
         process=$(awk -v a="$(cpu "$work/$way-long-$round.cpu")" -v b="$(cpu "$work/$way-short-$round.cpu")" -v n=$((long - short)) 'BEGIN { printf "%.4f", (a - b) / n }')
         browser=-
         [ -f "$work/$way-long-$round.client" ] && browser=$(awk -v c="$(cpu "$work/$way-long-$round.client")" -v w="$wall" 'BEGIN { printf "%.3f", c / w }')
+        [ -f "$work/$way-long-$round.browser" ] && browser=$(cat "$work/$way-long-$round.browser")
         echo "$way $per_epoch $blocked $process $browser $(throughput "$work/$way-long-$round.txt")" >> "$work/results"
         line+=" $way thread $per_epoch s blocked $blocked s process $process s browser $browser img/s $(throughput "$work/$way-long-$round.txt");"
     done
     echo "$line $(uptime | sed 's/.*,  *load/load/')"
 done
-echo "medians over $rounds rounds, per epoch (change against off):"
+echo "medians over $rounds rounds, per epoch (change against ${ways[0]}):"
 for way in "${ways[@]}"; do
     echo "$way $(awk -v w="$way" '$1 == w { print $2 }' "$work/results" | median) $(awk -v w="$way" '$1 == w { print $3 }' "$work/results" | median)" \
         "$(awk -v w="$way" '$1 == w { print $4 }' "$work/results" | median) $(awk -v w="$way" '$1 == w && $5 != "-" { print $5 }' "$work/results" | median | awk '{ print } END { if (!NR) print "-" }')" \
@@ -92,4 +165,9 @@ for way in "${ways[@]}"; do
 done | awk '{ if (NR == 1) { t = $2; b = $3; p = $4; i = $6 }
     printf "  %-6s thread %.5f s (%+.1f%%)  thread+blocked %.5f s (%+.1f%%)  process %.4f s (%+.1f%%)  browser %s CPU s/s  img/s %.0f (%+.1f%%)\n",
         $1, $2, 100 * ($2 / t - 1), $2 + $3, 100 * (($2 + $3) / (t + b) - 1), $4, 100 * ($4 / p - 1), $5, $6, 100 * ($6 / i - 1) }'
+echo "spread over the rounds (lowest to highest):"
+for way in "${ways[@]}"; do
+    awk -v w="$way" '$1 == w { n++; if (n == 1 || $2 < t0) t0 = $2; if (n == 1 || $2 > t1) t1 = $2; if (n == 1 || $6 < i0) i0 = $6; if (n == 1 || $6 > i1) i1 = $6 }
+        END { printf "  %-6s thread %.5f-%.5f s  img/s %.0f-%.0f\n", w, t0, t1, i0, i1 }' "$work/results"
+done
 echo "$(uptime | sed 's/.*,  *load/load/')"

@@ -15,11 +15,19 @@ internal enum RecordKind { Run, Step, Epoch, Findings }
 /// first. The store keeps each run's step and epoch records in fixed memory, down-sampled as
 /// <see cref="MonitorHistory"/> is (every other record dropped when full, then only every other kept), plus its latest
 /// step and findings, so it spans the whole run whatever its length. Stored steps leave out their histograms, which
-/// the page draws for the latest step only: a deep network's records shrink from tens of kilobytes to a few.</summary>
+/// the page draws for the latest step only: a deep network's records shrink from tens of kilobytes to a few.
+/// The pages get what was published at most once every <see cref="PageInterval"/>, and of the step records only those
+/// the store keeps, without histograms, plus each run's latest step whole: a live page receives what a page connecting
+/// later would, however fast training samples.</summary>
 public sealed class DashboardFeed : IDisposable
 {
     /// <summary>How often the pump writes the sampled steps.</summary>
     public static readonly TimeSpan PumpInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How often the pages are sent what was published: at most once in this interval (and when another page
+    /// connects, or on <see cref="Flush"/>). The page redraws at most once a second, so it would get nothing from more;
+    /// each send wakes the browser's network, browser and page processes.</summary>
+    public static readonly TimeSpan PageInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Step and epoch records kept per run.</summary>
     public const int StoreCapacity = 1000;
@@ -38,13 +46,19 @@ public sealed class DashboardFeed : IDisposable
     private readonly object _pumpLock = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task? _pump;
+    private readonly TimeProvider _time;
+    private long _lastPageSend; // a TimeProvider timestamp
     private bool _disposed;
 
     /// <summary>A feed for live runs; <paramref name="logPath"/>, if given, receives every record as a JSON line.</summary>
-    public DashboardFeed(string? logPath = null) : this(logPath, startPump: true) { }
+    public DashboardFeed(string? logPath = null) : this(logPath, startPump: true, TimeProvider.System) { }
 
-    private DashboardFeed(string? logPath, bool startPump)
+    /// <summary>A feed whose pump, if started, and page sends follow <paramref name="time"/> (tests drive a feed without a
+    /// pump through <see cref="Tick"/>).</summary>
+    internal DashboardFeed(string? logPath, bool startPump, TimeProvider time)
     {
+        _time = time;
+        _lastPageSend = time.GetTimestamp();
         _stepWriter = new Utf8JsonWriter(_stepBuffer);
         if (logPath is not null)
             _log = new FileStream(logPath, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 1 << 16);
@@ -68,7 +82,7 @@ public sealed class DashboardFeed : IDisposable
         Publish(name, RecordKind.Run, DashboardSchema.Run(name, title, monitor));
         lock (_lock)
         {
-            SendLocked();
+            SendLocked(force: true);
             _runs.Add(run);
         }
         monitor.AddObserver(run);
@@ -82,12 +96,12 @@ public sealed class DashboardFeed : IDisposable
         lock (_lock) return SnapshotLocked();
     }
 
-    /// <summary>Pump ticks' worth of events kept for a page that does not read them: 51 s at 200 ms.</summary>
+    /// <summary>Sends' worth of events kept for a page that does not read them: 256 s at one a second.</summary>
     internal const int SubscriberCapacity = 256;
 
     /// <summary>The snapshot and a channel of every record published after it, with nothing lost or repeated between
-    /// the two: each item is the records of one pump tick as Server-Sent Events ("data: RECORD\n\n" each), encoded
-    /// once as UTF-8 for every page. The channel is completed when the feed is disposed; <see cref="Unsubscribe"/>
+    /// the two: each item is the records of one send (<see cref="PageInterval"/>) as Server-Sent Events
+    /// ("data: RECORD\n\n" each), encoded once as UTF-8 for every page. The channel is completed when the feed is disposed; <see cref="Unsubscribe"/>
     /// when done.</summary>
     internal (IReadOnlyList<string> Snapshot, ChannelReader<byte[]> Updates, Channel<byte[]> Handle) Subscribe()
     {
@@ -98,7 +112,7 @@ public sealed class DashboardFeed : IDisposable
             if (_disposed) channel.Writer.Complete();
             else
             {
-                SendLocked(); // what was published before the snapshot goes to the other pages, not to this one
+                SendLocked(force: true); // what was published before the snapshot goes to the other pages, not to this one
                 _subscribers.Add(channel);
             }
             return (SnapshotLocked(), channel.Reader, channel);
@@ -110,8 +124,13 @@ public sealed class DashboardFeed : IDisposable
         lock (_lock) _subscribers.Remove(handle);
     }
 
-    /// <summary>Writes the sampled steps waiting in every run now, rather than at the pump's next tick.</summary>
-    public void Flush()
+    /// <summary>Writes the sampled steps waiting in every run now, rather than at the pump's next tick, and sends the pages
+    /// what they have not been sent.</summary>
+    public void Flush() => Tick(forcePages: true);
+
+    /// <summary>The pump's tick: writes the waiting samples, epochs and findings, and sends the pages what was published
+    /// if <see cref="PageInterval"/> has passed since the last send (or <paramref name="forcePages"/>).</summary>
+    internal void Tick(bool forcePages)
     {
         lock (_pumpLock)
         {
@@ -122,13 +141,13 @@ public sealed class DashboardFeed : IDisposable
             lock (_lock)
             {
                 _log?.Flush();
-                SendLocked();
+                SendLocked(forcePages);
             }
         }
     }
 
     /// <summary>Logs, sends and stores a sampled step of a live run. The record is written once, as UTF-8, into a reused
-    /// buffer; a string is made only of the record without histograms, and only when the store keeps it.</summary>
+    /// buffer; the record without histograms is written, sent and kept as a string only when the store keeps it.</summary>
     private void PublishStep(string run, StepSample sample)
     {
         lock (_lock)
@@ -136,11 +155,24 @@ public sealed class DashboardFeed : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             var store = _stores[run];
             ReadOnlySpan<byte> record = WriteStep(run, sample, histograms: true);
-            Emit(record);
-            store.SetLatestStep(record);
-            if (store.Steps.KeepsNext) store.Steps.Add(Encoding.UTF8.GetString(WriteStep(run, sample, histograms: false)));
-            else store.Steps.Skip();
+            Log(record);
+            SetLatestStepLocked(store, record);
+            if (!store.Steps.KeepsNext)
+            {
+                store.Steps.Skip();
+                return;
+            }
+            ReadOnlySpan<byte> stored = WriteStep(run, sample, histograms: false); // reuses the buffer: record is gone
+            ToPages(stored);
+            store.Steps.Add(Encoding.UTF8.GetString(stored));
         }
+    }
+
+    /// <summary>Keeps <paramref name="record"/> as the run's latest step, which the next send gives the pages whole.</summary>
+    private void SetLatestStepLocked(RunStore store, ReadOnlySpan<byte> record)
+    {
+        store.SetLatestStep(record);
+        store.LatestUnsent = _subscribers.Count > 0;
     }
 
     private ReadOnlySpan<byte> WriteStep(string run, StepSample sample, bool histograms)
@@ -170,11 +202,16 @@ public sealed class DashboardFeed : IDisposable
                 switch (kind)
                 {
                     case RecordKind.Step:
-                        store.SetLatestStep(Encoding.UTF8.GetBytes(json));
+                        Log(Encoding.UTF8.GetBytes(json));
+                        SetLatestStepLocked(store, Encoding.UTF8.GetBytes(json));
                         if (store.Steps.KeepsNext)
-                            store.Steps.Add(json.Contains("\"hist\"", StringComparison.Ordinal) ? DashboardSchema.WithoutHistograms(json) : json);
+                        {
+                            string stored = json.Contains("\"hist\"", StringComparison.Ordinal) ? DashboardSchema.WithoutHistograms(json) : json;
+                            ToPages(Encoding.UTF8.GetBytes(stored));
+                            store.Steps.Add(stored);
+                        }
                         else store.Steps.Skip();
-                        break;
+                        return;
                     case RecordKind.Epoch:
                         store.Epochs.Add(json);
                         break;
@@ -183,34 +220,49 @@ public sealed class DashboardFeed : IDisposable
                         break;
                 }
             }
-            Emit(Encoding.UTF8.GetBytes(json));
+            byte[] utf8 = Encoding.UTF8.GetBytes(json);
+            Log(utf8);
+            ToPages(utf8);
         }
     }
 
-    /// <summary>Writes a record to the log, as a line, and to the events waiting for the pages.</summary>
-    private void Emit(ReadOnlySpan<byte> record)
+    /// <summary>Writes a record to the log, as a line.</summary>
+    private void Log(ReadOnlySpan<byte> record)
     {
-        if (_log is not null)
-        {
-            _log.Write(record);
-            _log.WriteByte((byte)'\n');
-        }
-        if (_subscribers.Count > 0)
-        {
-            _outgoing.Write("data: "u8);
-            _outgoing.Write(record);
-            _outgoing.Write("\n\n"u8);
-        }
+        if (_log is null) return;
+        _log.Write(record);
+        _log.WriteByte((byte)'\n');
     }
 
-    /// <summary>Sends the events published since the last send to every page, as one write: a tick's records cost each
-    /// page's stream one wake-up and one socket write, whatever their number.</summary>
-    private void SendLocked()
+    /// <summary>Adds a record to the events waiting for the pages.</summary>
+    private void ToPages(ReadOnlySpan<byte> record)
     {
+        if (_subscribers.Count == 0) return;
+        _outgoing.Write("data: "u8);
+        _outgoing.Write(record);
+        _outgoing.Write("\n\n"u8);
+    }
+
+    /// <summary>Sends the events published since the last send to every page, as one write, if
+    /// <see cref="PageInterval"/> has passed since the last send or <paramref name="force"/>: each page's stream wakes
+    /// and writes once per send, whatever the number of records. Each run's latest step goes last, whole (with its
+    /// histograms, which the page draws); the page takes it as its latest even if the store kept it, and so it was sent
+    /// without histograms just before.</summary>
+    private void SendLocked(bool force)
+    {
+        long now = _time.GetTimestamp();
+        if (!force && _time.GetElapsedTime(_lastPageSend, now) < PageInterval) return;
+        foreach (var store in _stores.Values)
+        {
+            if (!store.LatestUnsent) continue;
+            ToPages(store.LatestStepUtf8);
+            store.LatestUnsent = false;
+        }
         if (_outgoing.WrittenCount == 0) return;
         byte[] events = _outgoing.WrittenSpan.ToArray();
         _outgoing.ResetWrittenCount();
         foreach (var subscriber in _subscribers) subscriber.Writer.TryWrite(events);
+        _lastPageSend = now;
     }
 
     private List<string> SnapshotLocked()
@@ -231,10 +283,10 @@ public sealed class DashboardFeed : IDisposable
 
     private async Task PumpAsync()
     {
-        using var timer = new PeriodicTimer(PumpInterval);
+        using var timer = new PeriodicTimer(PumpInterval, _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false)) Flush();
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false)) Tick(forcePages: false);
         }
         catch (OperationCanceledException) { }
     }
@@ -249,7 +301,7 @@ public sealed class DashboardFeed : IDisposable
         lock (_lock)
         {
             _disposed = true;
-            SendLocked();
+            SendLocked(force: true);
             foreach (var subscriber in _subscribers) subscriber.Writer.TryComplete();
             _subscribers.Clear();
             _log?.Dispose();
@@ -264,7 +316,7 @@ public sealed class DashboardFeed : IDisposable
     /// this version does not know are skipped: a later version may add types.</summary>
     public static DashboardFeed Replay(string path)
     {
-        var feed = new DashboardFeed(logPath: null, startPump: false);
+        var feed = new DashboardFeed(logPath: null, startPump: false, TimeProvider.System);
         int lineNumber = 0;
         foreach (string line in File.ReadLines(path))
         {
@@ -339,6 +391,12 @@ public sealed class DashboardFeed : IDisposable
 
         /// <summary>The latest step record, whole; null before the first.</summary>
         public string? LatestStep() => _latestLength < 0 ? null : Encoding.UTF8.GetString(_latestStep, 0, _latestLength);
+
+        /// <summary>The latest step record as UTF-8 (empty before the first).</summary>
+        public ReadOnlySpan<byte> LatestStepUtf8 => _latestStep.AsSpan(0, Math.Max(_latestLength, 0));
+
+        /// <summary>Whether the latest step has not been sent whole to the pages yet.</summary>
+        public bool LatestUnsent { get; set; }
     }
 }
 

@@ -60,6 +60,60 @@ public class BrowserTests(ITestOutputHelper output)
             File.Copy(screenshot, Path.Combine(RepositoryRoot(), "docs", "images", "dashboard.png"), overwrite: true);
     }
 
+    /// <summary>Records faster than any training sends them, straight into the page's handler: one every 5 ms for 2.5 s.
+    /// The page redraws at most once a second (and at least once while they arrive), shows the last one, and does not
+    /// redraw while none arrives.</summary>
+    [SkippableFact]
+    public async Task ThePageRedrawsAtMostOnceASecondHoweverFastRecordsArrive()
+    {
+        SkipWithoutChromium();
+
+        var run = new ShortRun(sampleEvery: 1);
+        using var feed = new DashboardFeed();
+        feed.AddRun("FashionClassifier", "redraw test", run.Monitor);
+        await using var server = await DashboardServer.StartAsync(feed);
+        using var driver = StartChromium();
+        driver.Navigate().GoToUrl(server.Url);
+        WaitFor(driver, "FashionClassifier", "1", "the run's column", page => page is not null);
+        driver.Manage().Timeouts().AsynchronousJavaScript = TimeSpan.FromSeconds(30);
+
+        string json = ((IJavaScriptExecutor)driver).ExecuteAsyncScript(FloodScript, "FashionClassifier") as string
+            ?? throw new InvalidOperationException("the flood script returned no result");
+        output.WriteLine(json);
+        using var result = JsonDocument.Parse(json);
+        var r = result.RootElement;
+        int records = r.GetProperty("records").GetInt32(), renders = r.GetProperty("renders").GetInt32();
+        double seconds = r.GetProperty("elapsed").GetDouble() / 1000;
+        Assert.True(records >= 100, $"only {records} records in {seconds:F1} s");
+        Assert.InRange(renders, 2, (int)Math.Ceiling(seconds) + 1);
+        Assert.Equal(records, r.GetProperty("shown").GetInt32());
+        Assert.Equal(records, r.GetProperty("points").GetInt32());
+        Assert.Equal(0, r.GetProperty("idleRenders").GetInt32());
+    }
+
+    private const string FloodScript = """
+        const [run, done] = [arguments[0], arguments[arguments.length - 1]];
+        const view = runs.get(run);
+        const renders = () => Number(document.body.dataset.renders || 0);
+        const before = renders();
+        const layers = view.layers.map(() => ({ grad: { mean: 0.5, std: 1, l2: 1, maxAbs: 2 }, act: { mean: 0, std: 1, min: 0, max: 1, dead: 0, saturated: 0 }, hist: null }));
+        const parameters = view.meta.parameters.map(() => ({ gradNorm: 1, weightNorm: 1, updateRatio: 0.001 }));
+        let step = 0;
+        const start = performance.now();
+        const timer = setInterval(() => {
+          onRecord({ type: "step", run, step: ++step, loss: 1 / step, layers, parameters });
+          if (performance.now() - start < 2500) return;
+          clearInterval(timer);
+          // A second and a half for the last redraw, then as long again with no record.
+          setTimeout(() => {
+            const after = renders();
+            const result = { records: step, renders: after - before, elapsed: performance.now() - start,
+                             shown: Number(view.section.dataset.step), points: Number(view.section.dataset.points) };
+            setTimeout(() => done(JSON.stringify(Object.assign(result, { idleRenders: renders() - after }))), 1500);
+          }, 1500);
+        }, 5);
+        """;
+
     internal static ChromeDriver StartChromium()
     {
         // The driver and browser are named explicitly, so Selenium downloads nothing.

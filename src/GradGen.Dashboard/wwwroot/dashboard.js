@@ -3,8 +3,12 @@
 // exploding thresholds, the layer-wise statistics, the loss and accuracy, and the doctor's findings.
 "use strict";
 
-const MAX_POINTS = 2000;     // points kept per curve: beyond, every other one is dropped (the server's store does the same)
-const RENDER_EVERY_MS = 1000; // charts redraw at most this often, however fast records arrive, and not at all when none do
+// What the page costs the machine it trains on (docs/dashboard.md, "Overhead"): the server sends at most once a second;
+// the page redraws at most once a second, in an animation frame (so never while the tab is hidden), and not at all while
+// no record arrives; it appends each record's points to the charts' data in place and redraws only the panels whose
+// data changed; and it draws at most MAX_POINTS points per curve, a chart's width's worth.
+const MAX_POINTS = 1000;      // points kept per curve: beyond, every other one is dropped (the server's store does the same)
+const RENDER_EVERY_MS = 1000; // the least time between two redraws
 
 const runsElement = document.getElementById("runs");
 const statusElement = document.getElementById("status");
@@ -60,11 +64,14 @@ class RunView {
     this.layers = record.layers;
     // Layers with a weight: the first parameter tensor of the layer is its weight (Dense: weight, then bias).
     this.weighted = record.layers.filter(l => l.parameters.length > 0);
-    this.steps = [];   // {step, loss, norms[]} per sampled step, in order
+    this.steps = [];   // {step, loss, norms[]} per sampled step, in order: the curves' points
     this.epochs = [];
     this.latest = null;
     this.findings = null;
-    this.dirty = true;
+    // What changed since the last redraw: only those panels are redrawn.
+    this.curvesChanged = true;
+    this.latestChanged = false;
+    this.findingsChanged = true;
     this.build();
   }
 
@@ -148,55 +155,83 @@ class RunView {
   }
 
   addStep(r) {
-    if (this.steps.length > 0 && r.step <= this.steps[this.steps.length - 1].step) return; // already shown
-    const norms = this.weighted.map(l => r.parameters[l.parameters[0]].gradNorm);
-    this.steps.push({ step: r.step, loss: r.loss, norms });
-    if (this.steps.length > MAX_POINTS) this.steps = this.steps.filter((_, i) => i % 2 === 0);
+    const shown = this.steps.length > 0 ? this.steps[this.steps.length - 1].step : -Infinity;
+    if (r.step < shown) return; // already on the charts
     this.latest = r;
-    this.dirty = true;
+    this.latestChanged = true;
+    // The server sends each send's latest step whole, last: the same step again, now with its histograms.
+    if (r.step === shown) return;
+    const point = { step: r.step, loss: r.loss, norms: this.weighted.map(l => r.parameters[l.parameters[0]].gradNorm) };
+    this.steps.push(point);
+    if (this.steps.length > MAX_POINTS) {
+      this.steps = this.steps.filter((_, i) => i % 2 === 0);
+      this.rebuildStepCurves();
+    } else this.appendStepPoints(point);
+    this.curvesChanged = true;
+  }
+
+  // A step's points, appended to the charts' data in place: the norm of each weighted layer (a log axis: only if
+  // positive), the thresholds, which follow the last layer's norm, and the loss.
+  appendStepPoints(s) {
+    const sets = this.normChart.data.datasets;
+    const last = this.weighted.length - 1;
+    for (let i = 0; i <= last; i++) if (s.norms[i] > 0) sets[i].data.push({ x: s.step, y: s.norms[i] });
+    if (last >= 0 && s.norms[last] > 0) {
+      sets[sets.length - 2].data.push({ x: s.step, y: s.norms[last] * this.meta.thresholds.vanishing });
+      sets[sets.length - 1].data.push({ x: s.step, y: s.norms[last] * this.meta.thresholds.exploding });
+    }
+    if (s.loss !== null) this.lossChart.data.datasets[0].data.push({ x: s.step, y: s.loss });
+  }
+
+  rebuildStepCurves() {
+    for (const set of this.normChart.data.datasets) set.data = [];
+    this.lossChart.data.datasets[0].data = [];
+    for (const s of this.steps) this.appendStepPoints(s);
   }
 
   addEpoch(r) {
     this.epochs.push(r);
-    if (this.epochs.length > MAX_POINTS) this.epochs = this.epochs.filter((_, i) => i % 2 === 0);
-    this.dirty = true;
+    const [, train, evaluation] = this.lossChart.data.datasets;
+    if (this.epochs.length > MAX_POINTS) {
+      this.epochs = this.epochs.filter((_, i) => i % 2 === 0);
+      train.data = [];
+      evaluation.data = [];
+      for (const e of this.epochs) this.appendEpochPoints(e);
+    } else this.appendEpochPoints(r);
+    if (r.evalName) evaluation.label = r.evalName + " accuracy";
+    this.curvesChanged = true;
+  }
+
+  appendEpochPoints(e) {
+    const [, train, evaluation] = this.lossChart.data.datasets;
+    if (e.trainAccuracy !== null) train.data.push({ x: e.step, y: e.trainAccuracy });
+    if (e.evalAccuracy !== null && e.evalAccuracy !== undefined) evaluation.data.push({ x: e.step, y: e.evalAccuracy });
   }
 
   setFindings(r) {
     this.findings = r;
-    this.dirty = true;
+    this.findingsChanged = true;
   }
 
   render() {
-    if (!this.dirty) return;
-    this.dirty = false;
-    const steps = this.steps;
-    const last = this.weighted.length - 1;
-
-    // Norm curves and the thresholds, which follow the last layer's norm.
-    const sets = this.normChart.data.datasets;
-    this.weighted.forEach((_, i) => { sets[i].data = steps.filter(s => s.norms[i] > 0).map(s => ({ x: s.step, y: s.norms[i] })); });
-    const reference = steps.filter(s => last >= 0 && s.norms[last] > 0);
-    sets[sets.length - 2].data = reference.map(s => ({ x: s.step, y: s.norms[last] * this.meta.thresholds.vanishing }));
-    sets[sets.length - 1].data = reference.map(s => ({ x: s.step, y: s.norms[last] * this.meta.thresholds.exploding }));
-    this.normChart.update("none");
-
-    const loss = this.lossChart.data.datasets;
-    loss[0].data = steps.filter(s => s.loss !== null).map(s => ({ x: s.step, y: s.loss }));
-    loss[1].data = this.epochs.filter(e => e.trainAccuracy !== null).map(e => ({ x: e.step, y: e.trainAccuracy }));
-    loss[2].data = this.epochs.filter(e => e.evalAccuracy !== null && e.evalAccuracy !== undefined).map(e => ({ x: e.step, y: e.evalAccuracy }));
-    if (this.epochs.length > 0 && this.epochs[0].evalName) loss[2].label = this.epochs[0].evalName + " accuracy";
-    this.lossChart.update("none");
-
+    if (this.curvesChanged) {
+      this.curvesChanged = false;
+      this.normChart.update("none");
+      this.lossChart.update("none");
+      this.section.dataset.points = this.normChart.data.datasets[0] ? this.normChart.data.datasets[0].data.length : this.steps.length;
+    }
     const r = this.latest;
-    if (r) {
+    if (r && this.latestChanged) {
+      this.latestChanged = false;
       this.renderHistograms(r);
       this.renderTable(r);
-      this.metaLine.textContent = `step ${r.step} · loss ${formatNumber(r.loss)} · ${steps.length} sampled steps on the charts · one step in ${this.meta.sampleEvery} sampled`;
+      this.metaLine.textContent = `step ${r.step} · loss ${formatNumber(r.loss)} · ${this.steps.length} sampled steps on the charts · one step in ${this.meta.sampleEvery} sampled`;
       this.section.dataset.step = r.step;
     }
-    this.section.dataset.points = this.normChart.data.datasets[0] ? this.normChart.data.datasets[0].data.length : steps.length;
-    this.renderFindings();
+    if (this.findingsChanged) {
+      this.findingsChanged = false;
+      this.renderFindings();
+    }
   }
 
   renderHistograms(r) {
@@ -244,12 +279,24 @@ class RunView {
   }
 }
 
-// One redraw RENDER_EVERY_MS after the first record that arrives while none is pending: no timer runs while idle.
-let renderPending = false;
+// Redraws are coalesced: a record schedules one redraw, RENDER_EVERY_MS after the last one (at once if that was
+// longer ago), in the next animation frame, which a hidden tab does not get: it redraws when shown again. No timer
+// runs while no record arrives. The page counts its redraws in body's data-renders (BrowserTests reads it).
+let renderScheduled = false;
+let lastRender = -Infinity;
+let renders = 0;
 function scheduleRender() {
-  if (renderPending) return;
-  renderPending = true;
-  setTimeout(() => { renderPending = false; for (const view of runs.values()) view.render(); }, RENDER_EVERY_MS);
+  if (renderScheduled) return;
+  renderScheduled = true;
+  const wait = Math.max(0, lastRender + RENDER_EVERY_MS - performance.now());
+  setTimeout(() => requestAnimationFrame(renderAll), wait);
+}
+
+function renderAll() {
+  renderScheduled = false;
+  lastRender = performance.now();
+  for (const view of runs.values()) view.render();
+  document.body.dataset.renders = ++renders;
 }
 
 function onRecord(r) {
