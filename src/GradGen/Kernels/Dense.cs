@@ -72,8 +72,16 @@ public static class Dense
                 ForwardDot<T, TAct, TVec, TOps>(ref output, px, ldx, pw, batch, inFeatures, outFeatures);
                 return;
             }
-            // Threads (Parallelism.MaxThreads) split the panels of w when there are enough of them, else the row tiles.
             var job = new ForwardJob<T, TAct> { Output = output, X = px, Ldx = ldx, W = pw, Batch = batch, K = inFeatures, N = outFeatures };
+            if (TransposedFits<T, TVec, TOps>(batch, inFeatures))
+            {
+                // Threads split the groups of v outputs.
+                int groups = (outFeatures + TOps.Count - 1) / TOps.Count;
+                Parallelism.Run(&ForwardTransposedPart<T, TAct, TVec, TOps>, Unsafe.AsPointer(ref job),
+                    Math.Min(PartsFor((long)batch * inFeatures * outFeatures), groups));
+                return;
+            }
+            // Threads (Parallelism.MaxThreads) split the panels of w when there are enough of them, else the row tiles.
             var (panel, rowsPerTile) = PackedLayout<T, TVec, TOps>(outFeatures);
             int panels = (outFeatures + panel - 1) / panel, tiles = (batch + rowsPerTile - 1) / rowsPerTile;
             int parts = PartsFor((long)batch * inFeatures * outFeatures);
@@ -398,6 +406,77 @@ public static class Dense
                 if (last) break;
             }
         }
+    }
+
+    // The transposed forward runs where the batch is one to two vectors (17–32 floats, 9–16 doubles) on AVX-512 and
+    // xᵀ fits the pack buffer (k ≤ 2048).
+    private static bool TransposedFits<T, TVec, TOps>(int batch, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+        => typeof(TVec) == typeof(Vector512<T>) && System.Runtime.Intrinsics.X86.Avx512F.IsSupported
+            && batch > TOps.Count && batch <= 2 * TOps.Count && (long)k * 2 * TOps.Count <= PackBuffer<T>.Length;
+
+    // One part of a transposed forward: a share of the groups of v outputs.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardTransposedPart<T, TAct, TVec, TOps>(void* context, int part, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        ref ForwardJob<T, TAct> job = ref Unsafe.AsRef<ForwardJob<T, TAct>>(context);
+        var (g0, g1) = Parallelism.Share((job.N + TOps.Count - 1) / TOps.Count, part, parts);
+        ForwardTransposed<T, TAct, TVec, TOps>(ref job.Output, job.X, job.Ldx, job.W, job.Batch, job.K, job.N, g0, g1);
+    }
+
+    // The forward at a batch of one to two vectors on AVX-512 (batch 32 of floats), computed transposed: zᵀ = w·xᵀ.
+    // The packed forward transposes all of w (n × k) into panels, and each panel then serves only batch / 4 row tiles;
+    // here x (batch × k, a fraction of w's size in every layer of the benchmark networks) is transposed once into
+    // xᵀ (k, 2v), the whole batch is one row of two vectors, and the tile broadcasts w's elements straight from its rows:
+    // per k, 2 loads of xᵀ and 8 broadcasts of w for 16 FMAs, and every weight is read once. Each group of v outputs
+    // (8 rows of w per tile) is then transposed back, a v × v block at a time, into a (2v, v) tile for the epilogue.
+    // Each output is the same chain of FMAs over k, in the same order, as in the packed forward: the same bits.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardTransposed<T, TAct, TVec, TOps>(ref Epilogue<T, TAct> output, T* px, int ldx, T* pw,
+        int batch, int k, int n, int groupStart, int groupEnd)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        int v = TOps.Count, columns = 2 * v;
+        T* xT = PackBuffer<T>.Get();
+        TransposeInput<T>(xT, columns, px, ldx, batch, k, v);
+        T* zT = stackalloc T[v * columns];   // (v outputs, 2v samples): the tiles' sums
+        T* tile = stackalloc T[columns * v]; // the same transposed, (2v samples, v outputs), for the epilogue
+        T* tails = stackalloc T[Tiles<T, TVec, TOps>.ColumnRows * v];
+        for (int g = groupStart; g < groupEnd; g++)
+        {
+            int j0 = g * v, width = Math.Min(v, n - j0);
+            for (int r0 = 0; r0 < width; r0 += 8)
+                Tiles<T, TVec, TOps>.Tile8x2(zT + r0 * columns, columns, pw + (long)(j0 + r0) * k, k, Math.Min(8, width - r0), xT, columns, k);
+            Packing.TransposeBlock512(zT, columns, width, tile, v);
+            Packing.TransposeBlock512(zT + v, columns, width, tile + v * v, v);
+            for (int i0 = 0; i0 < batch; i0 += Tiles<T, TVec, TOps>.ColumnRows)
+                output.Rows<TVec, TOps>(i0, Math.Min(Tiles<T, TVec, TOps>.ColumnRows, batch - i0), j0, width, tile + i0 * v, v, tails, first: true, last: true);
+        }
+    }
+
+    // xᵀ[p·ldt + i] = x[i·ldx + p] for p < k and i < batch, and 0 for batch ≤ i < 2v: v × v register transposes, then
+    // the k % v leftover depths one by one.
+    private static unsafe void TransposeInput<T>(T* xT, int ldt, T* x, int ldx, int batch, int k, int v)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int p = 0;
+        for (; p <= k - v; p += v)
+        {
+            Packing.TransposeBlock512(x + p, ldx, v, xT + (long)p * ldt, ldt);
+            Packing.TransposeBlock512(x + (long)v * ldx + p, ldx, batch - v, xT + (long)p * ldt + v, ldt);
+        }
+        for (; p < k; p++)
+            for (int i = 0; i < ldt; i++)
+                xT[(long)p * ldt + i] = i < batch ? x[(long)i * ldx + p] : T.Zero;
     }
 
     /// <summary>The backward pass of <see cref="Forward{T, TAct}"/>:

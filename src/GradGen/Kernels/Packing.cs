@@ -114,11 +114,21 @@ internal static class Packing
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<double> Row(double* src, long ld, int i, int rows) => i < rows ? Vector512.Load(src + i * ld) : Vector512<double>.Zero;
 
+    /// <summary>dst[q·ldd + i] = src[i·lds + q] for one v × v block at the Vector512 width (16 floats or 8 doubles), the
+    /// source rows from <paramref name="rows"/> on read as zeros. AVX-512 only (the transposed forward of <see cref="Dense"/>).</summary>
+    internal static unsafe void TransposeBlock512<T>(T* src, long lds, int rows, T* dst, long ldd) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) Transpose16x16((float*)src, lds, rows, (float*)dst, ldd);
+        else Transpose8x8((double*)src, lds, rows, (double*)dst, ldd);
+    }
+
     // dst[q·ldd + i] = src[i·lds + q] for a 16×16 float block (source rows from `rows` on read as zeros). The classic four-stage
     // transpose: after interleaving 32-bit and then 64-bit pairs within each 128-bit lane, u[4m + j]'s lane L holds
     // rows 4m … 4m+3 of column 4L + j; two rounds of 128-bit lane shuffles then gather the four lanes L of u[j], u[4+j],
     // u[8+j], u[12+j] into column 4L + j.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // The JIT does not inline it into PackTransposed (DOTNET_JitDisasm shows a call; it has 48 vector locals), so it is
+    // compiled optimised at its first call instead of running unoptimised until it tiers up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Transpose16x16(float* src, long lds, int rows, float* dst, long ldd)
     {
         Vector512<float> r0 = Row(src, lds, 0, rows), r1 = Row(src, lds, 1, rows);

@@ -107,6 +107,50 @@ internal static class Tiles<T, TVec, TOps>
         return finite;
     }
 
+    /// <summary>The tile of the transposed forward (<see cref="Dense"/>: zᵀ = w·xᵀ for a batch of at most two vectors, with
+    /// 32 vector registers): c[m, 0..2v) = Σ_p a[m·sam + p] · b[p·ldb + 0..2v) for 8 rows m, of which the first
+    /// <paramref name="rows"/> exist in a (the others read the last one). 16 accumulators; per step 2 loads of b and 8
+    /// broadcasts of a. All 8 rows are stored (c is the caller's scratch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Tile8x2(T* c, long ldc, T* a, long sam, int rows, T* b, long ldb, int depth)
+    {
+        int v = TOps.Count;
+        T* a0 = a, a1 = a + Math.Min(1, rows - 1) * sam, a2 = a + Math.Min(2, rows - 1) * sam, a3 = a + Math.Min(3, rows - 1) * sam;
+        T* a4 = a + Math.Min(4, rows - 1) * sam, a5 = a + Math.Min(5, rows - 1) * sam;
+        T* a6 = a + Math.Min(6, rows - 1) * sam, a7 = a + Math.Min(7, rows - 1) * sam;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+        TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero, c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero;
+        T* bp = b;
+        for (int p = 0; p < depth; p++, bp += ldb)
+        {
+            TVec b0 = TOps.Load(bp), b1 = TOps.Load(bp + v);
+            TVec s = TOps.Create(a0[p]);
+            c00 = TOps.MultiplyAdd(s, b0, c00); c01 = TOps.MultiplyAdd(s, b1, c01);
+            s = TOps.Create(a1[p]);
+            c10 = TOps.MultiplyAdd(s, b0, c10); c11 = TOps.MultiplyAdd(s, b1, c11);
+            s = TOps.Create(a2[p]);
+            c20 = TOps.MultiplyAdd(s, b0, c20); c21 = TOps.MultiplyAdd(s, b1, c21);
+            s = TOps.Create(a3[p]);
+            c30 = TOps.MultiplyAdd(s, b0, c30); c31 = TOps.MultiplyAdd(s, b1, c31);
+            s = TOps.Create(a4[p]);
+            c40 = TOps.MultiplyAdd(s, b0, c40); c41 = TOps.MultiplyAdd(s, b1, c41);
+            s = TOps.Create(a5[p]);
+            c50 = TOps.MultiplyAdd(s, b0, c50); c51 = TOps.MultiplyAdd(s, b1, c51);
+            s = TOps.Create(a6[p]);
+            c60 = TOps.MultiplyAdd(s, b0, c60); c61 = TOps.MultiplyAdd(s, b1, c61);
+            s = TOps.Create(a7[p]);
+            c70 = TOps.MultiplyAdd(s, b0, c70); c71 = TOps.MultiplyAdd(s, b1, c71);
+        }
+        TOps.Store(c00, c); TOps.Store(c01, c + v);
+        TOps.Store(c10, c + ldc); TOps.Store(c11, c + ldc + v);
+        TOps.Store(c20, c + 2 * ldc); TOps.Store(c21, c + 2 * ldc + v);
+        TOps.Store(c30, c + 3 * ldc); TOps.Store(c31, c + 3 * ldc + v);
+        TOps.Store(c40, c + 4 * ldc); TOps.Store(c41, c + 4 * ldc + v);
+        TOps.Store(c50, c + 5 * ldc); TOps.Store(c51, c + 5 * ldc + v);
+        TOps.Store(c60, c + 6 * ldc); TOps.Store(c61, c + 6 * ldc + v);
+        TOps.Store(c70, c + 7 * ldc); TOps.Store(c71, c + 7 * ldc + v);
+    }
+
     /// <summary>A mask with the last <paramref name="count"/> lanes set (all bits) and the others clear.</summary>
     public static unsafe TVec LastLanes(int count)
     {

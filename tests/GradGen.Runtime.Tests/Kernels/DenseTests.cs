@@ -9,11 +9,13 @@ public class DenseTests
     // (batch, inF, outF): edges of the 4×4 register tiles, k shorter and longer than one vector (8 doubles, 16 floats),
     // and the leftover-vector, masked-tail and scalar column paths of the backward products; for the small-batch
     // forward, one row (matrix-vector) and an odd row after pairs, with k not a whole number of vectors and more than
-    // one chunk of 64 outputs.
+    // one chunk of 64 outputs. On AVX-512 a batch of one to two vectors (17–32 floats, 9–16 doubles) takes the transposed
+    // forward: (17, 33, 5), (32, 40, 37) and (12, 21, 9) cover its partial groups of outputs, k % v leftover depths and
+    // batch padding.
     private static readonly (int Batch, int In, int Out)[] Shapes =
     [
         (1, 1, 1), (1, 3, 17), (3, 17, 1), (4, 16, 4), (17, 33, 5), (5, 100, 33), (33, 3, 100), (7, 64, 40),
-        (100, 17, 3), (9, 129, 11), (1, 100, 70), (7, 35, 130), (2, 20, 9),
+        (100, 17, 3), (9, 129, 11), (1, 100, 70), (7, 35, 130), (2, 20, 9), (32, 40, 37), (12, 21, 9),
     ];
 
     private sealed class SimdMatchesReference : IKernelCheck
