@@ -18,7 +18,8 @@ internal static class Tiles<T, TVec, TOps>
     where TVec : unmanaged
     where TOps : ISimd<TVec, T>
 {
-    private static bool Wide => TOps.Registers >= 32;
+    // Forced inline: the forward kernels, which inline much else, otherwise called it once per tile.
+    private static bool Wide { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TOps.Registers >= 32; }
 
     /// <summary>Rows of the main tile.</summary>
     public static int Rows => Wide ? 4 : 6;
