@@ -21,8 +21,10 @@ public sealed record Measurement(string Benchmark, string Method, BenchmarkNetwo
             .ToList();
 }
 
-/// <summary>A suite run as saved by <c>--save</c>: the machine as the suite's process saw it, when, and the results.</summary>
-public sealed record SavedRun(MachineInfo Machine, DateTime TakenUtc, IReadOnlyList<Measurement> Measurements);
+/// <summary>A suite run as saved by <c>--save</c>: the machine as the suite's process saw it, when, and the results;
+/// <see cref="Alternating"/>: the suite's own alternating check of Generated against HandWrittenExpert, after its benchmarks.</summary>
+public sealed record SavedRun(MachineInfo Machine, DateTime TakenUtc, IReadOnlyList<Measurement> Measurements,
+    IReadOnlyList<AlternatingCheck>? Alternating = null);
 
 /// <summary>One run of /work/shared/libtorch-bench/run.sh: µs per SGD step by case name
 /// (lines "name&lt;TAB&gt;µs&lt;TAB&gt;us/step …").</summary>

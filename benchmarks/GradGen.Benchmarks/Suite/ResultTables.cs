@@ -92,6 +92,17 @@ public static class ResultTables
             }
             md.AppendLine();
         }
+        // The suite's alternating check.
+        if (run.Alternating is { Count: > 0 } checks)
+        {
+            md.AppendLine(Invariant($"Generated against HandWrittenExpert again, in this process after the benchmarks above: {checks[0].Rounds} alternating rounds of each, batch {BenchmarkNetworks.StepBatch}, the fastest round by thread CPU time (median in brackets), and the fastest window by the wall clock. Expert / Generated above 1: Generated is faster."));
+            md.AppendLine();
+            md.AppendLine("| network | case | Generated, CPU | HandWrittenExpert, CPU | Expert / Generated, CPU | Generated, wall | HandWrittenExpert, wall | Expert / Generated, wall |");
+            md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+            foreach (var c in checks)
+                md.AppendLine(Invariant($"| {c.Network} | {c.Case} | {Time(c.Generated * 1e3)} | {Time(c.Expert * 1e3)} | {c.Expert / c.Generated:F2}× ({c.ExpertMedian / c.GeneratedMedian:F2}×) | {Time(c.GeneratedWall * 1e3)} | {Time(c.ExpertWall * 1e3)} | {c.ExpertWall / c.GeneratedWall:F2}× |"));
+            md.AppendLine();
+        }
         foreach (var torch in libtorch) md.AppendLine(Invariant($"libtorch run: {torch.Source}: {string.Join(", ", torch.MicrosecondsPerStep.Select(kv => $"{kv.Key} {kv.Value:F1} µs"))}"));
         return md.ToString();
     }

@@ -56,7 +56,11 @@ public static class SuiteCommand
 
         Summary[] summaries = RunBenchmarks(DefaultConfig.Instance.AddJob(dry ? Job.Dry.WithToolchain(InProcessEmitToolchain.Instance) : SuiteJob), inference);
 
-        var run = new SavedRun(MachineInfo.Current(), DateTime.UtcNow, Measurement.From(summaries));
+        // BenchmarkDotNet times each case once, by the wall clock, Generated always first; the check that follows times
+        // Generated and Expert again in this process, alternating, by thread CPU time (docs/benchmarks.md, "the suite
+        // against --alternate").
+        var alternating = dry ? null : AlternatingChecks(inference);
+        var run = new SavedRun(MachineInfo.Current(), DateTime.UtcNow, Measurement.From(summaries), alternating);
         if (saveFile != null) File.WriteAllText(saveFile, JsonSerializer.Serialize(run, JsonOptions));
         WriteTables(run, libtorch, outFile);
         return AllSucceeded(summaries) ? 0 : 1;
@@ -110,6 +114,20 @@ public static class SuiteCommand
             ? [typeof(PeakFmaBenchmark), typeof(SgdStepBenchmark), typeof(InferenceBenchmark)]
             : [typeof(PeakFmaBenchmark), typeof(SgdStepBenchmark)];
         return BenchmarkRunner.Run(types, config);
+    }
+
+    /// <summary>Rounds of the suite's alternating check per case.</summary>
+    private const int AlternatingRounds = 3;
+
+    private static List<AlternatingCheck> AlternatingChecks(bool inference)
+    {
+        var checks = new List<AlternatingCheck>();
+        foreach (var network in Enum.GetValues<BenchmarkNetwork>())
+        {
+            checks.Add(AlternateCommand.Measure(network, "step", AlternatingRounds));
+            if (inference) checks.Add(AlternateCommand.Measure(network, "forward", AlternatingRounds));
+        }
+        return checks;
     }
 
     /// <summary>No validation error, and every case ran.</summary>
