@@ -437,7 +437,10 @@ public static class Dense
     // per k, 2 loads of xᵀ and 8 broadcasts of w for 16 FMAs, and every weight is read once. Each group of v outputs
     // (8 rows of w per tile) is then transposed back, a v × v block at a time, into a (2v, v) tile for the epilogue.
     // Each output is the same chain of FMAs over k, in the same order, as in the packed forward: the same bits.
+    // SkipLocalsInit: the JIT would otherwise clear the 4.5 KB of stack buffers at every call; nothing reads an element
+    // before it is written (the transposes read the rows < width that the tiles stored, the epilogue the columns < width).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     private static unsafe void ForwardTransposed<T, TAct, TVec, TOps>(ref Epilogue<T, TAct> output, T* px, int ldx, T* pw,
         int batch, int k, int n, int groupStart, int groupEnd)
         where T : unmanaged, IFloatingPointIeee754<T>
