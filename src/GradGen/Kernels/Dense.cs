@@ -15,7 +15,8 @@ namespace GradGen.Kernels;
 /// <remarks>
 /// Each call runs at the widest accelerated vector width (512, 256 or 128 bits; see <see cref="ISimd{TVec, T}"/>), with
 /// the register-block shape of that width: 4 rows × 4 vectors where there are 32 vector registers (AVX-512, ARM64),
-/// 6 rows × 2 vectors where there are 16 (AVX2, SSE). Without SIMD it runs <see cref="DenseReference"/>.
+/// 6 rows × 2 vectors where there are 16 (AVX2, SSE). On AVX-512 a batch of one to two vectors (17–32 floats) runs
+/// the forward transposed, zᵀ = w·xᵀ, with the same bits. Without SIMD it runs <see cref="DenseReference"/>.
 /// Aliasing: x must not share elements with a or z (it may share a buffer with them, in other columns); r may not share
 /// elements with a or z either. In the backward pass da is read completely into dz before dx is written, so dx may share
 /// a buffer with da, even the same elements.
