@@ -1,6 +1,6 @@
 namespace GradGen.Benchmarks.Suite;
 
-/// <summary><c>--alternate NETWORK step|forward [rounds]</c>: the Generated and HandWrittenExpert variants' SGD step or
+/// <summary><c>--alternate NETWORK step|forward [rounds] [thread]</c>: the Generated and HandWrittenExpert variants' SGD step or
 /// forward (batch 32), timed in thread CPU time (<see cref="CpuTimeCommand.Time(Action)"/>: the fastest of 15 windows) in
 /// alternating rounds in one process, after a first round that warms both: the fastest and the median round of each,
 /// and Expert's time over Generated's. On a busy machine one round of each can land in different moments; many
@@ -12,11 +12,21 @@ public static class AlternateCommand
     {
         if (args.Length < 2 || !Enum.TryParse(args[0], ignoreCase: true, out BenchmarkNetwork network) || args[1] is not ("step" or "forward"))
         {
-            Console.Error.WriteLine($"Usage: --alternate NETWORK step|forward [rounds] (NETWORK one of {string.Join(", ", Enum.GetNames<BenchmarkNetwork>())})");
+            Console.Error.WriteLine($"Usage: --alternate NETWORK step|forward [rounds] [thread] (NETWORK one of {string.Join(", ", Enum.GetNames<BenchmarkNetwork>())})");
             return 2;
         }
         int rounds = args.Length > 2 ? int.Parse(args[2]) : 8;
-        var check = Measure(network, args[1], rounds);
+        // "thread": measure on a new thread (as BenchmarkDotNet's in-process toolchain may), to see whether where the
+        // thread's stack and per-thread buffers lie changes the times.
+        bool newThread = args.Length > 3 && args[3] == "thread";
+        AlternatingCheck check = null!;
+        if (newThread)
+        {
+            var thread = new Thread(() => check = Measure(network, args[1], rounds));
+            thread.Start();
+            thread.Join();
+        }
+        else check = Measure(network, args[1], rounds);
         Console.WriteLine($"{network} {args[1]}, batch {BenchmarkNetworks.StepBatch}, {rounds} alternating rounds, thread CPU µs; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine($"| {network} | {args[1]} | Generated {check.Generated:F1} (median {check.GeneratedMedian:F1}) | Expert {check.Expert:F1} (median {check.ExpertMedian:F1}) | Expert / Generated {check.Expert / check.Generated:F2}× (medians {check.ExpertMedian / check.GeneratedMedian:F2}×) |");
         return 0;
