@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The dashboard's cost while a browser is connected (docs/dashboard.md, "Overhead"). Runs the FashionMnist sample on
-# its embedded split (63 steps of 128 per epoch) or the full set (DATA, below), one thread, four ways, interleaved, ROUNDS times:
+# its embedded split (63 steps of 128 per epoch) or the full set (DATA, below), one thread, in up to five ways, interleaved, ROUNDS times:
 #   off:    no dashboard (the monitor switched off, as without --monitor);
 #   log:    --log FILE: sampling (one step in 10), histograms, the pump and the log, and the doctor; no server;
+#   serve:  --dashboard with no client: the server started and waiting, nothing sent;
 #   stream: --dashboard, its event stream read by curl: the server's cost without a browser's;
 #   on:     --dashboard, with headless Chromium showing the page.
 # Figures, each the median over the rounds:
@@ -24,7 +25,7 @@
 # Usage: eng/dashboard-overhead/run.sh [ROUNDS] [SHORT] [LONG] [DATA] [WAYS] [THREADS] [PIN]
 # DATA: embedded (the default: the sample's embedded split, 63 steps an epoch) or full (the installed Fashion-MNIST,
 # 469 steps an epoch: the README's main job; apt-get install dataset-fashion-mnist).
-# WAYS: which of the four ways, in this order in every round (default "off log stream on"; the first is the baseline).
+# WAYS: which of the ways, in this order in every round (default "off log stream on"; the first is the baseline).
 #       A way may carry runtime settings after a "+", each its own way in the figures: "+nowx" runs the sample with
 #       DOTNET_EnableWriteXorExecute=0 (the JIT writes code in place, without remapping pages), "+notier" with
 #       DOTNET_TieredCompilation=0 (every method compiled optimised once); "on+nowx", "off+nowx+notier", ...
@@ -122,7 +123,9 @@ run() {
     local timer=$! url client= tab= cpu0 t0 pinner=
     if [ "$pin" = thread ]; then "${client_cpus[@]}" bash -c "$(declare -f pin_threads); pin_threads $timer" & pinner=$!; fi
     until url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/$3.txt" 2>/dev/null); do sleep 0.05; done
-    if [ "$way" = stream ]; then
+    if [ "$way" = serve ]; then
+        : # no client
+    elif [ "$way" = stream ]; then
         "${client_cpus[@]}" curl -s -N "${url}api/events" > /dev/null &
         client=$!
     elif [ -n "$debug_port" ]; then
