@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The dashboard's cost while a browser is connected (docs/dashboard.md, "Overhead"). Runs the FashionMnist sample on
-# its embedded split (63 steps of 128 per epoch) or the full set (DATA, below), one thread, four ways, interleaved, ROUNDS times:
+# its embedded split (63 steps of 128 per epoch) or the full set (DATA, below), one thread, in up to five ways, interleaved, ROUNDS times:
 #   off:    no dashboard (the monitor switched off, as without --monitor);
 #   log:    --log FILE: sampling (one step in 10), histograms, the pump and the log, and the doctor; no server;
+#   serve:  --dashboard with no client: the server started and waiting, nothing sent;
 #   stream: --dashboard, its event stream read by curl: the server's cost without a browser's;
 #   on:     --dashboard, with headless Chromium showing the page.
 # Figures, each the median over the rounds:
@@ -24,7 +25,10 @@
 # Usage: eng/dashboard-overhead/run.sh [ROUNDS] [SHORT] [LONG] [DATA] [WAYS] [THREADS] [PIN]
 # DATA: embedded (the default: the sample's embedded split, 63 steps an epoch) or full (the installed Fashion-MNIST,
 # 469 steps an epoch: the README's main job; apt-get install dataset-fashion-mnist).
-# WAYS: which of the four ways, in this order in every round (default "off log stream on"; the first is the baseline).
+# WAYS: which of the ways, in this order in every round (default "off log stream on"; the first is the baseline).
+#       A way may carry runtime settings after a "+", each its own way in the figures: "+nowx" runs the sample with
+#       DOTNET_EnableWriteXorExecute=0 (the JIT writes code in place, without remapping pages), "+notier" with
+#       DOTNET_TieredCompilation=0 (every method compiled optimised once); "on+nowx", "off+nowx+notier", ...
 # THREADS: the sample's --threads (default 1); "thread" is then the main training thread's alone.
 # PIN: "pin" runs the training process on core 0 (taskset -c 0: all its threads, the server's too) and the browser and
 #      curl on core 1: the browser has a core of its own; "thread" runs the training thread alone on core 0 and every
@@ -68,7 +72,7 @@ echo "ways: ${ways[*]}; --threads $threads; pin: $pin; browser: $browser_start; 
 browser_cpu() { local t=0 p; for p in $(pgrep -f "user-data-dir=$work/profile"); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
                 awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'; }
 debug_port=
-if [ "$browser_start" = warm ] && [[ " ${ways[*]} " == *" on "* ]]; then
+if [ "$browser_start" = warm ] && [[ " ${ways[*]} " == *" on"[+\ ]* ]]; then
     "${client_cpus[@]}" chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$work/profile" \
         --remote-debugging-port=0 about:blank > /dev/null 2>&1 &
     browser_pid=$!
@@ -99,24 +103,29 @@ pin_threads() {
 
 # run WAY EPOCHS NAME: one training run, its output in NAME.txt, its CPU seconds in NAME.cpu, Chromium's in NAME.client.
 run() {
+    local way=${1%%+*} settings=(env)
+    [[ "$1" == *+nowx* ]] && settings+=(DOTNET_EnableWriteXorExecute=0)
+    [[ "$1" == *+notier* ]] && settings+=(DOTNET_TieredCompilation=0)
     local args=(--threads "$threads" --plain --epochs "$2" --output "$work/w.safetensors")
     [ "$data" = embedded ] && args+=(--embedded)
-    [ -n "${SAMPLE_EVERY:-}" ] && [ "$1" != off ] && args+=(--sample-every "$SAMPLE_EVERY")
-    case "$1" in
+    [ -n "${SAMPLE_EVERY:-}" ] && [ "$way" != off ] && args+=(--sample-every "$SAMPLE_EVERY")
+    case "$way" in
         off|log)
-            [ "$1" = log ] && args+=(--log "$work/$3.jsonl")
-            "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" > "$work/$3.txt" &
+            [ "$way" = log ] && args+=(--log "$work/$3.jsonl")
+            "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" "${settings[@]}" dotnet "$dll" "${args[@]}" > "$work/$3.txt" &
             local job=$! pinner=
             if [ "$pin" = thread ]; then "${client_cpus[@]}" bash -c "$(declare -f pin_threads); pin_threads $job" & pinner=$!; fi
             wait "$job"
             if [ -n "$pinner" ]; then wait "$pinner"; fi
             return ;;
     esac
-    "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" dotnet "$dll" "${args[@]}" --dashboard > "$work/$3.txt" &
+    "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" "${settings[@]}" dotnet "$dll" "${args[@]}" --dashboard > "$work/$3.txt" &
     local timer=$! url client= tab= cpu0 t0 pinner=
     if [ "$pin" = thread ]; then "${client_cpus[@]}" bash -c "$(declare -f pin_threads); pin_threads $timer" & pinner=$!; fi
     until url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/$3.txt" 2>/dev/null); do sleep 0.05; done
-    if [ "$1" = stream ]; then
+    if [ "$way" = serve ]; then
+        : # no client
+    elif [ "$way" = stream ]; then
         "${client_cpus[@]}" curl -s -N "${url}api/events" > /dev/null &
         client=$!
     elif [ -n "$debug_port" ]; then
