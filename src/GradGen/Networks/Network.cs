@@ -88,7 +88,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>The gradients' elements of the arena, as they are: no pending <see cref="ZeroGradients"/> done.</summary>
-    private Span<T> GradientStorage => ArenaSpan(ParameterCount, ParameterCount);
+    private protected Span<T> GradientStorage => ArenaSpan(ParameterCount, ParameterCount);
 
     // ZeroGradients is lazy: it only sets _gradientsCleared, and the next backward writes each gradient instead of adding
     // to it (every parameter's gradient is written once per backward), which saves a pass over all the gradients per
@@ -183,6 +183,15 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         BatchSize = batch;
         return ArenaSpan(OutputStart, batch * OutputSize);
+    }
+
+    /// <summary>For a data-parallel step whose first layer is split by units: <see cref="BatchSize"/> becomes
+    /// <paramref name="batch"/> as at a <see cref="Forward"/> of that many rows, but the input is not copied (the first
+    /// layer has read it in place).</summary>
+    private protected void BeginForwardWithoutInput(int batch)
+    {
+        BatchSize = batch;
+        OnForward();
     }
 
     /// <summary>Called by <see cref="Forward"/> before the layers run.</summary>

@@ -78,6 +78,7 @@ public abstract partial class Network<T, TTarget> : Network<T>
         int slices = DataParallelSlices(input, targets);
         if (slices > 1 && Monitor?.BeginStep() != true) return TrainStepDataParallel(input, targets, optimizer, slices);
         LastStepSlices = 1;
+        LastStepSplitFirstLayer = false;
         ZeroGradients();
         T loss = ComputeGradients(input, targets);
         ClipGradients();
@@ -114,7 +115,11 @@ public abstract partial class Network<T, TTarget> : Network<T>
     /// <summary>Lets <paramref name="optimizer"/> update the parameters from the current gradients, after checking that
     /// every gradient is finite: a NaN or infinity throws <see cref="NonFiniteGradientException"/> naming the parameter,
     /// before any weight changes.</summary>
-    public void ApplyUpdate(Optimizer<T> optimizer)
+    public void ApplyUpdate(Optimizer<T> optimizer) => Update(optimizer, split: null);
+
+    /// <summary><see cref="ApplyUpdate(Optimizer{T})"/>; with <paramref name="split"/>, each part of the data-parallel
+    /// step updates the parameters it owns (<see cref="ParameterSplit"/>).</summary>
+    private void Update(Optimizer<T> optimizer, ParameterSplit? split)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         // Unless the backward's kernels already found every gradient finite as they wrote it, and nothing has reached
@@ -135,7 +140,8 @@ public abstract partial class Network<T, TTarget> : Network<T>
             monitor.EndStep();
             return;
         }
-        optimizer.Step(Parameters, gradients);
+        if (split is { } parts) optimizer.StepSplit(Parameters, gradients, parts);
+        else optimizer.Step(Parameters, gradients);
     }
 
     /// <summary>‖∇w‖, ‖w‖ and ‖Δw‖ / ‖w‖ (w before the update) of every parameter tensor, after a sampled update.</summary>
