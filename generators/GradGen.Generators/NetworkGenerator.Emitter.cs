@@ -260,9 +260,9 @@ internal static partial class Emitter
             if (_trainable)
             {
                 w.Line();
-                w.Line("/// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the");
+                w.Line("/// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the");
                 w.Line("/// parameters of <paramref name=\"primary\"/> read in place.</summary>");
-                using (w.Block($"private {className}({className} primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)"))
+                using (w.Block($"private {className}({className} primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))"))
                     WriteConstructorBody(w, real, parameters: "primary.Arena, primary.ArenaStart");
             }
             w.Line();

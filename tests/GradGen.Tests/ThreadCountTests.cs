@@ -337,6 +337,38 @@ public class ThreadCountTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void ReplicasHoldNoParameterBlock()
+    {
+        float[] input = Normal<float>(Batch * 784, 11);
+        int[] labels = ClassLabels(Batch);
+        var network = new ThreadedMlp(Batch, 7);
+        var sgd = new Sgd<float>(network.ParameterCount, 0.05);
+        try
+        {
+            // A one-thread step first: this thread's packing buffer is then allocated, and the two-thread step's
+            // allocations on this thread are its replicas.
+            network.TrainStep(input, labels, sgd);
+            long start = GC.GetAllocatedBytesForCurrentThread();
+            _ = new ThreadedMlp(Batch / 2, 7); // a network of one slice's rows, parameters and all
+            long slice = GC.GetAllocatedBytesForCurrentThread() - start;
+            Parallelism.MaxThreads = 2;
+            start = GC.GetAllocatedBytesForCurrentThread();
+            network.TrainStep(input, labels, sgd);
+            long replicas = GC.GetAllocatedBytesForCurrentThread() - start;
+            Assert.Equal(2, network.LastStepSlices);
+            long parameterBlock = (long)network.ParameterCount * sizeof(float);
+            output.WriteLine($"two replicas: {replicas} bytes; a network of 64 rows: {slice} bytes, its parameter block {parameterBlock}");
+            // Two networks of 64 rows less their parameter blocks, give or take what Initialize and the parameter table
+            // allocate: halfway between that and two whole networks is the line.
+            Assert.True(replicas < 2 * slice - parameterBlock, $"two replicas took {replicas} bytes, about two networks of 64 rows ({2 * slice}) with their parameters");
+        }
+        finally
+        {
+            Parallelism.MaxThreads = 1;
+        }
+    }
+
     private static double CentralDifference(Network<double, int> network, double[] input, int[] labels, int i, double h)
     {
         double saved = network.Parameters[i];

@@ -39,6 +39,23 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         (Arena, ArenaStart) = AllocateAligned(arenaLength);
     }
 
+    /// <summary>Allocates a data-parallel replica's arena (called by generated replica constructors): the layout without
+    /// its parameter block, which a replica never reads (its layers read <paramref name="primary"/>'s parameters in
+    /// place). <see cref="ArenaStart"/> is where the parameters would begin, ParameterCount elements before the gradients,
+    /// which start on a 64-byte boundary: only gradients, activations and scratch are ever indexed, and
+    /// <see cref="Parameters"/> must not be.</summary>
+    protected Network(Network<T> primary, int maxBatch, long arenaLength)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+        MaxBatch = maxBatch;
+        _parameters = primary._parameters;
+        _byName = primary._byName;
+        ParameterCount = primary.ParameterCount;
+        (Arena, int gradientsStart) = AllocateAligned(arenaLength - ParameterCount);
+        ArenaStart = gradientsStart - ParameterCount;
+    }
+
     private const int CacheLine = 64;
 
     // The arena lives on the pinned object heap, so its address never changes and the offset of its first 64-byte

@@ -18,6 +18,9 @@ public abstract partial class Network<T, TTarget> : Network<T>
     /// <summary>Allocates the arena. Called by generated constructors.</summary>
     protected Network(int maxBatch, long arenaLength, ParameterInfo[] parameters) : base(maxBatch, arenaLength, parameters) { }
 
+    /// <summary>Allocates a data-parallel replica's arena, without a parameter block. Called by generated replica constructors.</summary>
+    protected Network(Network<T, TTarget> primary, int maxBatch, long arenaLength) : base(primary, maxBatch, arenaLength) { }
+
     /// <summary>Targets per sample: 1 class index, or one value per output.</summary>
     protected abstract int TargetsPerSample { get; }
 
