@@ -293,11 +293,12 @@ internal static partial class Emitter
         /// <summary>The first op, when the data-parallel TrainStep may split it by its output units instead of by rows
         /// (Network_2.DataParallel.cs): a Dense layer that reads the network's input, which no other op reads, whose weight is
         /// parameter 0 with its bias right after it, whose backward reads its output or nothing (a kept z would need a
-        /// column slice of its own), not fused with a residual, in a network without instrumentation (whose monitor and
-        /// anomaly reports see whole layers). Null otherwise: the step then splits every layer by rows.</summary>
+        /// column slice of its own), not fused with a residual, in a network without anomaly detection (whose reports
+        /// look for a bad gradient in the replicas' layers). Statistics do not stop it: a sampled step runs on one network.
+        /// Null otherwise: the step then splits every layer by rows.</summary>
         private DenseOp? SplitFirstLayer()
         {
-            if (!_trainable || _instrumentation != InstrumentationFlags.None || plan.Schedule.Count == 0) return null;
+            if (!_trainable || (_instrumentation & InstrumentationFlags.AnomalyDetection) != 0 || plan.Schedule.Count == 0) return null;
             if (plan.Schedule[0] is not OpNode node || plan.Ops[node.Op] is not DenseOp d) return null;
             if (d.HasDx || d.Residual is not null || d.PreActivation is not null || !d.Input.IsWholeBuffer || !d.Output.IsWholeBuffer) return null;
             if (!ReferenceEquals(d.Input.Buffer, plan.Input!.Buffer) || d.Output.Buffer.Gradient is null) return null;

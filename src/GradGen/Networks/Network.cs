@@ -340,7 +340,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Multiplies every gradient by <paramref name="factor"/>, for example 1/k after accumulating k batches.</summary>
-    /// <remarks>The data-parallel trainer calls this on every replica for every batch, so it is vectorised.</remarks>
+    /// <remarks>Vectorised: a gradient-accumulation loop calls it once per update.</remarks>
     public void ScaleGradients(T factor) => GradientClipping.Scale(Gradients, factor);
 
     // ---------------------------------------------------------------- safetensors
