@@ -285,6 +285,7 @@ internal static partial class Emitter
             w.Line($"protected override void ForwardFirstLayer(global::System.ReadOnlySpan<{real}> x, int B, int u0, int u1) => _layers.ForwardFirstLayer(B, x, u0, u1);");
             w.Line("protected override void ForwardAfterFirstLayer(int B) => _layers.ForwardAfterFirstLayer(B);");
             w.Line("protected override bool BackwardBeforeFirstLayer(int B) => _layers.BackwardBeforeFirstLayer(B, accumulateGradients: false);");
+            w.Line($"protected override global::System.Span<{real}> FirstLayerOutput(int B) => _layers.FirstLayerOutput(B);");
             w.Line($"protected override global::System.Span<{real}> FirstLayerOutputGradient(int B) => _layers.FirstLayerOutputGradient(B);");
             w.Line($"protected override bool BackwardFirstLayer(global::System.ReadOnlySpan<{real}> x, int B, global::System.Span<{real}> gradients, bool accumulateGradients, int u0, int u1) =>");
             w.Line("    _layers.BackwardFirstLayer(B, x, gradients, accumulateGradients, u0, u1);");
@@ -322,8 +323,8 @@ internal static partial class Emitter
             string units = $"(B - 1) * {outF} + u1 - u0, column: u0"; // columns [u0, u1) of B rows
             w.Line();
             w.Line("// ---- The data-parallel TrainStep's split of the first layer by its output units: the first layer runs units [u0, u1)");
-            w.Line("// of one slice's B rows, whose input rows x it reads in place (the arena's input buffer goes unused); the rest of");
-            w.Line("// the passes run as above, on the slice alone. dz of units [u0, u1) takes the scratch's elements [B·u0, B·u1).");
+            w.Line("// of the batch's B rows, whose input x it reads in place (the arena's input buffer goes unused); the rest of the");
+            w.Line("// passes run as above, on a slice alone. dz of units [u0, u1) takes the scratch's elements [B·u0, B·u1).");
             using (w.Block("public void ForwardFirstLayer(int B, global::System.ReadOnlySpan<T> x, int u0, int u1)"))
             {
                 w.Line($"{Kernels}.Dense.Forward(a: Rows({a}, {units}), lda: {outF}, z: default,");
@@ -340,6 +341,7 @@ internal static partial class Emitter
                 w.Line("return finite;");
             }
             w.Line();
+            w.Line($"public global::System.Span<T> FirstLayerOutput(int B) => Rows({a}, B * {outF});");
             w.Line($"public global::System.Span<T> FirstLayerOutputGradient(int B) => Rows({da}, B * {outF});");
             w.Line();
             w.Line("// gradients: where the first layer's weight and bias gradients are kept (from element 0), whichever network's they are");

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
@@ -218,16 +219,19 @@ public abstract partial class Network<T, TTarget>
     //
     // When the generator allows it (FirstLayerUnits > 0: a Dense first layer reading the input, docs/performance.md),
     // the step splits the first layer by its output units instead of by rows: part p computes units [u_p, u_{p+1}) of
-    // every row of the batch, in the forward and in the backward, writes those rows of the weight's gradient (and those
-    // elements of the bias's) straight into this network's gradients, and updates them; the rest of the network runs
-    // by rows on the replicas as above, and only its gradients are reduced. For the MLP the first layer holds 83% of
-    // the parameters: without the split each core wrote the whole gradient and read half of the other core's, and
-    // wrote half of the parameters that both cores read in the next step (docs/benchmarks.md, s6-dp and s7-dp).
+    // every row of the batch, in the forward and in the backward, on this network's own buffers for the first layer's
+    // output and its gradient, writes those rows of the weight's gradient (and those elements of the bias's) straight
+    // into this network's gradients, and updates them. The rest of the network runs by rows on the replicas as above,
+    // each copying its rows of the first layer's output in and its rows of that output's gradient out, and only the
+    // rest's gradients are reduced. For the MLP the first layer holds 83% of the parameters: without the split each
+    // core wrote the whole gradient and read half of the other core's, and wrote half of the parameters that both cores
+    // read in the next step (docs/benchmarks.md, s6-dp and s7-dp). Each part's first-layer products run once over all
+    // B rows (one packing of its weight rows, one pass over their gradients).
     // Three hand-overs: the first layer's forward (units), the slices after it (rows), then the first layer's backward
-    // (units) with the reduction of the rest (ranges). A part's units are the same in all three and in the update.
+    // (units) with the reduction of the rest (ranges). A part's units are the same in both passes and in the update.
     //
-    // Bits: the units' gradient adds the slices' products in slice order, each slice's loss gradient at the first
-    // layer's output scaled by n_k / B (the slice's share of the batch mean) before it: the same bits for a given N.
+    // Bits: each slice's gradient at the first layer's output is scaled by n_k / B (the slice's share of the batch
+    // mean) as it is copied out; the first layer's products then run as on one network: the same bits for a given N.
 
     // A part of the split first layer gets at least this many units: fewer would leave its products too narrow for the
     // tiles (4 vectors wide at AVX-512 for float: 64 units).
@@ -251,6 +255,9 @@ public abstract partial class Network<T, TTarget>
     /// <summary>The backward pass down to the gradient at the first layer's output, writing (not adding) every other
     /// parameter's gradient; returns whether those are finite. Generated with <see cref="FirstLayerUnits"/>.</summary>
     protected virtual bool BackwardBeforeFirstLayer(int B) => throw NoFirstLayerSplit();
+
+    /// <summary>The first layer's output, (B, FirstLayerUnits). Generated with <see cref="FirstLayerUnits"/>.</summary>
+    protected virtual Span<T> FirstLayerOutput(int B) => throw NoFirstLayerSplit();
 
     /// <summary>The gradient at the first layer's output, (B, FirstLayerUnits). Generated with <see cref="FirstLayerUnits"/>.</summary>
     protected virtual Span<T> FirstLayerOutputGradient(int B) => throw NoFirstLayerSplit();
@@ -303,17 +310,12 @@ public abstract partial class Network<T, TTarget>
         return loss;
     }
 
-    // Part p: units [u_p, u_{p+1}) of the first layer for every slice's rows, each into its replica's buffer.
+    // Part p: units [u_p, u_{p+1}) of the first layer for every row, into this network's buffer.
     private static unsafe void FirstLayerForwardPart(void* context, int part, int parts)
     {
         ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
         var (u0, u1) = Parallelism.Share(job.Split.Units, part, parts);
-        int inputs = job.Split.Inputs;
-        for (int k = 0; k < parts; k++)
-        {
-            var (start, end) = Parallelism.Share(job.Batch, k, parts);
-            job.Primary._replicas[k].ForwardFirstLayer(new ReadOnlySpan<T>(job.Input + (long)start * inputs, (end - start) * inputs), end - start, u0, u1);
-        }
+        job.Primary.ForwardFirstLayer(new ReadOnlySpan<T>(job.Input, job.Batch * job.Split.Inputs), job.Batch, u0, u1);
     }
 
     // Part k: slice k after the first layer, on replica k.
@@ -321,14 +323,18 @@ public abstract partial class Network<T, TTarget>
     {
         ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
         var (start, end) = Parallelism.Share(job.Batch, part, parts);
-        int targets = job.Primary.TargetsPerSample;
-        job.Primary._replicas[part].RunSliceAfterFirstLayer(new ReadOnlySpan<TTarget>(job.Targets + (long)start * targets, (end - start) * targets), job.Weights[part]);
+        var primary = job.Primary;
+        int targets = primary.TargetsPerSample, units = job.Split.Units;
+        primary._replicas[part].RunSliceAfterFirstLayer(new ReadOnlySpan<TTarget>(job.Targets + (long)start * targets, (end - start) * targets),
+            primary.FirstLayerOutput(job.Batch).Slice(start * units, (end - start) * units),
+            primary.FirstLayerOutputGradient(job.Batch).Slice(start * units, (end - start) * units), job.Weights[part]);
     }
 
-    /// <summary>Forward after the first layer, loss and backward down to the first layer's output gradient, which is
-    /// then scaled by <paramref name="share"/> = n_k / B: the slice's loss is its own rows' mean, and the first layer's
-    /// gradient is added over all slices' rows without the reduction's weights.</summary>
-    private void RunSliceAfterFirstLayer(ReadOnlySpan<TTarget> targets, T share)
+    /// <summary>Forward after the first layer, from <paramref name="firstLayerOutput"/> (this slice's rows of it), loss and
+    /// backward down to the first layer's output gradient, which goes into <paramref name="firstLayerOutputGradient"/>
+    /// scaled by <paramref name="share"/> = n_k / B: the slice's loss is its own rows' mean, and the first layer's
+    /// gradient adds all slices' rows without the reduction's weights.</summary>
+    private void RunSliceAfterFirstLayer(ReadOnlySpan<TTarget> targets, ReadOnlySpan<T> firstLayerOutput, Span<T> firstLayerOutputGradient, T share)
     {
         try
         {
@@ -336,11 +342,12 @@ public abstract partial class Network<T, TTarget>
             int rows = targets.Length / TargetsPerSample;
             ZeroGradients();
             BeginForwardWithoutInput(rows);
+            firstLayerOutput.CopyTo(FirstLayerOutput(rows));
             ForwardAfterFirstLayer(rows);
             _sliceLoss = ComputeLoss(targets);
             BackwardBeforeFirstLayer(rows); // its finiteness is the reduction's to find
             _hasLossGradient = false;
-            GradientClipping.Scale(FirstLayerOutputGradient(rows), share);
+            TensorPrimitives.Multiply(FirstLayerOutputGradient(rows), share, firstLayerOutputGradient);
         }
         catch (Exception e)
         {
@@ -348,21 +355,14 @@ public abstract partial class Network<T, TTarget>
         }
     }
 
-    // Part p: the first layer's backward for units [u_p, u_{p+1}) over every slice's rows, in slice order, into this
-    // network's gradients; then range p of the rest's reduction.
+    // Part p: the first layer's backward for units [u_p, u_{p+1}) over every row, into this network's gradients; then
+    // range p of the rest's reduction.
     private static unsafe void FirstLayerBackwardPart(void* context, int part, int parts)
     {
         ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
         var (u0, u1) = Parallelism.Share(job.Split.Units, part, parts);
-        int inputs = job.Split.Inputs;
-        var gradients = new Span<T>(job.Reduced, job.Length);
-        bool finite = true;
-        for (int k = 0; k < parts; k++)
-        {
-            var (start, end) = Parallelism.Share(job.Batch, k, parts);
-            var x = new ReadOnlySpan<T>(job.Input + (long)start * inputs, (end - start) * inputs);
-            finite &= job.Primary._replicas[k].BackwardFirstLayer(x, end - start, gradients, accumulateGradients: k > 0, u0, u1);
-        }
+        var x = new ReadOnlySpan<T>(job.Input, job.Batch * job.Split.Inputs);
+        bool finite = job.Primary.BackwardFirstLayer(x, job.Batch, new Span<T>(job.Reduced, job.Length), accumulateGradients: false, u0, u1);
         job.Finite[part] = Reduce(ref job, part, parts) && finite;
     }
 

@@ -78,6 +78,7 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
     protected override void ForwardFirstLayer(global::System.ReadOnlySpan<float> x, int B, int u0, int u1) => _layers.ForwardFirstLayer(B, x, u0, u1);
     protected override void ForwardAfterFirstLayer(int B) => _layers.ForwardAfterFirstLayer(B);
     protected override bool BackwardBeforeFirstLayer(int B) => _layers.BackwardBeforeFirstLayer(B, accumulateGradients: false);
+    protected override global::System.Span<float> FirstLayerOutput(int B) => _layers.FirstLayerOutput(B);
     protected override global::System.Span<float> FirstLayerOutputGradient(int B) => _layers.FirstLayerOutputGradient(B);
     protected override bool BackwardFirstLayer(global::System.ReadOnlySpan<float> x, int B, global::System.Span<float> gradients, bool accumulateGradients, int u0, int u1) =>
         _layers.BackwardFirstLayer(B, x, gradients, accumulateGradients, u0, u1);
@@ -116,6 +117,7 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
         protected override void ForwardFirstLayer(global::System.ReadOnlySpan<double> x, int B, int u0, int u1) => _layers.ForwardFirstLayer(B, x, u0, u1);
         protected override void ForwardAfterFirstLayer(int B) => _layers.ForwardAfterFirstLayer(B);
         protected override bool BackwardBeforeFirstLayer(int B) => _layers.BackwardBeforeFirstLayer(B, accumulateGradients: false);
+        protected override global::System.Span<double> FirstLayerOutput(int B) => _layers.FirstLayerOutput(B);
         protected override global::System.Span<double> FirstLayerOutputGradient(int B) => _layers.FirstLayerOutputGradient(B);
         protected override bool BackwardFirstLayer(global::System.ReadOnlySpan<double> x, int B, global::System.Span<double> gradients, bool accumulateGradients, int u0, int u1) =>
             _layers.BackwardFirstLayer(B, x, gradients, accumulateGradients, u0, u1);
@@ -175,8 +177,8 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
         }
 
         // ---- The data-parallel TrainStep's split of the first layer by its output units: the first layer runs units [u0, u1)
-        // of one slice's B rows, whose input rows x it reads in place (the arena's input buffer goes unused); the rest of
-        // the passes run as above, on the slice alone. dz of units [u0, u1) takes the scratch's elements [B·u0, B·u1).
+        // of the batch's B rows, whose input x it reads in place (the arena's input buffer goes unused); the rest of the
+        // passes run as above, on a slice alone. dz of units [u0, u1) takes the scratch's elements [B·u0, B·u1).
         public void ForwardFirstLayer(int B, global::System.ReadOnlySpan<T> x, int u0, int u1)
         {
             global::GradGen.Kernels.Dense.Forward(a: Rows(S_a0, (B - 1) * 8 + u1 - u0, column: u0), lda: 8, z: default,
@@ -199,6 +201,7 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
             return finite;
         }
 
+        public global::System.Span<T> FirstLayerOutput(int B) => Rows(S_a0, B * 8);
         public global::System.Span<T> FirstLayerOutputGradient(int B) => Rows(S_da0, B * 8);
 
         // gradients: where the first layer's weight and bias gradients are kept (from element 0), whichever network's they are
