@@ -227,14 +227,15 @@ public abstract partial class Network<T, TTarget>
     // core wrote the whole gradient and read half of the other core's, and wrote half of the parameters that both cores
     // read in the next step (docs/benchmarks.md, s6-dp and s7-dp). Each part's first-layer products run once over all
     // B rows (one packing of its weight rows, one pass over their gradients).
-    // Three hand-overs: the first layer's forward (units), the slices after it (rows), then the first layer's backward
-    // (units) with the reduction of the rest (ranges). A part's units are the same in both passes and in the update.
+    // Three hand-overs before the update's: the first layer's forward (units), the slices after it (rows), then the
+    // first layer's backward (units) with the reduction of the rest (ranges). A part's units are the same in both passes
+    // and in the update.
     //
     // Bits: each slice's gradient at the first layer's output is scaled by n_k / B (the slice's share of the batch
     // mean) as it is copied out; the first layer's products then run as on one network: the same bits for a given N.
 
-    // A part of the split first layer gets at least this many units: fewer would leave its products too narrow for the
-    // tiles (4 vectors wide at AVX-512 for float: 64 units).
+    // A part of the split first layer gets at least this many units, a vector of floats at AVX-512: narrower parts
+    // would leave the products' tiles mostly empty, and such a layer is better split by rows.
     private const int MinUnitsPerPart = 16;
 
     /// <summary>The first layer's output units when the data-parallel step may split it by them (see above); 0, the
