@@ -260,9 +260,9 @@ internal static partial class Emitter
             if (_trainable)
             {
                 w.Line();
-                w.Line("/// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the");
+                w.Line("/// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the");
                 w.Line("/// parameters of <paramref name=\"primary\"/> read in place.</summary>");
-                using (w.Block($"private {className}({className} primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)"))
+                using (w.Block($"private {className}({className} primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))"))
                     WriteConstructorBody(w, real, parameters: "primary.Arena, primary.ArenaStart");
             }
             w.Line();
@@ -279,6 +279,79 @@ internal static partial class Emitter
             w.Line("protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);");
             w.Line("protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);");
             w.Line($"protected override global::GradGen.Network<{real}, {target}> CreateReplica(int maxBatch) => new {className}(this, maxBatch);");
+            if (SplitFirstLayer() is not { } first) return;
+            w.Line($"protected override int FirstLayerUnits => {first.Output.Width};");
+            w.Line($"protected override int FirstLayerParameters => {FirstLayerParameterCount(first)};");
+            w.Line($"protected override void ForwardFirstLayer(global::System.ReadOnlySpan<{real}> x, int B, int u0, int u1) => _layers.ForwardFirstLayer(B, x, u0, u1);");
+            w.Line("protected override void ForwardAfterFirstLayer(int B) => _layers.ForwardAfterFirstLayer(B);");
+            w.Line("protected override bool BackwardBeforeFirstLayer(int B) => _layers.BackwardBeforeFirstLayer(B, accumulateGradients: false);");
+            w.Line($"protected override global::System.Span<{real}> FirstLayerOutput(int B) => _layers.FirstLayerOutput(B);");
+            w.Line($"protected override global::System.Span<{real}> FirstLayerOutputGradient(int B) => _layers.FirstLayerOutputGradient(B);");
+            w.Line($"protected override bool BackwardFirstLayer(global::System.ReadOnlySpan<{real}> x, int B, global::System.Span<{real}> gradients, bool accumulateGradients, int u0, int u1) =>");
+            w.Line("    _layers.BackwardFirstLayer(B, x, gradients, accumulateGradients, u0, u1);");
+        }
+
+        /// <summary>The first op, when the data-parallel TrainStep may split it by its output units instead of by rows
+        /// (Network_2.DataParallel.cs): a Dense layer that reads the network's input, which no other op reads, whose weight is
+        /// parameter 0 with its bias right after it, whose backward reads its output or nothing (a kept z would need a
+        /// column slice of its own), not fused with a residual, in a network without anomaly detection (whose reports
+        /// look for a bad gradient in the replicas' layers). Statistics do not stop it: a sampled step runs on one network.
+        /// Null otherwise: the step then splits every layer by rows.</summary>
+        private DenseOp? SplitFirstLayer()
+        {
+            if (!_trainable || (_instrumentation & InstrumentationFlags.AnomalyDetection) != 0 || plan.Schedule.Count == 0) return null;
+            if (plan.Schedule[0] is not OpNode node || plan.Ops[node.Op] is not DenseOp d) return null;
+            if (d.HasDx || d.Residual is not null || d.PreActivation is not null || !d.Input.IsWholeBuffer || !d.Output.IsWholeBuffer) return null;
+            if (!ReferenceEquals(d.Input.Buffer, plan.Input!.Buffer) || d.Output.Buffer.Gradient is null) return null;
+            if (d.Weight.Offset != 0 || (d.Bias is not null && d.Bias.Offset != d.Weight.Length)) return null;
+            if (plan.Ops.Any(op => !ReferenceEquals(op, d) && (ReferenceEquals(op.Input.Buffer, d.Input.Buffer) || ReferenceEquals(op.Residual?.Buffer, d.Input.Buffer))))
+                return null;
+            return d;
+        }
+
+        private static long FirstLayerParameterCount(DenseOp d) => d.Weight.Length + (d.Bias?.Length ?? 0);
+
+        /// <summary>Layers&lt;T&gt;'s passes for the data-parallel step's split of the first layer by its output units: the
+        /// first layer's forward and backward for units [u0, u1) of one slice's rows, and the passes without it.</summary>
+        private void WriteFirstLayerSplit(CodeWriter w, DenseOp d, List<Stmt> forward, List<Stmt> clears, List<Stmt> backward)
+        {
+            string inF = d.Input.Width.ToString(CultureInfo.InvariantCulture), outF = d.Output.Width.ToString(CultureInfo.InvariantCulture);
+            string a = UseBuffer(d.Output.Buffer), da = UseBuffer(d.Output.Buffer.Gradient!);
+            string weight = Symbol(Expr.Of(SlotKind.Parameter, d.Weight.Offset));
+            string bias = d.Bias is null ? "" : Symbol(Expr.Of(SlotKind.Parameter, d.Bias.Offset));
+            string act = ActivationValue(d.Activation);
+            string units = $"(B - 1) * {outF} + u1 - u0, column: u0"; // columns [u0, u1) of B rows
+            w.Line();
+            w.Line("// ---- The data-parallel TrainStep's split of the first layer by its output units: the first layer runs units [u0, u1)");
+            w.Line("// of the batch's B rows, whose input x it reads in place (the arena's input buffer goes unused); the rest of the");
+            w.Line("// passes run as above, on a slice alone. dz of units [u0, u1) takes the scratch's elements [B·u0, B·u1).");
+            using (w.Block("public void ForwardFirstLayer(int B, global::System.ReadOnlySpan<T> x, int u0, int u1)"))
+            {
+                w.Line($"{Kernels}.Dense.Forward(a: Rows({a}, {units}), lda: {outF}, z: default,");
+                w.Line($"    x: x, ldx: {inF}, w: Weights({weight} + u0 * {inF}, (u1 - u0) * {inF}), b: {(d.Bias is null ? "default" : $"Weights({bias} + u0, u1 - u0)")}, r: default, ldr: 0, batch: B, inFeatures: {inF}, outFeatures: u1 - u0, act: {act});");
+            }
+            w.Line();
+            using (w.Block("public void ForwardAfterFirstLayer(int B)")) WriteStatements(w, forward.Skip(1).ToList(), Symbol);
+            w.Line();
+            using (w.Block("public bool BackwardBeforeFirstLayer(int B, bool accumulateGradients)"))
+            {
+                w.Line("bool finite = true;");
+                WriteStatements(w, clears, Symbol);
+                WriteStatements(w, backward.Take(backward.Count - 1).ToList(), Symbol);
+                w.Line("return finite;");
+            }
+            w.Line();
+            w.Line($"public global::System.Span<T> FirstLayerOutput(int B) => Rows({a}, B * {outF});");
+            w.Line($"public global::System.Span<T> FirstLayerOutputGradient(int B) => Rows({da}, B * {outF});");
+            w.Line();
+            w.Line("// gradients: where the first layer's weight and bias gradients are kept (from element 0), whichever network's they are");
+            using (w.Block("public bool BackwardFirstLayer(int B, global::System.ReadOnlySpan<T> x, global::System.Span<T> gradients, bool accumulateGradients, int u0, int u1)"))
+            {
+                string z = d.DerivativeFromOutput ? $"Rows({a}, {units})" : "default";
+                string aView = d.Activation.Kind == ActivationKind.Identity ? "default" : $"Rows({a}, {units})";
+                w.Line($"return {Kernels}.Dense.Backward(dx: default, lddx: 0, accumulateDx: false, dw: gradients.Slice({weight} + u0 * {inF}, (u1 - u0) * {inF}), db: {(d.Bias is null ? "default" : $"gradients.Slice({bias} + u0, u1 - u0)")}, accumulateDw: accumulateGradients,");
+                w.Line($"    dz: Scratch(B * u1).Slice(B * u0), da: Rows({da}, {units}), ldda: {outF}, z: {z}, ldz: {outF}, a: {aView}, lda: {outF}, x: x, ldx: {inF}, w: default, batch: B, inFeatures: {inF}, outFeatures: u1 - u0, act: {act});");
+            }
         }
 
         /// <summary>A constructor's instrumentation and Layers&lt;T&gt;, which reads the parameters from <paramref name="parameters"/>
@@ -330,6 +403,7 @@ internal static partial class Emitter
                         WriteStatements(w, backward, Symbol);
                         w.Line("return finite;");
                     }
+                    if (SplitFirstLayer() is { } first) WriteFirstLayerSplit(w, first, forward, clears, backward);
                 }
                 var backwardByOp = layers.Backward.Methods.SelectMany(m => m.Callers.Select(op => (op, m))).ToDictionary(x => x.op.Index, x => x.m);
                 // Each forward, then the backwards of the layers that run it (usually one), each written once.

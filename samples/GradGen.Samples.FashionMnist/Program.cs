@@ -76,8 +76,8 @@ static int Run(Settings s)
     var network = new FashionClassifier(maxBatch: Math.Max(batch, 256), seed: s.Seed);
     var batches = new BatchIterator(train, batch, shuffle: true, seed: s.Seed ^ 0x9E3779B97F4A7C15UL);
     // FashionClassifier is compiled with Instrumentation.Statistics, so it always has a monitor; without --monitor it
-    // is off and each layer's pass only tests its flag. With several threads, the statistics are the main network's:
-    // it trains slice 0 of every batch and applies the update (the trainer switches the replicas' monitors off).
+    // is off and each layer's pass only tests its flag. With several threads, a sampled step runs on the whole batch on
+    // this network (TrainStep), so the statistics are the batch's; the other steps are data-parallel.
     var monitor = network.Monitor!;
     monitor.Enabled = monitorDirectory is not null || s.Dashboard || s.Log is not null;
     monitor.SampleEvery = s.SampleEvery;
@@ -99,7 +99,7 @@ static int Run(Settings s)
     if (run is not null) Doctor.PublishTo(run, network, train, monitor.Step);
     var diagnoses = run is null ? null : new Doctor.Schedule(run, network, train);
 
-    using var trainer = new ClassifierTrainer<FashionClassifier>(network, optimizer, s.Threads, maxBatch => new FashionClassifier(maxBatch));
+    using var trainer = new ClassifierTrainer<FashionClassifier>(network, optimizer, s.Threads);
     var rows = new List<(EpochResult Train, EvaluationResult Eval)>();
     string evalName = loaded.EvaluationName.ToLowerInvariant();
     string evalShort = evalName == "validation" ? "val" : evalName;

@@ -6,12 +6,13 @@ using GradGen.Training;
 
 namespace GradGen.Tests;
 
-/// <summary>The data-parallel trainer and the monitor: the statistics are the primary network's, which trains slice 0
-/// of each batch and applies the update; the replicas' monitors are off.</summary>
+/// <summary>The trainer on several threads and the monitor: a sampled step runs on the whole batch on the network
+/// (TrainStep), so the statistics are the batch's.</summary>
+[Collection(nameof(ThreadCountTests))]
 public class MonitoredTrainerTests
 {
     [Fact]
-    public void WithTwoThreadsTheMainNetworkSamplesSliceZeroAndTheReplicasDoNotSample()
+    public void WithTwoThreadsTheSampledStepsSeeTheWholeBatch()
     {
         const int batch = 10, samples = 40;
         var rng = new Rng(3);
@@ -22,21 +23,17 @@ public class MonitoredTrainerTests
         var data = new DataSet(features, labels, featureSize: 20, classes: 4);
 
         var network = new MonitoredSmallMlp(batch, seed: 1);
-        var replicas = new List<MonitoredSmallMlp>();
-        using var trainer = new ClassifierTrainer<MonitoredSmallMlp>(network, new Sgd<float>(network.ParameterCount, 0.05), threads: 2,
-            maxBatch => { var r = new MonitoredSmallMlp(maxBatch); replicas.Add(r); return r; });
+        using var trainer = new ClassifierTrainer<MonitoredSmallMlp>(network, new Sgd<float>(network.ParameterCount, 0.05), threads: 2);
         trainer.TrainEpoch(new BatchIterator(data, batch, shuffle: false, seed: 0));
 
         var monitor = network.Monitor!;
         Assert.Equal(samples / batch, monitor.Step);
         Assert.Equal(samples / batch, monitor.History.Count);
         Assert.False(monitor.IsSampling);
-        var replica = Assert.Single(replicas);
-        Assert.False(replica.Monitor!.Enabled);
-        Assert.Equal(0, replica.Monitor.History.Count);
 
-        // The main network's last forward pass was slice 0 of the last batch: 5 samples, and its statistics are theirs.
-        Assert.Equal(batch / 2, network.BatchSize);
+        // The network's last forward pass was the whole last batch, and the statistics are its.
+        Assert.Equal(batch, network.BatchSize);
+        Assert.Equal(1, network.LastStepSlices);
         foreach (var layer in network.LayerTable)
         {
             var expected = StatisticsReference.Activations<float>(network.CopyLayerOutput(layer), network.BatchSize, layer.Width, layer.Width, layer.Saturation);
@@ -46,7 +43,7 @@ public class MonitoredTrainerTests
             var g = StatisticsReference.Gradients<float>(network.CopyLayerOutputGradient(layer), network.BatchSize, layer.Width, layer.Width);
             Assert.Equal(g.L2Norm, monitor.Gradients[layer.Index].L2Norm, 5);
         }
-        // The parameter statistics are of the reduced gradient: the whole batch's, which the update used.
+        // The parameter statistics are of the gradient the update used.
         for (int p = 0; p < network.ParameterTable.Count; p++)
         {
             var info = network.ParameterTable[p];

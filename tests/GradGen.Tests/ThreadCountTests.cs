@@ -39,6 +39,12 @@ public partial class ThreadedSmoothMlp;
 [Dense(10)]
 public partial class ThreadedMonitoredMlp;
 
+// A first layer whose backward needs its pre-activation (GELU keeps z): the data-parallel step splits it by rows.
+[Network(784, Loss = Loss.SoftmaxCrossEntropy)]
+[Dense(128, Activation.GELU)]
+[Dense(10)]
+public partial class ThreadedGeluFirstMlp;
+
 // Anomaly detection compiled in, big enough to run data-parallel.
 [Network(784, Loss = Loss.SoftmaxCrossEntropy, Instrumentation = Instrumentation.AnomalyDetection)]
 [Dense(128, Activation.Tanh)]
@@ -54,8 +60,10 @@ public class ThreadCountCollection;
 /// <para>The step's parts (ComputeGradients, ApplyUpdate) split inside each kernel: every thread count gives the same
 /// bits. With PyTorchAgreementTests and FiniteDifferenceTests, which run on one thread (their networks are too small to
 /// split), this carries their agreement over to every thread count.</para>
-/// <para>TrainStep splits the batch's rows (data-parallel) for 2 and 3 threads here: a given thread count repeats its
-/// bits, agrees with one thread up to rounding, and its float64 gradient agrees with finite differences.</para></summary>
+/// <para>TrainStep splits the batch's rows (data-parallel) for 2 and 3 threads here, and the first layer by its output
+/// units where the generator allows it (every network here but ThreadedGeluFirstMlp and the instrumented ones): a given
+/// thread count repeats its bits, agrees with one thread up to rounding, and its float64 gradient agrees with finite
+/// differences.</para></summary>
 [Collection(nameof(ThreadCountTests))]
 public class ThreadCountTests(ITestOutputHelper output)
 {
@@ -69,15 +77,57 @@ public class ThreadCountTests(ITestOutputHelper output)
 
     [Fact]
     public void DataParallelStepsRepeatTheirBitsAndAgreeWithOneThread_Float32()
-        => CheckDataParallel<float, int>(seed => new ThreadedMlp(Batch, seed), ClassLabels(Batch), relativeTolerance: 1e-5);
+        => CheckDataParallel<float, int>(seed => new ThreadedMlp(Batch, seed), ClassLabels(Batch), relativeTolerance: 1e-5, splitsFirstLayer: true);
 
     [Fact]
     public void DataParallelStepsRepeatTheirBitsAndAgreeWithOneThread_Float64()
-        => CheckDataParallel<double, int>(seed => new ThreadedMlp.Float64(Batch, seed), ClassLabels(Batch), relativeTolerance: 1e-13);
+        => CheckDataParallel<double, int>(seed => new ThreadedMlp.Float64(Batch, seed), ClassLabels(Batch), relativeTolerance: 1e-13, splitsFirstLayer: true);
+
+    // Adam's update divides by √v, so a gradient that is tiny and differs by rounding moves its parameter by a fraction
+    // of the learning rate: the parameters after three steps agree to about 1e-13 of their largest, not 1e-15.
+    [Fact]
+    public void DataParallelAdamStepsRepeatTheirBitsAndAgreeWithOneThread_Float64()
+        => CheckDataParallel<double, int>(seed => new ThreadedMlp.Float64(Batch, seed), ClassLabels(Batch), relativeTolerance: 1e-11, splitsFirstLayer: true,
+            optimizer: count => new AdamW<double>(count, 1e-3, weightDecay: 0.01));
 
     [Fact]
     public void DataParallelStepsOfResidualDenseBlockAndLayerNormAgreeWithOneThread()
-        => CheckDataParallel<double, double>(seed => new ThreadedStructures.Float64(Batch, seed), Normal<double>(Batch * 4, 5), relativeTolerance: 1e-13);
+        => CheckDataParallel<double, double>(seed => new ThreadedStructures.Float64(Batch, seed), Normal<double>(Batch * 4, 5), relativeTolerance: 1e-13, splitsFirstLayer: true);
+
+    [Fact]
+    public void DataParallelStepsWhoseFirstLayerKeepsZSplitRowsAndAgreeWithOneThread()
+        => CheckDataParallel<double, int>(seed => new ThreadedGeluFirstMlp.Float64(Batch, seed), ClassLabels(Batch), relativeTolerance: 1e-13, splitsFirstLayer: false);
+
+    [Fact]
+    public void DataParallelStepOfAnOddBatchAgreesWithOneThread()
+    {
+        // 101 rows: slices of 50 and 51 (two threads), 33, 34 and 34 (three), so the slices' shares of the batch differ.
+        const int batch = 101;
+        double[] input = Normal<double>(batch * 784, 11);
+        int[] labels = ClassLabels(batch);
+        try
+        {
+            var gradients = new double[4][];
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Parallelism.MaxThreads = threads;
+                var network = new ThreadedMlp.Float64(Batch, 7);
+                network.TrainStep(input, labels, new Sgd<double>(network.ParameterCount, 0));
+                Assert.Equal((threads, threads > 1), (network.LastStepSlices, network.LastStepSplitFirstLayer));
+                gradients[threads] = network.Gradients.ToArray();
+            }
+            foreach (int threads in new[] { 2, 3 })
+            {
+                double difference = RelativeDifference(gradients[1], gradients[threads]);
+                output.WriteLine($"batch {batch}, {threads} threads against 1: gradients differ by {difference:E2} of their largest");
+                Assert.True(difference < 1e-13, $"{threads} threads' gradients differ from one thread's by {difference:E2} of their largest");
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = 1;
+        }
+    }
 
     [Fact]
     public void DataParallelStepsClipTheReducedGradient()
@@ -287,6 +337,38 @@ public class ThreadCountTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void ReplicasHoldNoParameterBlock()
+    {
+        float[] input = Normal<float>(Batch * 784, 11);
+        int[] labels = ClassLabels(Batch);
+        var network = new ThreadedMlp(Batch, 7);
+        var sgd = new Sgd<float>(network.ParameterCount, 0.05);
+        try
+        {
+            // A one-thread step first: this thread's packing buffer is then allocated, and the two-thread step's
+            // allocations on this thread are its replicas.
+            network.TrainStep(input, labels, sgd);
+            long start = GC.GetAllocatedBytesForCurrentThread();
+            _ = new ThreadedMlp(Batch / 2, 7); // a network of one slice's rows, parameters and all
+            long slice = GC.GetAllocatedBytesForCurrentThread() - start;
+            Parallelism.MaxThreads = 2;
+            start = GC.GetAllocatedBytesForCurrentThread();
+            network.TrainStep(input, labels, sgd);
+            long replicas = GC.GetAllocatedBytesForCurrentThread() - start;
+            Assert.Equal(2, network.LastStepSlices);
+            long parameterBlock = (long)network.ParameterCount * sizeof(float);
+            output.WriteLine($"two replicas: {replicas} bytes; a network of 64 rows: {slice} bytes, its parameter block {parameterBlock}");
+            // Two networks of 64 rows less their parameter blocks, give or take what Initialize and the parameter table
+            // allocate: halfway between that and two whole networks is the line.
+            Assert.True(replicas < 2 * slice - parameterBlock, $"two replicas took {replicas} bytes, about two networks of 64 rows ({2 * slice}) with their parameters");
+        }
+        finally
+        {
+            Parallelism.MaxThreads = 1;
+        }
+    }
+
     private static double CentralDifference(Network<double, int> network, double[] input, int[] labels, int i, double h)
     {
         double saved = network.Parameters[i];
@@ -341,10 +423,12 @@ public class ThreadCountTests(ITestOutputHelper output)
     /// must give the same bits, and within <paramref name="relativeTolerance"/> of max |value| of one thread's gradients
     /// (after the first step: the same parameters) and parameters (after the third). A reduction that dropped or
     /// double-counted a slice's gradient misses by a fraction of the gradient, not by rounding.</summary>
-    private void CheckDataParallel<T, TTarget>(Func<ulong, Network<T, TTarget>> create, TTarget[] targets, double relativeTolerance)
+    private void CheckDataParallel<T, TTarget>(Func<ulong, Network<T, TTarget>> create, TTarget[] targets, double relativeTolerance,
+        bool splitsFirstLayer, Func<int, Optimizer<T>>? optimizer = null)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTarget : unmanaged
     {
+        optimizer ??= count => new Sgd<T>(count, 0.05, momentum: 0.9);
         var first = create(7);
         T[] input = Normal<T>(Batch * first.InputSize, 11);
         try
@@ -378,13 +462,14 @@ public class ThreadCountTests(ITestOutputHelper output)
         {
             Parallelism.MaxThreads = threads;
             var network = create(7);
-            var sgd = new Sgd<T>(network.ParameterCount, 0.05, momentum: 0.9);
+            var update = optimizer(network.ParameterCount);
             var losses = new T[3];
             T[] firstGradients = [];
             for (int step = 0; step < losses.Length; step++)
             {
-                losses[step] = network.TrainStep(input, targets, sgd);
+                losses[step] = network.TrainStep(input, targets, update);
                 Assert.Equal(threads, network.LastStepSlices);
+                Assert.Equal(threads > 1 && splitsFirstLayer, network.LastStepSplitFirstLayer);
                 if (step == 0) firstGradients = network.Gradients.ToArray();
             }
             return (losses, firstGradients, network.Parameters.ToArray());

@@ -510,13 +510,23 @@ public static class Dense
         ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
+        => Backward(dx, lddx, accumulateDx, dw, db, accumulateDw, dz, da, ldda, z, ldz: outFeatures, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+
+    /// <summary>The backward pass with z read at row stride <paramref name="ldz"/>: the layer's units [u0, u1) of a
+    /// wider layer, whose z (or a, for an activation whose derivative is read off its output) is a column slice. The
+    /// data-parallel training step splits a network's first layer so (Network&lt;T, TTarget&gt;.TrainStep).</summary>
+    public static bool Backward<T, TAct>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, bool accumulateDw, Span<T> dz,
+        ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, int ldz, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
+        ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
     {
         if (Simd512<T>.IsAccelerated && typeof(T) != typeof(Dual))
-            return Backward<T, TAct, Vector512<T>, Simd512<T>>(dx, lddx, accumulateDx, dw, db, accumulateDw, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+            return Backward<T, TAct, Vector512<T>, Simd512<T>>(dx, lddx, accumulateDx, dw, db, accumulateDw, dz, da, ldda, z, ldz, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
         if (Simd256<T>.IsAccelerated && typeof(T) != typeof(Dual))
-            return Backward<T, TAct, Vector256<T>, Simd256<T>>(dx, lddx, accumulateDx, dw, db, accumulateDw, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+            return Backward<T, TAct, Vector256<T>, Simd256<T>>(dx, lddx, accumulateDx, dw, db, accumulateDw, dz, da, ldda, z, ldz, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
         if (Simd128<T>.IsAccelerated && typeof(T) != typeof(Dual))
-            return Backward<T, TAct, Vector128<T>, Simd128<T>>(dx, lddx, accumulateDx, dw, db, accumulateDw, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+            return Backward<T, TAct, Vector128<T>, Simd128<T>>(dx, lddx, accumulateDx, dw, db, accumulateDw, dz, da, ldda, z, ldz, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
         // Dual numbers and the scalar reference accumulate only: written gradients start from zero.
         if (!accumulateDw)
         {
@@ -524,10 +534,13 @@ public static class Dense
             db.Clear();
         }
         if (typeof(T) == typeof(Dual))
+        {
+            if (ldz != outFeatures) throw new NotSupportedException("Dual numbers take z contiguous (ldz = outFeatures)");
             DualDense.Backward(AsDual(dx), lddx, accumulateDx, AsDual(dw), AsDual(db), AsDual(dz), AsDual(da), ldda, AsDual(z), AsDual(a), lda,
                 AsDual(x), ldx, AsDual(w), batch, inFeatures, outFeatures, act);
+        }
         else
-            DenseReference.Backward(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+            DenseReference.Backward(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, ldz, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
         return AllFiniteScalar<T>(dw) && AllFiniteScalar<T>(db);
     }
 
@@ -547,16 +560,26 @@ public static class Dense
     /// do not depend on the activation and stay tiered (their PGO build is faster), are already warm. Timing a new
     /// network's steps right after its first call measured that start-up (docs/benchmarks.md, "Generated against
     /// HandWrittenExpert, and the residual step").</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe bool Backward<T, TAct, TVec, TOps>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, bool accumulateDw, Span<T> dz,
+    internal static bool Backward<T, TAct, TVec, TOps>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, bool accumulateDw, Span<T> dz,
         ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
         ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
+        => Backward<T, TAct, TVec, TOps>(dx, lddx, accumulateDx, dw, db, accumulateDw, dz, da, ldda, z, outFeatures, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+
+    /// <summary>The backward pass at the vector width of <typeparamref name="TOps"/>, z at row stride <paramref name="ldz"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe bool Backward<T, TAct, TVec, TOps>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, bool accumulateDw, Span<T> dz,
+        ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, int ldz, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
+        ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
     {
-        ValidateBackward<T, TAct>(dx, lddx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures);
+        ValidateBackward<T, TAct>(dx, lddx, dw, db, dz, da, ldda, z, ldz, a, lda, x, ldx, w, batch, inFeatures, outFeatures);
         if (batch == 0 || outFeatures == 0)
         {
             // dz·w over an empty sum is zero.
@@ -573,7 +596,7 @@ public static class Dense
         fixed (T* pdx = dx, pdw = dw, pdb = db, pdz = dz, pda = da, pz = z, pa = a, px = x, pw = w)
         {
             // in the forward pass this was: a = act(z), and z = x·wᵀ + b; the first use of dz (db) is fused in.
-            bool finite = ActivationGradient<T, TAct, TVec, TOps>(pdz, pdb, accumulateDw, pda, ldda, pz, pa, lda, batch, outFeatures, ref act);
+            bool finite = ActivationGradient<T, TAct, TVec, TOps>(pdz, pdb, accumulateDw, pda, ldda, pz, ldz, pa, lda, batch, outFeatures, ref act);
             if (inFeatures == 0) return finite;
             var job = new BackwardJob<T>
             {
@@ -622,7 +645,7 @@ public static class Dense
     // one vector so that the db partial sums stay in a register: db receives Σ_i dz once, as PyTorch accumulates a
     // finished gradient. Returns whether every db value written is finite.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe bool ActivationGradient<T, TAct, TVec, TOps>(T* dz, T* db, bool accumulateDb, T* da, int ldda, T* z, T* a, int lda, int batch, int n, ref TAct act)
+    private static unsafe bool ActivationGradient<T, TAct, TVec, TOps>(T* dz, T* db, bool accumulateDb, T* da, int ldda, T* z, int ldz, T* a, int lda, int batch, int n, ref TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
         where TVec : unmanaged
@@ -639,7 +662,7 @@ public static class Dense
                 TVec sum = TOps.Zero;
                 for (int i = 0; i < batch; i++)
                 {
-                    TVec zv = z == null ? TOps.Zero : TOps.Load(z + (long)i * n + j);
+                    TVec zv = z == null ? TOps.Zero : TOps.Load(z + (long)i * ldz + j);
                     TVec av = a == null ? VectorActivation.Forward<T, TAct, TVec, TOps>(ref act, zv) : TOps.Load(a + (long)i * lda + j);
                     TVec d = TOps.Multiply(TOps.Load(da + (long)i * ldda + j), VectorActivation.Derivative<T, TAct, TVec, TOps>(ref act, zv, av));
                     TOps.Store(d, dz + (long)i * n + j);
@@ -656,7 +679,7 @@ public static class Dense
             T sum = T.Zero;
             for (int i = 0; i < batch; i++)
             {
-                T zv = z == null ? T.Zero : z[(long)i * n + j];
+                T zv = z == null ? T.Zero : z[(long)i * ldz + j];
                 T av = a == null ? act.Forward(zv) : a[(long)i * lda + j];
                 T d = da[(long)i * ldda + j] * act.Derivative(zv, av);
                 dz[(long)i * n + j] = d;
@@ -741,12 +764,17 @@ public static class Dense
     internal static void ValidateBackward<T, TAct>(Span<T> dx, int lddx, Span<T> dw, Span<T> db, Span<T> dz,
         ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
         ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures)
+        => ValidateBackward<T, TAct>(dx, lddx, dw, db, dz, da, ldda, z, outFeatures, a, lda, x, ldx, w, batch, inFeatures, outFeatures);
+
+    internal static void ValidateBackward<T, TAct>(Span<T> dx, int lddx, Span<T> dw, Span<T> db, Span<T> dz,
+        ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, int ldz, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
+        ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures)
     {
         Guard.Sizes(batch, inFeatures);
         Guard.Sizes(batch, outFeatures);
         Guard.Matrix(dz.Length, batch, outFeatures, outFeatures, nameof(dz));
         Guard.Matrix(da.Length, batch, outFeatures, ldda, nameof(da));
-        Guard.Optional(z.Length, batch, outFeatures, outFeatures, nameof(z));
+        Guard.Optional(z.Length, batch, outFeatures, ldz, nameof(z));
         Guard.Optional(a.Length, batch, outFeatures, lda, nameof(a));
         if (z.IsEmpty && typeof(TAct) != typeof(Identity) && batch > 0 && outFeatures > 0)
             throw new ArgumentException("z may be empty only for the Identity activation", nameof(z));

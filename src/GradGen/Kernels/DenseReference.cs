@@ -35,14 +35,22 @@ internal static class DenseReference
         ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation
+        => Backward(dx, lddx, accumulateDx, dw, db, dz, da, ldda, z, ldz: outFeatures, a, lda, x, ldx, w, batch, inFeatures, outFeatures, act);
+
+    // The same with z at row stride ldz (a column slice of a wider layer's).
+    public static void Backward<T, TAct>(Span<T> dx, int lddx, bool accumulateDx, Span<T> dw, Span<T> db, Span<T> dz,
+        ReadOnlySpan<T> da, int ldda, ReadOnlySpan<T> z, int ldz, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> x, int ldx,
+        ReadOnlySpan<T> w, int batch, int inFeatures, int outFeatures, TAct act)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation
     {
-        Dense.ValidateBackward<T, TAct>(dx, lddx, dw, db, dz, da, ldda, z, a, lda, x, ldx, w, batch, inFeatures, outFeatures);
+        Dense.ValidateBackward<T, TAct>(dx, lddx, dw, db, dz, da, ldda, z, ldz, a, lda, x, ldx, w, batch, inFeatures, outFeatures);
         // in the forward pass this was: a = act(z)
         for (int i = 0; i < batch; i++)
         {
             for (int j = 0; j < outFeatures; j++)
             {
-                T zv = z.IsEmpty ? T.Zero : z[i * outFeatures + j];
+                T zv = z.IsEmpty ? T.Zero : z[i * ldz + j];
                 T av = a.IsEmpty ? act.Forward(zv) : a[i * lda + j];
                 dz[i * outFeatures + j] = da[i * ldda + j] * act.Derivative(zv, av);
             }

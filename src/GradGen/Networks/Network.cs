@@ -39,6 +39,23 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         (Arena, ArenaStart) = AllocateAligned(arenaLength);
     }
 
+    /// <summary>Allocates a data-parallel replica's arena (called by generated replica constructors): the layout without
+    /// its parameter block, which a replica never reads (its layers read <paramref name="primary"/>'s parameters in
+    /// place). <see cref="ArenaStart"/> is where the parameters would begin, ParameterCount elements before the gradients,
+    /// which start on a 64-byte boundary: only gradients, activations and scratch are ever indexed, and
+    /// <see cref="Parameters"/> must not be.</summary>
+    protected Network(Network<T> primary, int maxBatch, long arenaLength)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+        MaxBatch = maxBatch;
+        _parameters = primary._parameters;
+        _byName = primary._byName;
+        ParameterCount = primary.ParameterCount;
+        (Arena, int gradientsStart) = AllocateAligned(arenaLength - ParameterCount);
+        ArenaStart = gradientsStart - ParameterCount;
+    }
+
     private const int CacheLine = 64;
 
     // The arena lives on the pinned object heap, so its address never changes and the offset of its first 64-byte
@@ -88,7 +105,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>The gradients' elements of the arena, as they are: no pending <see cref="ZeroGradients"/> done.</summary>
-    private Span<T> GradientStorage => ArenaSpan(ParameterCount, ParameterCount);
+    private protected Span<T> GradientStorage => ArenaSpan(ParameterCount, ParameterCount);
 
     // ZeroGradients is lazy: it only sets _gradientsCleared, and the next backward writes each gradient instead of adding
     // to it (every parameter's gradient is written once per backward), which saves a pass over all the gradients per
@@ -183,6 +200,15 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         BatchSize = batch;
         return ArenaSpan(OutputStart, batch * OutputSize);
+    }
+
+    /// <summary>For a data-parallel step whose first layer is split by units: <see cref="BatchSize"/> becomes
+    /// <paramref name="batch"/> as at a <see cref="Forward"/> of that many rows, but the input is not copied (the first
+    /// layer has read it in place).</summary>
+    private protected void BeginForwardWithoutInput(int batch)
+    {
+        BatchSize = batch;
+        OnForward();
     }
 
     /// <summary>Called by <see cref="Forward"/> before the layers run.</summary>
@@ -314,7 +340,7 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Multiplies every gradient by <paramref name="factor"/>, for example 1/k after accumulating k batches.</summary>
-    /// <remarks>The data-parallel trainer calls this on every replica for every batch, so it is vectorised.</remarks>
+    /// <remarks>Vectorised: a gradient-accumulation loop calls it once per update.</remarks>
     public void ScaleGradients(T factor) => GradientClipping.Scale(Gradients, factor);
 
     // ---------------------------------------------------------------- safetensors

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
@@ -38,6 +39,9 @@ public abstract partial class Network<T, TTarget>
 
     /// <summary>How many slices the last <see cref="TrainStep"/> cut its batch into: 1 for a one-network step.</summary>
     internal int LastStepSlices { get; private set; }
+
+    /// <summary>Whether the last data-parallel <see cref="TrainStep"/> split the first layer by its output units.</summary>
+    internal bool LastStepSplitFirstLayer { get; private set; }
     private int _replicasInGradients; // how many replicas' gradients the current gradients sum; 0 after a one-network Backward
 
     // Written by the thread that runs this network's slice, read by the caller after Parallelism.Run has returned.
@@ -65,6 +69,8 @@ public abstract partial class Network<T, TTarget>
     private unsafe T TrainStepDataParallel(ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets, Optimizer<T> optimizer, int slices)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
+        LastStepSplitFirstLayer = FirstLayerUnits >= slices * MinUnitsPerPart;
+        if (LastStepSplitFirstLayer) return TrainStepSplittingFirstLayer(input, targets, optimizer, slices);
         int batch = input.Length / InputSize;
         EnsureReplicas(slices);
         LastStepSlices = slices;
@@ -133,6 +139,9 @@ public abstract partial class Network<T, TTarget>
         public T* Weights;
         public bool* Finite;
         public int Slices, Length;
+        // The first layer split by units: its part of the parameters, and the reduction's range [ReduceFrom, Length).
+        public ParameterSplit Split;
+        public int ReduceFrom;
     }
 
     private static unsafe void SlicePart(void* context, int part, int parts)
@@ -174,12 +183,20 @@ public abstract partial class Network<T, TTarget>
     private static unsafe void ReducePart(void* context, int part, int parts)
     {
         ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
-        var (from, to) = Parallelism.Share(job.Length, part, parts);
+        job.Finite[part] = Reduce(ref job, part, parts);
+    }
+
+    // Range p of [ReduceFrom, Length); returns whether every result is finite.
+    private static unsafe bool Reduce(ref StepJob job, int part, int parts)
+    {
+        var (from, to) = Parallelism.Share(job.Length - job.ReduceFrom, part, parts);
+        from += job.ReduceFrom;
+        to += job.ReduceFrom;
         T* reduced = job.Reduced + from;
         bool finite = Kernels.Gradients.WeightedSum(reduced, job.Gradients[0] + from, job.Weights[0], job.Gradients[1] + from, job.Weights[1], to - from);
         for (int k = 2; k < job.Slices; k++)
             finite = Kernels.Gradients.WeightedSum(reduced, reduced, T.One, job.Gradients[k] + from, job.Weights[k], to - from);
-        job.Finite[part] = finite; // a NaN or ±∞ stays one through the later sums, so the last sum's answer is the range's
+        return finite; // a NaN or ±∞ stays one through the later sums, so the last sum's answer is the range's
     }
 
     /// <summary>The batch's mean loss, Σ (n_k / B)·loss_k; and the replicas' output rows copied into this network's output,
@@ -196,6 +213,158 @@ public abstract partial class Network<T, TTarget>
             network.Output.CopyTo(output[(start * OutputSize)..]);
         }
         return T.CreateTruncating(loss / batch);
+    }
+
+    // ---------------------------------------------------------------- the first layer split by its output units
+    //
+    // When the generator allows it (FirstLayerUnits > 0: a Dense first layer reading the input, docs/performance.md),
+    // the step splits the first layer by its output units instead of by rows: part p computes units [u_p, u_{p+1}) of
+    // every row of the batch, in the forward and in the backward, on this network's own buffers for the first layer's
+    // output and its gradient, writes those rows of the weight's gradient (and those elements of the bias's) straight
+    // into this network's gradients, and updates them. The rest of the network runs by rows on the replicas as above,
+    // each copying its rows of the first layer's output in and its rows of that output's gradient out, and only the
+    // rest's gradients are reduced. For the MLP the first layer holds 83% of the parameters: without the split each
+    // core wrote the whole gradient and read half of the other core's, and wrote half of the parameters that both cores
+    // read in the next step (docs/benchmarks.md, s6-dp and s7-dp). Each part's first-layer products run once over all
+    // B rows (one packing of its weight rows, one pass over their gradients).
+    // Three hand-overs before the update's: the first layer's forward (units), the slices after it (rows), then the
+    // first layer's backward (units) with the reduction of the rest (ranges). A part's units are the same in both passes
+    // and in the update.
+    //
+    // Bits: each slice's gradient at the first layer's output is scaled by n_k / B (the slice's share of the batch
+    // mean) as it is copied out; the first layer's products then run as on one network: the same bits for a given N.
+
+    // A part of the split first layer gets at least this many units, a vector of floats at AVX-512: narrower parts
+    // would leave the products' tiles mostly empty, and such a layer is better split by rows.
+    private const int MinUnitsPerPart = 16;
+
+    /// <summary>The first layer's output units when the data-parallel step may split it by them (see above); 0, the
+    /// default, splits every layer by rows. Generated.</summary>
+    protected virtual int FirstLayerUnits => 0;
+
+    /// <summary>How many parameters the first layer holds, from element 0: its weight (FirstLayerUnits × InputSize),
+    /// then its bias (FirstLayerUnits) if it has one. Generated with <see cref="FirstLayerUnits"/>.</summary>
+    protected virtual int FirstLayerParameters => 0;
+
+    /// <summary>The first layer's units [u0, u1) of <paramref name="B"/> rows whose input is <paramref name="x"/>, into
+    /// this network's output buffer of that layer. Generated with <see cref="FirstLayerUnits"/>.</summary>
+    protected virtual void ForwardFirstLayer(ReadOnlySpan<T> x, int B, int u0, int u1) => throw NoFirstLayerSplit();
+
+    /// <summary>The forward pass after the first layer. Generated with <see cref="FirstLayerUnits"/>.</summary>
+    protected virtual void ForwardAfterFirstLayer(int B) => throw NoFirstLayerSplit();
+
+    /// <summary>The backward pass down to the gradient at the first layer's output, writing (not adding) every other
+    /// parameter's gradient; returns whether those are finite. Generated with <see cref="FirstLayerUnits"/>.</summary>
+    protected virtual bool BackwardBeforeFirstLayer(int B) => throw NoFirstLayerSplit();
+
+    /// <summary>The first layer's output, (B, FirstLayerUnits). Generated with <see cref="FirstLayerUnits"/>.</summary>
+    protected virtual Span<T> FirstLayerOutput(int B) => throw NoFirstLayerSplit();
+
+    /// <summary>The gradient at the first layer's output, (B, FirstLayerUnits). Generated with <see cref="FirstLayerUnits"/>.</summary>
+    protected virtual Span<T> FirstLayerOutputGradient(int B) => throw NoFirstLayerSplit();
+
+    /// <summary>The first layer's backward for units [u0, u1) of B rows whose input is <paramref name="x"/>: their weight
+    /// and bias gradients written (or added, with <paramref name="accumulateGradients"/>) into <paramref name="gradients"/>,
+    /// laid out as <see cref="Network{T}.Gradients"/>. Returns whether those are finite. Generated with <see cref="FirstLayerUnits"/>.</summary>
+    protected virtual bool BackwardFirstLayer(ReadOnlySpan<T> x, int B, Span<T> gradients, bool accumulateGradients, int u0, int u1) => throw NoFirstLayerSplit();
+
+    private NotSupportedException NoFirstLayerSplit() => new($"{GetType().Name}'s generated code does not split its first layer by units");
+
+    private unsafe T TrainStepSplittingFirstLayer(ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets, Optimizer<T> optimizer, int slices)
+    {
+        int batch = input.Length / InputSize, units = FirstLayerUnits;
+        EnsureReplicas(slices);
+        LastStepSlices = slices;
+        var split = new ParameterSplit(units, InputSize, FirstLayerParameters > units * InputSize, ParameterCount, slices);
+        fixed (T* x = input)
+        fixed (TTarget* y = targets)
+        {
+            T** gradients = stackalloc T*[slices];
+            T* weights = stackalloc T[slices];
+            bool* finite = stackalloc bool[slices];
+            for (int k = 0; k < slices; k++)
+            {
+                gradients[k] = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_replicas[k].GradientStorage));
+                var (start, end) = Parallelism.Share(batch, k, slices);
+                weights[k] = T.CreateTruncating(end - start) / T.CreateTruncating(batch);
+            }
+            var job = new StepJob
+            {
+                Primary = this, Input = x, Targets = y, Batch = batch,
+                Reduced = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(GradientStorage)),
+                Gradients = gradients, Weights = weights, Finite = finite, Slices = slices, Length = ParameterCount,
+                Split = split, ReduceFrom = split.FirstLayerEnd,
+            };
+            Parallelism.Run(&FirstLayerForwardPart, Unsafe.AsPointer(ref job), slices);
+            Parallelism.Run(&SliceAfterFirstLayerPart, Unsafe.AsPointer(ref job), slices);
+            for (int k = 0; k < slices; k++) ThrowIfFailed(_replicas[k]);
+            Parallelism.Run(&FirstLayerBackwardPart, Unsafe.AsPointer(ref job), slices);
+            bool allFinite = true;
+            for (int k = 0; k < slices; k++) allFinite &= finite[k];
+            GradientsWritten(allFinite);
+            _replicasInGradients = slices;
+        }
+        T loss = GatherSlices(batch, slices);
+        _hasLossGradient = false;
+        ClipGradients();
+        Update(optimizer, split);
+        return loss;
+    }
+
+    // Part p: units [u_p, u_{p+1}) of the first layer for every row, into this network's buffer.
+    private static unsafe void FirstLayerForwardPart(void* context, int part, int parts)
+    {
+        ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
+        var (u0, u1) = Parallelism.Share(job.Split.Units, part, parts);
+        job.Primary.ForwardFirstLayer(new ReadOnlySpan<T>(job.Input, job.Batch * job.Split.Inputs), job.Batch, u0, u1);
+    }
+
+    // Part k: slice k after the first layer, on replica k.
+    private static unsafe void SliceAfterFirstLayerPart(void* context, int part, int parts)
+    {
+        ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
+        var (start, end) = Parallelism.Share(job.Batch, part, parts);
+        var primary = job.Primary;
+        int targets = primary.TargetsPerSample, units = job.Split.Units;
+        primary._replicas[part].RunSliceAfterFirstLayer(new ReadOnlySpan<TTarget>(job.Targets + (long)start * targets, (end - start) * targets),
+            primary.FirstLayerOutput(job.Batch).Slice(start * units, (end - start) * units),
+            primary.FirstLayerOutputGradient(job.Batch).Slice(start * units, (end - start) * units), job.Weights[part]);
+    }
+
+    /// <summary>Forward after the first layer, from <paramref name="firstLayerOutput"/> (this slice's rows of it), loss and
+    /// backward down to the first layer's output gradient, which goes into <paramref name="firstLayerOutputGradient"/>
+    /// scaled by <paramref name="share"/> = n_k / B: the slice's loss is its own rows' mean, and the first layer's
+    /// gradient adds all slices' rows without the reduction's weights.</summary>
+    private void RunSliceAfterFirstLayer(ReadOnlySpan<TTarget> targets, ReadOnlySpan<T> firstLayerOutput, Span<T> firstLayerOutputGradient, T share)
+    {
+        try
+        {
+            _sliceFailure = null;
+            int rows = targets.Length / TargetsPerSample;
+            ZeroGradients();
+            BeginForwardWithoutInput(rows);
+            firstLayerOutput.CopyTo(FirstLayerOutput(rows));
+            ForwardAfterFirstLayer(rows);
+            _sliceLoss = ComputeLoss(targets);
+            BackwardBeforeFirstLayer(rows); // its finiteness is the reduction's to find
+            _hasLossGradient = false;
+            TensorPrimitives.Multiply(FirstLayerOutputGradient(rows), share, firstLayerOutputGradient);
+        }
+        catch (Exception e)
+        {
+            _sliceFailure = e;
+        }
+    }
+
+    // Part p: the first layer's backward for units [u_p, u_{p+1}) over every row, into this network's gradients; then
+    // range p of the rest's reduction.
+    private static unsafe void FirstLayerBackwardPart(void* context, int part, int parts)
+    {
+        ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
+        var (u0, u1) = Parallelism.Share(job.Split.Units, part, parts);
+        var x = new ReadOnlySpan<T>(job.Input, job.Batch * job.Split.Inputs);
+        bool finite = job.Primary.BackwardFirstLayer(x, job.Batch, new Span<T>(job.Reduced, job.Length), accumulateGradients: false, u0, u1);
+        job.Finite[part] = Reduce(ref job, part, parts) && finite;
     }
 
     /// <summary>After a data-parallel step whose gradients are not finite: the first anomaly in a slice, its rows counted

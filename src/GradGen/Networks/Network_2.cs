@@ -18,6 +18,9 @@ public abstract partial class Network<T, TTarget> : Network<T>
     /// <summary>Allocates the arena. Called by generated constructors.</summary>
     protected Network(int maxBatch, long arenaLength, ParameterInfo[] parameters) : base(maxBatch, arenaLength, parameters) { }
 
+    /// <summary>Allocates a data-parallel replica's arena, without a parameter block. Called by generated replica constructors.</summary>
+    protected Network(Network<T, TTarget> primary, int maxBatch, long arenaLength) : base(primary, maxBatch, arenaLength) { }
+
     /// <summary>Targets per sample: 1 class index, or one value per output.</summary>
     protected abstract int TargetsPerSample { get; }
 
@@ -78,6 +81,7 @@ public abstract partial class Network<T, TTarget> : Network<T>
         int slices = DataParallelSlices(input, targets);
         if (slices > 1 && Monitor?.BeginStep() != true) return TrainStepDataParallel(input, targets, optimizer, slices);
         LastStepSlices = 1;
+        LastStepSplitFirstLayer = false;
         ZeroGradients();
         T loss = ComputeGradients(input, targets);
         ClipGradients();
@@ -114,7 +118,11 @@ public abstract partial class Network<T, TTarget> : Network<T>
     /// <summary>Lets <paramref name="optimizer"/> update the parameters from the current gradients, after checking that
     /// every gradient is finite: a NaN or infinity throws <see cref="NonFiniteGradientException"/> naming the parameter,
     /// before any weight changes.</summary>
-    public void ApplyUpdate(Optimizer<T> optimizer)
+    public void ApplyUpdate(Optimizer<T> optimizer) => Update(optimizer, split: null);
+
+    /// <summary><see cref="ApplyUpdate(Optimizer{T})"/>; with <paramref name="split"/>, each part of the data-parallel
+    /// step updates the parameters it owns (<see cref="ParameterSplit"/>).</summary>
+    private void Update(Optimizer<T> optimizer, ParameterSplit? split)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         // Unless the backward's kernels already found every gradient finite as they wrote it, and nothing has reached
@@ -135,7 +143,8 @@ public abstract partial class Network<T, TTarget> : Network<T>
             monitor.EndStep();
             return;
         }
-        optimizer.Step(Parameters, gradients);
+        if (split is { } parts) optimizer.StepSplit(Parameters, gradients, parts);
+        else optimizer.Step(Parameters, gradients);
     }
 
     /// <summary>‖∇w‖, ‖w‖ and ‖Δw‖ / ‖w‖ (w before the update) of every parameter tensor, after a sampled update.</summary>

@@ -108,6 +108,16 @@ internal static class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T
         }
     }
 
+    /// <summary>The vector loop in the parts of <paramref name="split"/> (<see cref="FusedUpdate.RunSplit"/>).</summary>
+    internal static unsafe void UpdateSplit(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, in Coefficients c, ParameterSplit split)
+    {
+        fixed (T* pp = p, pg = g, pm = m, pv = v)
+        {
+            var update = new RangeUpdate { P = pp, G = pg, M = pm, V = pv, Coefficients = c, Vectorize = true };
+            FusedUpdate.RunSplit(ref update, split);
+        }
+    }
+
     // A part of a parallel update gets at least this many elements (a few microseconds of one core).
     private const int MinElementsPerPart = 16 * 1024;
 

@@ -95,6 +95,21 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         StepCount++;
     }
 
+    /// <summary><see cref="Step"/> in the parts of <paramref name="split"/>, each on the thread
+    /// that computed those gradients (a data-parallel step whose first layer is split by units). The same update, to the
+    /// bit, as <see cref="Step"/>; an optimizer written outside GradGen runs its own <see cref="Update"/>.</summary>
+    internal void StepSplit(Span<T> parameters, ReadOnlySpan<T> gradients, ParameterSplit split)
+    {
+        double learningRate = CheckStep(parameters, gradients);
+        if (split.Count != ParameterCount) throw new ArgumentException($"The split covers {split.Count} parameters, not {ParameterCount}.", nameof(split));
+        UpdateSplit(parameters, gradients, learningRate, StepCount + 1, split);
+        StepCount++;
+    }
+
+    /// <summary><see cref="Update"/> in the parts of <paramref name="split"/>; SGD and Adam override it.</summary>
+    private protected virtual void UpdateSplit(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, int step, ParameterSplit split)
+        => Update(parameters, gradients, learningRate, step);
+
     /// <summary>Checks the spans' lengths and the learning rate the schedule gives for this step, and returns that rate.</summary>
     private double CheckStep(Span<T> parameters, ReadOnlySpan<T> gradients)
     {

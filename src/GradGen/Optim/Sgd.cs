@@ -68,6 +68,22 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     }
 
     /// <inheritdoc />
+    private protected override unsafe void UpdateSplit(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, int step, ParameterSplit split)
+    {
+        if (!Vectorize)
+        {
+            Update(parameters, gradients, learningRate, step);
+            return;
+        }
+        fixed (T* pp = parameters, pg = gradients, pb = _momentumBuffer)
+        {
+            var update = new RangeUpdate { P = pp, G = pg, Buffer = pb, Coefficients = CreateCoefficients(learningRate), Vectorize = true };
+            FusedUpdate.RunSplit(ref update, split);
+        }
+        _bufferInitialised = true;
+    }
+
+    /// <inheritdoc />
     private protected override unsafe void UpdateWithSums(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, int step,
         IReadOnlyList<ParameterInfo> tensors, Span<UpdateSums> sums)
     {

@@ -109,6 +109,28 @@ internal static unsafe class FusedUpdate
         Parallelism.Run(&PlainPart<TUpdate>, &job, parts);
     }
 
+    /// <summary>The plain update, each part of <paramref name="split"/> updating the ranges it owns (a data-parallel step whose first layer is split by units). The same bits as
+    /// <see cref="RunPlain"/>: every element takes the same operations on whichever thread.</summary>
+    internal static void RunSplit<TUpdate>(ref TUpdate update, ParameterSplit split) where TUpdate : unmanaged, IRangeUpdate
+    {
+        var job = new SplitJob<TUpdate> { Update = (TUpdate*)Unsafe.AsPointer(ref update), Split = split };
+        Parallelism.Run(&SplitPart<TUpdate>, &job, split.Parts);
+    }
+
+    private struct SplitJob<TUpdate> where TUpdate : unmanaged
+    {
+        public TUpdate* Update;
+        public ParameterSplit Split;
+    }
+
+    private static void SplitPart<TUpdate>(void* context, int part, int parts) where TUpdate : unmanaged, IRangeUpdate
+    {
+        ref SplitJob<TUpdate> job = ref *(SplitJob<TUpdate>*)context;
+        Span<(int Start, int End)> ranges = stackalloc (int, int)[ParameterSplit.MaxRanges];
+        int count = job.Split.Ranges(part, ranges);
+        for (int r = 0; r < count; r++) job.Update->Run<WithoutSums>(ranges[r].Start, ranges[r].End, ref Unsafe.NullRef<UpdateSums>());
+    }
+
     private struct PlainJob<TUpdate> where TUpdate : unmanaged
     {
         public TUpdate* Update;

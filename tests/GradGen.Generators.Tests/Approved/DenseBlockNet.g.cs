@@ -56,9 +56,9 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
         Initialize(seed);
     }
 
-    /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+    /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the
     /// parameters of <paramref name="primary"/> read in place.</summary>
-    private DenseBlockNet(DenseBlockNet primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+    private DenseBlockNet(DenseBlockNet primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))
     {
         _layers = new Layers<float>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch);
     }
@@ -86,9 +86,9 @@ partial class DenseBlockNet : global::GradGen.Network<float, int>
             Initialize(seed);
         }
 
-        /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+        /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the
         /// parameters of <paramref name="primary"/> read in place.</summary>
-        private Float64(Float64 primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+        private Float64(Float64 primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))
         {
             _layers = new Layers<double>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch);
         }

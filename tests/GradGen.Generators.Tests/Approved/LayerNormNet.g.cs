@@ -55,9 +55,9 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
         Initialize(seed);
     }
 
-    /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+    /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the
     /// parameters of <paramref name="primary"/> read in place.</summary>
-    private LayerNormNet(LayerNormNet primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+    private LayerNormNet(LayerNormNet primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))
     {
         _layers = new Layers<float>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch);
     }
@@ -73,6 +73,15 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
     protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
     protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
     protected override global::GradGen.Network<float, float> CreateReplica(int maxBatch) => new LayerNormNet(this, maxBatch);
+    protected override int FirstLayerUnits => 8;
+    protected override int FirstLayerParameters => 48;
+    protected override void ForwardFirstLayer(global::System.ReadOnlySpan<float> x, int B, int u0, int u1) => _layers.ForwardFirstLayer(B, x, u0, u1);
+    protected override void ForwardAfterFirstLayer(int B) => _layers.ForwardAfterFirstLayer(B);
+    protected override bool BackwardBeforeFirstLayer(int B) => _layers.BackwardBeforeFirstLayer(B, accumulateGradients: false);
+    protected override global::System.Span<float> FirstLayerOutput(int B) => _layers.FirstLayerOutput(B);
+    protected override global::System.Span<float> FirstLayerOutputGradient(int B) => _layers.FirstLayerOutputGradient(B);
+    protected override bool BackwardFirstLayer(global::System.ReadOnlySpan<float> x, int B, global::System.Span<float> gradients, bool accumulateGradients, int u0, int u1) =>
+        _layers.BackwardFirstLayer(B, x, gradients, accumulateGradients, u0, u1);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, double>
@@ -85,9 +94,9 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
             Initialize(seed);
         }
 
-        /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+        /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the
         /// parameters of <paramref name="primary"/> read in place.</summary>
-        private Float64(Float64 primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+        private Float64(Float64 primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))
         {
             _layers = new Layers<double>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch);
         }
@@ -103,6 +112,15 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
         protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
         protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
         protected override global::GradGen.Network<double, double> CreateReplica(int maxBatch) => new Float64(this, maxBatch);
+        protected override int FirstLayerUnits => 8;
+        protected override int FirstLayerParameters => 48;
+        protected override void ForwardFirstLayer(global::System.ReadOnlySpan<double> x, int B, int u0, int u1) => _layers.ForwardFirstLayer(B, x, u0, u1);
+        protected override void ForwardAfterFirstLayer(int B) => _layers.ForwardAfterFirstLayer(B);
+        protected override bool BackwardBeforeFirstLayer(int B) => _layers.BackwardBeforeFirstLayer(B, accumulateGradients: false);
+        protected override global::System.Span<double> FirstLayerOutput(int B) => _layers.FirstLayerOutput(B);
+        protected override global::System.Span<double> FirstLayerOutputGradient(int B) => _layers.FirstLayerOutputGradient(B);
+        protected override bool BackwardFirstLayer(global::System.ReadOnlySpan<double> x, int B, global::System.Span<double> gradients, bool accumulateGradients, int u0, int u1) =>
+            _layers.BackwardFirstLayer(B, x, gradients, accumulateGradients, u0, u1);
     }
 
     // ---- H·v: the same passes over dual numbers θ + ε·v, whose gradient tangents are H·v (docs/hessian.md).
@@ -156,6 +174,41 @@ partial class LayerNormNet : global::GradGen.Network<float, float>
             finite &= LayerNorm_Backward(B, dx: S_da0, dy: S_da1, x: S_a0, mean: S_mean1, rstd: S_rstd1, gamma: P_norm_weight, beta: P_norm_bias, width: 8, accumulateDx: false, accumulateGradients: accumulateGradients);
             finite &= DenseLinearFromInput_Backward(B, da: S_da0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 5, outF: 8, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
             return finite;
+        }
+
+        // ---- The data-parallel TrainStep's split of the first layer by its output units: the first layer runs units [u0, u1)
+        // of the batch's B rows, whose input x it reads in place (the arena's input buffer goes unused); the rest of the
+        // passes run as above, on a slice alone. dz of units [u0, u1) takes the scratch's elements [B·u0, B·u1).
+        public void ForwardFirstLayer(int B, global::System.ReadOnlySpan<T> x, int u0, int u1)
+        {
+            global::GradGen.Kernels.Dense.Forward(a: Rows(S_a0, (B - 1) * 8 + u1 - u0, column: u0), lda: 8, z: default,
+                x: x, ldx: 5, w: Weights(P_0_weight + u0 * 5, (u1 - u0) * 5), b: Weights(P_0_bias + u0, u1 - u0), r: default, ldr: 0, batch: B, inFeatures: 5, outFeatures: u1 - u0, act: default(global::GradGen.Kernels.Identity));
+        }
+
+        public void ForwardAfterFirstLayer(int B)
+        {
+            LayerNorm_Forward(B, y: S_a1, mean: S_mean1, rstd: S_rstd1, x: S_a0, gamma: P_norm_weight, beta: P_norm_bias, width: 8); // [LayerNorm(Name = "norm", Epsilon = 1e-5)]
+            Activate_Forward(B, a: S_a2, x: S_a1, width: 8, act: new global::GradGen.Kernels.ELU(0.5)); // [Activate(Activation.ELU, Alpha = 0.5)]
+            Dense_Forward(B, a: S_a3, x: S_a2, w: P_1_weight, b: P_1_bias, inF: 8, outF: 2, act: default(global::GradGen.Kernels.Identity)); // [Dense(2, WeightInit = Init.Normal, WeightMean = -0.125, WeightStd = 0.15)]
+        }
+
+        public bool BackwardBeforeFirstLayer(int B, bool accumulateGradients)
+        {
+            bool finite = true;
+            finite &= DenseLinear_Backward(B, dx: S_da2, da: S_da3, x: S_a2, w: P_1_weight, b: P_1_bias, inF: 8, outF: 2, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
+            Activate_Backward(B, dx: S_da1, da: S_da2, x: S_a1, a: S_a2, width: 8, accumulateDx: false, act: new global::GradGen.Kernels.ELU(0.5));
+            finite &= LayerNorm_Backward(B, dx: S_da0, dy: S_da1, x: S_a0, mean: S_mean1, rstd: S_rstd1, gamma: P_norm_weight, beta: P_norm_bias, width: 8, accumulateDx: false, accumulateGradients: accumulateGradients);
+            return finite;
+        }
+
+        public global::System.Span<T> FirstLayerOutput(int B) => Rows(S_a0, B * 8);
+        public global::System.Span<T> FirstLayerOutputGradient(int B) => Rows(S_da0, B * 8);
+
+        // gradients: where the first layer's weight and bias gradients are kept (from element 0), whichever network's they are
+        public bool BackwardFirstLayer(int B, global::System.ReadOnlySpan<T> x, global::System.Span<T> gradients, bool accumulateGradients, int u0, int u1)
+        {
+            return global::GradGen.Kernels.Dense.Backward(dx: default, lddx: 0, accumulateDx: false, dw: gradients.Slice(P_0_weight + u0 * 5, (u1 - u0) * 5), db: gradients.Slice(P_0_bias + u0, u1 - u0), accumulateDw: accumulateGradients,
+                dz: Scratch(B * u1).Slice(B * u0), da: Rows(S_da0, (B - 1) * 8 + u1 - u0, column: u0), ldda: 8, z: default, ldz: 8, a: default, lda: 8, x: x, ldx: 5, w: default, batch: B, inFeatures: 5, outFeatures: u1 - u0, act: default(global::GradGen.Kernels.Identity));
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)

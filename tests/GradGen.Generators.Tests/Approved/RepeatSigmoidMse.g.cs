@@ -53,9 +53,9 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
         Initialize(seed);
     }
 
-    /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+    /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the
     /// parameters of <paramref name="primary"/> read in place.</summary>
-    private RepeatSigmoidMse(RepeatSigmoidMse primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+    private RepeatSigmoidMse(RepeatSigmoidMse primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))
     {
         _layers = new Layers<float>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch);
     }
@@ -83,9 +83,9 @@ partial class RepeatSigmoidMse : global::GradGen.Network<float, float>
             Initialize(seed);
         }
 
-        /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+        /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the
         /// parameters of <paramref name="primary"/> read in place.</summary>
-        private Float64(Float64 primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+        private Float64(Float64 primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))
         {
             _layers = new Layers<double>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch);
         }

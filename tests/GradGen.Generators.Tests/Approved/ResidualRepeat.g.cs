@@ -64,9 +64,9 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         Initialize(seed);
     }
 
-    /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+    /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the
     /// parameters of <paramref name="primary"/> read in place.</summary>
-    private ResidualRepeat(ResidualRepeat primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+    private ResidualRepeat(ResidualRepeat primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))
     {
         _layers = new Layers<float>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch);
     }
@@ -82,6 +82,15 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
     protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
     protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
     protected override global::GradGen.Network<float, float> CreateReplica(int maxBatch) => new ResidualRepeat(this, maxBatch);
+    protected override int FirstLayerUnits => 8;
+    protected override int FirstLayerParameters => 56;
+    protected override void ForwardFirstLayer(global::System.ReadOnlySpan<float> x, int B, int u0, int u1) => _layers.ForwardFirstLayer(B, x, u0, u1);
+    protected override void ForwardAfterFirstLayer(int B) => _layers.ForwardAfterFirstLayer(B);
+    protected override bool BackwardBeforeFirstLayer(int B) => _layers.BackwardBeforeFirstLayer(B, accumulateGradients: false);
+    protected override global::System.Span<float> FirstLayerOutput(int B) => _layers.FirstLayerOutput(B);
+    protected override global::System.Span<float> FirstLayerOutputGradient(int B) => _layers.FirstLayerOutputGradient(B);
+    protected override bool BackwardFirstLayer(global::System.ReadOnlySpan<float> x, int B, global::System.Span<float> gradients, bool accumulateGradients, int u0, int u1) =>
+        _layers.BackwardFirstLayer(B, x, gradients, accumulateGradients, u0, u1);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, double>
@@ -94,9 +103,9 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             Initialize(seed);
         }
 
-        /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+        /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the
         /// parameters of <paramref name="primary"/> read in place.</summary>
-        private Float64(Float64 primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+        private Float64(Float64 primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))
         {
             _layers = new Layers<double>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch);
         }
@@ -112,6 +121,15 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
         protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
         protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
         protected override global::GradGen.Network<double, double> CreateReplica(int maxBatch) => new Float64(this, maxBatch);
+        protected override int FirstLayerUnits => 8;
+        protected override int FirstLayerParameters => 56;
+        protected override void ForwardFirstLayer(global::System.ReadOnlySpan<double> x, int B, int u0, int u1) => _layers.ForwardFirstLayer(B, x, u0, u1);
+        protected override void ForwardAfterFirstLayer(int B) => _layers.ForwardAfterFirstLayer(B);
+        protected override bool BackwardBeforeFirstLayer(int B) => _layers.BackwardBeforeFirstLayer(B, accumulateGradients: false);
+        protected override global::System.Span<double> FirstLayerOutput(int B) => _layers.FirstLayerOutput(B);
+        protected override global::System.Span<double> FirstLayerOutputGradient(int B) => _layers.FirstLayerOutputGradient(B);
+        protected override bool BackwardFirstLayer(global::System.ReadOnlySpan<double> x, int B, global::System.Span<double> gradients, bool accumulateGradients, int u0, int u1) =>
+            _layers.BackwardFirstLayer(B, x, gradients, accumulateGradients, u0, u1);
     }
 
     // ---- H·v: the same passes over dual numbers θ + ε·v, whose gradient tangents are H·v (docs/hessian.md).
@@ -185,6 +203,53 @@ partial class ResidualRepeat : global::GradGen.Network<float, float>
             }
             finite &= DenseLinearFromInput_Backward(B, da: S_da0, x: S_input, w: P_stem_weight, b: P_stem_bias, inF: 6, outF: 8, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
             return finite;
+        }
+
+        // ---- The data-parallel TrainStep's split of the first layer by its output units: the first layer runs units [u0, u1)
+        // of the batch's B rows, whose input x it reads in place (the arena's input buffer goes unused); the rest of the
+        // passes run as above, on a slice alone. dz of units [u0, u1) takes the scratch's elements [B·u0, B·u1).
+        public void ForwardFirstLayer(int B, global::System.ReadOnlySpan<T> x, int u0, int u1)
+        {
+            global::GradGen.Kernels.Dense.Forward(a: Rows(S_a0, (B - 1) * 8 + u1 - u0, column: u0), lda: 8, z: default,
+                x: x, ldx: 6, w: Weights(P_stem_weight + u0 * 6, (u1 - u0) * 6), b: Weights(P_stem_bias + u0, u1 - u0), r: default, ldr: 0, batch: B, inFeatures: 6, outFeatures: u1 - u0, act: default(global::GradGen.Kernels.Identity));
+        }
+
+        public void ForwardAfterFirstLayer(int B)
+        {
+            // [Repeat(2)]: all 2 repetitions, r = 0 … 1
+            for (int r = 0; r < 2; r++)
+            {
+                Dense_Forward(B, a: S_a1 + r * 16, x: S_a0 + r * 16, w: P_0_fc1_weight + r * 144, b: P_0_fc1_bias + r * 144, inF: 8, outF: 8, act: default(global::GradGen.Kernels.ReLU)); // [Dense(8, Activation.ReLU, Name = "fc1")]
+                DenseResidual_Forward(B, a: S_a2 + r * 16, x: S_a1 + r * 16, w: P_0_fc2_weight + r * 144, b: P_0_fc2_bias + r * 144, skip: S_a0 + r * 16, inF: 8, outF: 8, act: default(global::GradGen.Kernels.ReLU)); // [Dense(8, Name = "fc2")] + [Residual(Activation.ReLU)]
+            }
+            Dense_Forward(B, a: S_a5, x: S_a4, w: P_2_weight, b: P_2_bias, inF: 8, outF: 8, act: default(global::GradGen.Kernels.Tanh)); // [Dense(8, Activation.Tanh)]
+            ResidualAddKeepingZ_Forward(B, a: S_a6, z: S_z6, x: S_a5, skip: S_a4, width: 8, act: new global::GradGen.Kernels.LeakyReLU(0.2)); // [Residual(Activation.LeakyReLU, Slope = 0.2)]
+            Dense_Forward(B, a: S_a7, x: S_a6, w: P_3_weight, b: P_3_bias, inF: 8, outF: 2, act: default(global::GradGen.Kernels.Identity)); // [Dense(2)]
+        }
+
+        public bool BackwardBeforeFirstLayer(int B, bool accumulateGradients)
+        {
+            bool finite = true;
+            finite &= DenseLinear_Backward(B, dx: S_da6, da: S_da7, x: S_a6, w: P_3_weight, b: P_3_bias, inF: 8, outF: 2, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
+            ResidualAdd_Backward(B, dx: S_da5, dskip: S_da4, da: S_da6, z: S_z6, a: S_a6, width: 8, accumulateDx: false, accumulateDskip: false, act: new global::GradGen.Kernels.LeakyReLU(0.2));
+            finite &= DenseReadingA_Backward(B, dx: S_da4, da: S_da5, a: S_a5, x: S_a4, w: P_2_weight, b: P_2_bias, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Tanh));
+            // [Repeat(2)]: all 2 repetitions, r = 0 … 1, last first
+            for (int r = 1; r >= 0; r--)
+            {
+                finite &= DenseResidualReadingA_Backward(B, dx: S_da1 + r * 16, dskip: S_da0 + r * 16, da: S_da2 + r * 16, a: S_a2 + r * 16, x: S_a1 + r * 16, w: P_0_fc2_weight + r * 144, b: P_0_fc2_bias + r * 144, inF: 8, outF: 8, accumulateDx: false, accumulateGradients: accumulateGradients, accumulateDskip: false, act: default(global::GradGen.Kernels.ReLU));
+                finite &= DenseReadingA2_Backward(B, dx: S_da0 + r * 16, da: S_da1 + r * 16, a: S_a1 + r * 16, x: S_a0 + r * 16, w: P_0_fc1_weight + r * 144, b: P_0_fc1_bias + r * 144, inF: 8, outF: 8, accumulateDx: true, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU));
+            }
+            return finite;
+        }
+
+        public global::System.Span<T> FirstLayerOutput(int B) => Rows(S_a0, B * 8);
+        public global::System.Span<T> FirstLayerOutputGradient(int B) => Rows(S_da0, B * 8);
+
+        // gradients: where the first layer's weight and bias gradients are kept (from element 0), whichever network's they are
+        public bool BackwardFirstLayer(int B, global::System.ReadOnlySpan<T> x, global::System.Span<T> gradients, bool accumulateGradients, int u0, int u1)
+        {
+            return global::GradGen.Kernels.Dense.Backward(dx: default, lddx: 0, accumulateDx: false, dw: gradients.Slice(P_stem_weight + u0 * 6, (u1 - u0) * 6), db: gradients.Slice(P_stem_bias + u0, u1 - u0), accumulateDw: accumulateGradients,
+                dz: Scratch(B * u1).Slice(B * u0), da: Rows(S_da0, (B - 1) * 8 + u1 - u0, column: u0), ldda: 8, z: default, ldz: 8, a: default, lda: 8, x: x, ldx: 6, w: default, batch: B, inFeatures: 6, outFeatures: u1 - u0, act: default(global::GradGen.Kernels.Identity));
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)

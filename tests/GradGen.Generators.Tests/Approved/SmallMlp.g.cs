@@ -47,9 +47,9 @@ partial class SmallMlp : global::GradGen.Network<float, int>
         Initialize(seed);
     }
 
-    /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+    /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the
     /// parameters of <paramref name="primary"/> read in place.</summary>
-    private SmallMlp(SmallMlp primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+    private SmallMlp(SmallMlp primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))
     {
         _layers = new Layers<float>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch);
     }
@@ -65,6 +65,15 @@ partial class SmallMlp : global::GradGen.Network<float, int>
     protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
     protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
     protected override global::GradGen.Network<float, int> CreateReplica(int maxBatch) => new SmallMlp(this, maxBatch);
+    protected override int FirstLayerUnits => 8;
+    protected override int FirstLayerParameters => 40;
+    protected override void ForwardFirstLayer(global::System.ReadOnlySpan<float> x, int B, int u0, int u1) => _layers.ForwardFirstLayer(B, x, u0, u1);
+    protected override void ForwardAfterFirstLayer(int B) => _layers.ForwardAfterFirstLayer(B);
+    protected override bool BackwardBeforeFirstLayer(int B) => _layers.BackwardBeforeFirstLayer(B, accumulateGradients: false);
+    protected override global::System.Span<float> FirstLayerOutput(int B) => _layers.FirstLayerOutput(B);
+    protected override global::System.Span<float> FirstLayerOutputGradient(int B) => _layers.FirstLayerOutputGradient(B);
+    protected override bool BackwardFirstLayer(global::System.ReadOnlySpan<float> x, int B, global::System.Span<float> gradients, bool accumulateGradients, int u0, int u1) =>
+        _layers.BackwardFirstLayer(B, x, gradients, accumulateGradients, u0, u1);
 
     /// <summary>The same network in float64, for exactness tests and for checking float32 against it.</summary>
     public sealed partial class Float64 : global::GradGen.Network<double, int>
@@ -77,9 +86,9 @@ partial class SmallMlp : global::GradGen.Network<float, int>
             Initialize(seed);
         }
 
-        /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (the arena's parameters go unused), the
+        /// <summary>A replica for a data-parallel TrainStep: its own buffers and gradients (its arena has no parameter block), the
         /// parameters of <paramref name="primary"/> read in place.</summary>
-        private Float64(Float64 primary, int maxBatch) : base(maxBatch, ArenaLength(maxBatch), s_parameters)
+        private Float64(Float64 primary, int maxBatch) : base(primary, maxBatch, ArenaLength(maxBatch))
         {
             _layers = new Layers<double>(primary.Arena, primary.ArenaStart, Arena, ArenaStart, maxBatch);
         }
@@ -95,6 +104,15 @@ partial class SmallMlp : global::GradGen.Network<float, int>
         protected override bool BackwardCore(int B, bool accumulateGradients) => _layers.Backward(B, accumulateGradients);
         protected override global::GradGen.Curvature.DualNetwork CreateDualNetwork(int maxBatch) => OverDualNumbers(maxBatch);
         protected override global::GradGen.Network<double, int> CreateReplica(int maxBatch) => new Float64(this, maxBatch);
+        protected override int FirstLayerUnits => 8;
+        protected override int FirstLayerParameters => 40;
+        protected override void ForwardFirstLayer(global::System.ReadOnlySpan<double> x, int B, int u0, int u1) => _layers.ForwardFirstLayer(B, x, u0, u1);
+        protected override void ForwardAfterFirstLayer(int B) => _layers.ForwardAfterFirstLayer(B);
+        protected override bool BackwardBeforeFirstLayer(int B) => _layers.BackwardBeforeFirstLayer(B, accumulateGradients: false);
+        protected override global::System.Span<double> FirstLayerOutput(int B) => _layers.FirstLayerOutput(B);
+        protected override global::System.Span<double> FirstLayerOutputGradient(int B) => _layers.FirstLayerOutputGradient(B);
+        protected override bool BackwardFirstLayer(global::System.ReadOnlySpan<double> x, int B, global::System.Span<double> gradients, bool accumulateGradients, int u0, int u1) =>
+            _layers.BackwardFirstLayer(B, x, gradients, accumulateGradients, u0, u1);
     }
 
     // ---- H·v: the same passes over dual numbers θ + ε·v, whose gradient tangents are H·v (docs/hessian.md).
@@ -142,6 +160,37 @@ partial class SmallMlp : global::GradGen.Network<float, int>
             finite &= DenseLinear_Backward(B, dx: S_da0, da: S_da1, x: S_a0, w: P_1_weight, b: P_1_bias, inF: 8, outF: 3, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
             finite &= DenseReadingAFromInput_Backward(B, da: S_da0, a: S_a0, x: S_input, w: P_0_weight, b: P_0_bias, inF: 4, outF: 8, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.ReLU));
             return finite;
+        }
+
+        // ---- The data-parallel TrainStep's split of the first layer by its output units: the first layer runs units [u0, u1)
+        // of the batch's B rows, whose input x it reads in place (the arena's input buffer goes unused); the rest of the
+        // passes run as above, on a slice alone. dz of units [u0, u1) takes the scratch's elements [B·u0, B·u1).
+        public void ForwardFirstLayer(int B, global::System.ReadOnlySpan<T> x, int u0, int u1)
+        {
+            global::GradGen.Kernels.Dense.Forward(a: Rows(S_a0, (B - 1) * 8 + u1 - u0, column: u0), lda: 8, z: default,
+                x: x, ldx: 4, w: Weights(P_0_weight + u0 * 4, (u1 - u0) * 4), b: Weights(P_0_bias + u0, u1 - u0), r: default, ldr: 0, batch: B, inFeatures: 4, outFeatures: u1 - u0, act: default(global::GradGen.Kernels.ReLU));
+        }
+
+        public void ForwardAfterFirstLayer(int B)
+        {
+            Dense_Forward(B, a: S_a1, x: S_a0, w: P_1_weight, b: P_1_bias, inF: 8, outF: 3, act: default(global::GradGen.Kernels.Identity)); // [Dense(3)]
+        }
+
+        public bool BackwardBeforeFirstLayer(int B, bool accumulateGradients)
+        {
+            bool finite = true;
+            finite &= DenseLinear_Backward(B, dx: S_da0, da: S_da1, x: S_a0, w: P_1_weight, b: P_1_bias, inF: 8, outF: 3, accumulateDx: false, accumulateGradients: accumulateGradients, act: default(global::GradGen.Kernels.Identity));
+            return finite;
+        }
+
+        public global::System.Span<T> FirstLayerOutput(int B) => Rows(S_a0, B * 8);
+        public global::System.Span<T> FirstLayerOutputGradient(int B) => Rows(S_da0, B * 8);
+
+        // gradients: where the first layer's weight and bias gradients are kept (from element 0), whichever network's they are
+        public bool BackwardFirstLayer(int B, global::System.ReadOnlySpan<T> x, global::System.Span<T> gradients, bool accumulateGradients, int u0, int u1)
+        {
+            return global::GradGen.Kernels.Dense.Backward(dx: default, lddx: 0, accumulateDx: false, dw: gradients.Slice(P_0_weight + u0 * 4, (u1 - u0) * 4), db: gradients.Slice(P_0_bias + u0, u1 - u0), accumulateDw: accumulateGradients,
+                dz: Scratch(B * u1).Slice(B * u0), da: Rows(S_da0, (B - 1) * 8 + u1 - u0, column: u0), ldda: 8, z: Rows(S_a0, (B - 1) * 8 + u1 - u0, column: u0), ldz: 8, a: Rows(S_a0, (B - 1) * 8 + u1 - u0, column: u0), lda: 8, x: x, ldx: 4, w: default, batch: B, inFeatures: 4, outFeatures: u1 - u0, act: default(global::GradGen.Kernels.ReLU));
         }
 
         // ---- x (B, inF), w (outF, inF), b (outF) → a = act(x·wᵀ + b) (B, outF)
