@@ -85,13 +85,8 @@ public abstract partial class Network<T, TTarget>
             T** gradients = stackalloc T*[slices];
             T* weights = stackalloc T[slices];
             bool* finite = stackalloc bool[slices];
-            for (int k = 0; k < slices; k++)
-            {
-                gradients[k] = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_replicas[k].Gradients));
-                var (start, end) = Parallelism.Share(batch, k, slices);
-                weights[k] = T.CreateTruncating(end - start) / T.CreateTruncating(batch);
-            }
-            job.Reduced = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(Gradients));
+            ReductionInputs(batch, slices, gradients, weights);
+            job.Reduced = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(GradientStorage));
             job.Gradients = gradients;
             job.Weights = weights;
             job.Finite = finite;
@@ -108,6 +103,18 @@ public abstract partial class Network<T, TTarget>
         ClipGradients();
         ApplyUpdate(optimizer);
         return loss;
+    }
+
+    /// <summary>The reduction's inputs: replica k's gradients (written by its slice's backward, so read as they are) and
+    /// their weight n_k / B, slice k's share of the batch.</summary>
+    private unsafe void ReductionInputs(int batch, int slices, T** gradients, T* weights)
+    {
+        for (int k = 0; k < slices; k++)
+        {
+            gradients[k] = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_replicas[k].GradientStorage));
+            var (start, end) = Parallelism.Share(batch, k, slices);
+            weights[k] = T.CreateTruncating(end - start) / T.CreateTruncating(batch);
+        }
     }
 
     /// <summary>Makes the replicas at the first data-parallel step, and again only when the thread count grows their slices.</summary>
@@ -282,12 +289,7 @@ public abstract partial class Network<T, TTarget>
             T** gradients = stackalloc T*[slices];
             T* weights = stackalloc T[slices];
             bool* finite = stackalloc bool[slices];
-            for (int k = 0; k < slices; k++)
-            {
-                gradients[k] = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_replicas[k].GradientStorage));
-                var (start, end) = Parallelism.Share(batch, k, slices);
-                weights[k] = T.CreateTruncating(end - start) / T.CreateTruncating(batch);
-            }
+            ReductionInputs(batch, slices, gradients, weights);
             var job = new StepJob
             {
                 Primary = this, Input = x, Targets = y, Batch = batch,

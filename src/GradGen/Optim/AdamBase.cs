@@ -59,9 +59,13 @@ public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingP
     /// <inheritdoc />
     private protected override void UpdateSplit(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, int step, ParameterSplit split)
     {
+        if (!Vectorize)
+        {
+            Update(parameters, gradients, learningRate, step);
+            return;
+        }
         var c = AdamKernel<T>.CreateCoefficients(learningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, step);
-        if (Vectorize) AdamKernel<T>.UpdateSplit(parameters, gradients, _firstMoment, _secondMoment, c, split);
-        else AdamKernel<T>.UpdateScalar<WithoutSums>(parameters, gradients, _firstMoment, _secondMoment, c, ref Unsafe.NullRef<UpdateSums>());
+        AdamKernel<T>.UpdateSplit(parameters, gradients, _firstMoment, _secondMoment, c, split);
     }
 
     /// <inheritdoc />
