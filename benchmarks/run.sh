@@ -2,6 +2,9 @@
 # The benchmark comparison of docs/benchmarks.md, back to back in one session: for each vector width, libtorch, then
 # GradGen's suite (peak FMA per width, SGD steps of the five networks in four variants, inference), then libtorch
 # again; then the tables, with the fraction of peak and the ratio to libtorch (the mean of its two runs).
+# At 256 and 128 bits libtorch is also timed held to that width (its GEMM through MKL_ENABLE_INSTRUCTIONS and
+# ONEDNN_MAX_CPU_ISA, its element-wise kernels through ATEN_CPU_CAPABILITY), which is what a machine with only that
+# width gives it; the tables compare GradGen with libtorch both ways.
 #
 # Usage: benchmarks/run.sh [widths…]     widths: native (default: the machine's widest), 256, 128; default "native 256 128"
 # Environment: GRADGEN_LIBTORCH_BENCH  the libtorch timer (default /work/shared/libtorch-bench/run.sh; "none" to skip)
@@ -26,9 +29,13 @@ dotnet build "$project" -c Release >/dev/null
 # The variants must compute the same thing before their times are compared.
 dotnet run --no-build -c Release --project "$project" -- --verify | tee "$out/verify.txt"
 
-time_libtorch() { # $1: output file
+time_libtorch() { # $1: output file; $2: the width to hold libtorch to (256 or 128), or nothing for its widest code
   if [ "$libtorch" = none ] || [ ! -x "$libtorch" ]; then return 0; fi
-  "$libtorch" 1 "$seconds" | tee "$1"
+  case "${2:-}" in
+    256) MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 "$libtorch" 1 "$seconds" | tee "$1" ;;
+    128) MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default "$libtorch" 1 "$seconds" | tee "$1" ;;
+    *) "$libtorch" 1 "$seconds" | tee "$1" ;;
+  esac
 }
 
 {
@@ -48,12 +55,15 @@ for width in "${widths[@]}"; do
   esac
   echo "== width: $width"
   time_libtorch "$out/libtorch-$width-before.txt"
+  [ "$width" = native ] || time_libtorch "$out/libtorch-$width-at-width-before.txt" "$width"
   # A failed case leaves a dash in the table; the other widths still run.
   dotnet run --no-build -c Release --project "$project" -- --suite --save "$out/$width.json" \
     || echo "warning: some benchmark at width $width failed; see the output above" >&2
+  [ "$width" = native ] || time_libtorch "$out/libtorch-$width-at-width-after.txt" "$width"
   time_libtorch "$out/libtorch-$width-after.txt"
   torch_args=()
   for f in "$out/libtorch-$width-before.txt" "$out/libtorch-$width-after.txt"; do [ -s "$f" ] && torch_args+=(--libtorch "$f"); done
+  for f in "$out/libtorch-$width-at-width-before.txt" "$out/libtorch-$width-at-width-after.txt"; do [ -s "$f" ] && torch_args+=(--libtorch-at-width "$f"); done
   dotnet run --no-build -c Release --project "$project" -- --report "$out/$width.json" "${torch_args[@]}" --out "$out/$width.md" >/dev/null
   {
     echo

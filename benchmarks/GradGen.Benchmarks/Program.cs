@@ -9,6 +9,7 @@
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --thread-scaling [batch] [rounds] (1 vs 2 threads, alternating)
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --alternate NETWORK step|forward [rounds] (Generated vs Expert, alternating)
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --drift NETWORK [rounds]  (step times as training on one batch goes on)
+//   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --phases NETWORK [rounds] (does the machine's speed move: step, L3, L2, FMA peak per round)
 // benchmarks/run.sh runs the suite at each vector width, with libtorch before and after, and writes the tables.
 using BenchmarkDotNet.Running;
 using GradGen.Benchmarks;
@@ -22,6 +23,7 @@ if (args.Length > 0 && args[0] == "--hvp-cpu-time") return HessianCpuTimeCommand
 if (args.Length > 0 && args[0] == "--thread-scaling") return ThreadScalingCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--profile") return ProfileCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--drift") return DriftCommand.Run(args[1..]);
+if (args.Length > 0 && args[0] == "--phases") return PhasesCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--alternate") return AlternateCommand.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(SgdStepBenchmark).Assembly).Run(args);
 return 0;

@@ -8,8 +8,12 @@ public static class ResultTables
 {
     private static readonly Variant[] HandWritten = [Variant.HandWrittenExpert, Variant.HandWrittenIdiomatic, Variant.Naive];
 
-    public static string Write(SavedRun run, IReadOnlyList<LibTorchRun> libtorch)
+    /// <param name="libtorch">libtorch's runs as it runs by default (its widest code).</param>
+    /// <param name="libtorchAtWidth">libtorch's runs held to this process's vector width (benchmarks/run.sh sets
+    /// MKL_ENABLE_INSTRUCTIONS, ONEDNN_MAX_CPU_ISA and ATEN_CPU_CAPABILITY): what a machine with only that width gives it.</param>
+    public static string Write(SavedRun run, IReadOnlyList<LibTorchRun> libtorch, IReadOnlyList<LibTorchRun>? libtorchAtWidth = null)
     {
+        libtorchAtWidth ??= [];
         var (machine, results) = (run.Machine, run.Measurements);
         var md = new StringBuilder();
         string widths = machine.AcceleratedWidths.Length > 0 ? string.Join(", ", machine.AcceleratedWidths) : "none";
@@ -34,16 +38,11 @@ public static class ResultTables
         md.AppendLine();
 
         // Training steps.
-        string libtorchHeader = libtorch.Count switch
-        {
-            0 => "",
-            1 => " libtorch | libtorch / Generated |",
-            _ => Invariant($" libtorch (mean of {libtorch.Count} runs) | libtorch / Generated |"),
-        };
-        md.AppendLine(Invariant($"One SGD step, float32, batch {BenchmarkNetworks.StepBatch}, one thread. Hand-written columns: time (time / Generated's). Fraction of the Vector{machine.Width} peak. libtorch / Generated above 1: Generated is faster."));
+        string libtorchHeader = LibTorchHeader(libtorch, "libtorch") + LibTorchHeader(libtorchAtWidth, Invariant($"libtorch at {machine.Width} bits"));
+        md.AppendLine(Invariant($"One SGD step, float32, batch {BenchmarkNetworks.StepBatch}, one thread. Hand-written columns: time (time / Generated's). Fraction of the Vector{machine.Width} peak. libtorch / Generated above 1: Generated is faster; the mean of libtorch's runs (against its fastest run in brackets)."));
         md.AppendLine();
         md.AppendLine("| network | MFLOP/step | Generated | GFLOP/s | of peak | HandWrittenExpert | HandWrittenIdiomatic | Naive | allocated |" + libtorchHeader);
-        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |" + (libtorch.Count > 0 ? " --- | --- |" : ""));
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |" + (libtorch.Count > 0 ? " --- | --- |" : "") + (libtorchAtWidth.Count > 0 ? " --- | --- |" : ""));
         foreach (var network in Enum.GetValues<BenchmarkNetwork>())
         {
             var step = results.Where(r => r.Benchmark == nameof(SgdStepBenchmark) && r.Network == network).ToList();
@@ -58,12 +57,8 @@ public static class ResultTables
                 row.Append(m is null ? " – |" : Invariant($" {Time(m.MeanNanoseconds)} ({m.MeanNanoseconds / generated.MeanNanoseconds:F2}×) |"));
             }
             row.Append(Invariant($" {Bytes(step.Max(r => r.AllocatedBytes))} |"));
-            if (libtorch.Count > 0)
-            {
-                var times = libtorch.Select(torch => torch.MicrosecondsPerStep.TryGetValue(BenchmarkNetworks.LibTorchName(network), out double us) ? us : double.NaN).ToList();
-                double mean = times.Average();
-                row.Append(Invariant($" {Time(mean * 1e3)} | {mean * 1e3 / generated.MeanNanoseconds:F2} |"));
-            }
+            row.Append(LibTorchCells(libtorch, network, generated.MeanNanoseconds));
+            row.Append(LibTorchCells(libtorchAtWidth, network, generated.MeanNanoseconds));
             md.AppendLine(row.ToString());
         }
         md.AppendLine();
@@ -92,19 +87,49 @@ public static class ResultTables
             }
             md.AppendLine();
         }
-        // The suite's alternating check.
+        // The suite's interleaved check.
         if (run.Alternating is { Count: > 0 } checks)
         {
-            md.AppendLine(Invariant($"Generated against HandWrittenExpert again, in this process after the benchmarks above: {checks[0].Rounds} alternating rounds of each, batch {BenchmarkNetworks.StepBatch}, the fastest round by thread CPU time (median in brackets), and the fastest window by the wall clock. Expert / Generated above 1: Generated is faster."));
+            bool withPeak = checks.Any(c => c.PeakRounds.Length > 0);
+            md.AppendLine(Invariant($"Generated against HandWrittenExpert again, in this process after the benchmarks above: {checks[0].Rounds} rounds, batch {BenchmarkNetworks.StepBatch}, each round timing {(withPeak ? $"the Vector{checks[0].PeakWidth} FMA peak, then " : "")}Generated, then Expert by thread CPU time (the fastest of 15 windows of 20 ms). Times: the fastest round (the median round in brackets).{(withPeak ? " Of peak: Generated's GFLOP/s over the peak timed in the same round, the median of the rounds (their range)." : "")} Expert / Generated: the median of the rounds' ratios (the lowest round), above 1: Generated is faster. Wall: the fastest window by the wall clock."));
             md.AppendLine();
-            md.AppendLine("| network | case | Generated, CPU | HandWrittenExpert, CPU | Expert / Generated, CPU | Generated, wall | HandWrittenExpert, wall | Expert / Generated, wall |");
-            md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+            md.AppendLine("| network | case | Generated, CPU |" + (withPeak ? " of peak |" : "") + " HandWrittenExpert, CPU | Expert / Generated, CPU | Generated, wall | HandWrittenExpert, wall | Expert / Generated, wall |");
+            md.AppendLine("| --- | --- | --- |" + (withPeak ? " --- |" : "") + " --- | --- | --- | --- | --- |");
             foreach (var c in checks)
-                md.AppendLine(Invariant($"| {c.Network} | {c.Case} | {Time(c.Generated * 1e3)} | {Time(c.Expert * 1e3)} | {c.Expert / c.Generated:F2}× ({c.ExpertMedian / c.GeneratedMedian:F2}×) | {Time(c.GeneratedWall * 1e3)} | {Time(c.ExpertWall * 1e3)} | {c.ExpertWall / c.GeneratedWall:F2}× |"));
+            {
+                double[] ratios = c.ExpertRatios(), fractions = c.FractionsOfPeak(c.Case == "step"
+                    ? BenchmarkNetworks.TrainStepFlops(c.Network, BenchmarkNetworks.StepBatch)
+                    : BenchmarkNetworks.ForwardFlops(c.Network, BenchmarkNetworks.StepBatch));
+                string ratio = ratios.Length > 0
+                    ? Invariant($"{AlternateCommand.Median(ratios):F2}× ({ratios.Min():F2}×)")
+                    : Invariant($"{c.Expert / c.Generated:F2}× ({c.ExpertMedian / c.GeneratedMedian:F2}×)"); // a run saved before the rounds were
+                string ofPeak = !withPeak ? "" : fractions.Length > 0
+                    ? Invariant($" {Percent(AlternateCommand.Median(fractions))} ({Percent(fractions.Min())}–{Percent(fractions.Max())}) |")
+                    : " – |";
+                md.AppendLine(Invariant($"| {c.Network} | {c.Case} | {Time(c.Generated * 1e3)} ({Time(c.GeneratedMedian * 1e3)}) |{ofPeak} {Time(c.Expert * 1e3)} ({Time(c.ExpertMedian * 1e3)}) | {ratio} | {Time(c.GeneratedWall * 1e3)} | {Time(c.ExpertWall * 1e3)} | {c.ExpertWall / c.GeneratedWall:F2}× |"));
+            }
             md.AppendLine();
         }
         foreach (var torch in libtorch) md.AppendLine(Invariant($"libtorch run: {torch.Source}: {string.Join(", ", torch.MicrosecondsPerStep.Select(kv => $"{kv.Key} {kv.Value:F1} µs"))}"));
+        foreach (var torch in libtorchAtWidth) md.AppendLine(Invariant($"libtorch run at {machine.Width} bits: {torch.Source}: {string.Join(", ", torch.MicrosecondsPerStep.Select(kv => $"{kv.Key} {kv.Value:F1} µs"))}"));
         return md.ToString();
+    }
+
+    private static string LibTorchHeader(IReadOnlyList<LibTorchRun> runs, string name) => runs.Count switch
+    {
+        0 => "",
+        1 => Invariant($" {name} | {name} / Generated |"),
+        _ => Invariant($" {name} (mean of {runs.Count} runs) | {name} / Generated |"),
+    };
+
+    // libtorch's mean time and its ratio to Generated's, with the ratio against its fastest run: on a machine whose speed
+    // moves between runs, a ratio that holds against the fastest run holds beyond libtorch's own spread.
+    private static string LibTorchCells(IReadOnlyList<LibTorchRun> runs, BenchmarkNetwork network, double generatedNanoseconds)
+    {
+        if (runs.Count == 0) return "";
+        var times = runs.Select(torch => torch.MicrosecondsPerStep.TryGetValue(BenchmarkNetworks.LibTorchName(network), out double us) ? us : double.NaN).ToList();
+        double mean = times.Average(), fastest = times.Min();
+        return Invariant($" {Time(mean * 1e3)} | {mean * 1e3 / generatedNanoseconds:F2} ({fastest * 1e3 / generatedNanoseconds:F2}) |");
     }
 
     private static string Time(double nanoseconds) => nanoseconds switch

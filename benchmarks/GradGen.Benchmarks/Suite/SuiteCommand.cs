@@ -66,36 +66,38 @@ public static class SuiteCommand
         return AllSucceeded(summaries) ? 0 : 1;
     }
 
-    /// <summary><c>--report SAVED.json [--libtorch FILE]… [--out FILE]</c>.</summary>
+    /// <summary><c>--report SAVED.json [--libtorch FILE]… [--libtorch-at-width FILE]… [--out FILE]</c>.</summary>
     public static int Report(string[] args)
     {
         if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
         {
-            Console.Error.WriteLine("Usage: --report SAVED.json [--libtorch FILE]… [--out FILE]");
+            Console.Error.WriteLine("Usage: --report SAVED.json [--libtorch FILE]… [--libtorch-at-width FILE]… [--out FILE]");
             return 2;
         }
         var run = JsonSerializer.Deserialize<SavedRun>(File.ReadAllText(args[0]), JsonOptions)
             ?? throw new InvalidDataException($"{args[0]}: not a saved suite run");
         var libtorch = new List<LibTorchRun>();
+        var libtorchAtWidth = new List<LibTorchRun>();
         string? outFile = null;
         for (int i = 1; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--libtorch" when i + 1 < args.Length: libtorch.Add(LibTorchRun.Read(args[++i])); break;
+                case "--libtorch-at-width" when i + 1 < args.Length: libtorchAtWidth.Add(LibTorchRun.Read(args[++i])); break;
                 case "--out" when i + 1 < args.Length: outFile = args[++i]; break;
                 default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]}'. Options: --libtorch FILE (repeatable), --out FILE");
+                    Console.Error.WriteLine($"Unknown option '{args[i]}'. Options: --libtorch FILE (repeatable), --libtorch-at-width FILE (repeatable), --out FILE");
                     return 2;
             }
         }
-        WriteTables(run, libtorch, outFile);
+        WriteTables(run, libtorch, outFile, libtorchAtWidth);
         return 0;
     }
 
-    private static void WriteTables(SavedRun run, IReadOnlyList<LibTorchRun> libtorch, string? outFile)
+    private static void WriteTables(SavedRun run, IReadOnlyList<LibTorchRun> libtorch, string? outFile, IReadOnlyList<LibTorchRun>? libtorchAtWidth = null)
     {
-        string tables = ResultTables.Write(run, libtorch);
+        string tables = ResultTables.Write(run, libtorch, libtorchAtWidth);
         Console.WriteLine();
         Console.WriteLine(tables);
         if (outFile != null) File.WriteAllText(outFile, tables);
@@ -117,7 +119,7 @@ public static class SuiteCommand
     }
 
     /// <summary>Rounds of the suite's alternating check per case.</summary>
-    private const int AlternatingRounds = 3;
+    private const int AlternatingRounds = 5;
 
     private static List<AlternatingCheck> AlternatingChecks(bool inference)
     {
