@@ -55,7 +55,7 @@ public class ResultTablesTests
 
         string tables = ResultTables.Write(new SavedRun(Machine, DateTime.UtcNow, [], [check]), []);
 
-        string row = tables.Split('\n').Single(l => l.StartsWith("| Residual | step |", StringComparison.Ordinal));
+        string row = tables.Split('\n').Single(l => l.StartsWith("| Residual | step, batch 32 |", StringComparison.Ordinal));
         Assert.Contains("| 70% (60%–80%) |", row);
         Assert.Contains("| 1.20× (0.90×) |", row);
     }
@@ -63,12 +63,14 @@ public class ResultTablesTests
     [Fact]
     public void InterleavedCheckTimesThePeakInEveryRound()
     {
-        var check = AlternateCommand.Measure(BenchmarkNetwork.DenseConcat, "forward", rounds: 2);
+        var check = AlternateCommand.Measure(BenchmarkNetwork.DenseConcat, "forward", rounds: 2, batch: 1);
 
         Assert.Equal(2, check.GeneratedRounds.Length);
         Assert.Equal(2, check.ExpertRounds.Length);
         Assert.Equal(2, check.PeakRounds.Length);
         Assert.Equal(MachineInfo.Current().Width, check.PeakWidth);
+        Assert.Equal(1, check.Batch);
+        Assert.Equal(BenchmarkNetworks.ForwardFlops(BenchmarkNetwork.DenseConcat, 1), check.Flops);
         if (check.PeakWidth > 0) Assert.All(check.PeakRounds, gflops => Assert.True(gflops > 0 && double.IsFinite(gflops)));
         Assert.All(check.GeneratedRounds.Concat(check.ExpertRounds), us => Assert.True(us > 0));
     }

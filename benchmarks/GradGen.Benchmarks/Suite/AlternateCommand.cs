@@ -41,9 +41,9 @@ public static class AlternateCommand
     /// fraction of a peak measured seconds from it: on a virtual machine the core's speed moves between phases that last
     /// seconds (docs/benchmarks.md, "Why the suite's BenchmarkDotNet mean and its interleaved check differ"), and a
     /// fraction against a peak taken minutes away carries that drift.</summary>
-    public static AlternatingCheck Measure(BenchmarkNetwork network, string kind, int rounds)
+    public static AlternatingCheck Measure(BenchmarkNetwork network, string kind, int rounds, int batch = BenchmarkNetworks.StepBatch)
     {
-        const int B = BenchmarkNetworks.StepBatch;
+        int B = batch;
         var variants = BenchmarkNetworks.CreateAll(network, B);
         var data = BenchmarkNetworks.CreateData(network, B);
         Action For(Variant v) => kind == "step"
@@ -70,6 +70,7 @@ public static class AlternateCommand
         GC.KeepAlive(sink);
         return new AlternatingCheck(network, kind, rounds, g.Min(), e.Min(), Median(g), Median(e), gWall, eWall)
         {
+            Batch = batch,
             GeneratedRounds = g,
             ExpertRounds = e,
             PeakRounds = peak,
@@ -77,10 +78,10 @@ public static class AlternateCommand
         };
     }
 
-    /// <summary>FLOPs of one call of <paramref name="kind"/> ("step" or "forward") at batch 32.</summary>
-    internal static long Flops(BenchmarkNetwork network, string kind) => kind == "step"
-        ? BenchmarkNetworks.TrainStepFlops(network, BenchmarkNetworks.StepBatch)
-        : BenchmarkNetworks.ForwardFlops(network, BenchmarkNetworks.StepBatch);
+    /// <summary>FLOPs of one call of <paramref name="kind"/> ("step" or "forward") at <paramref name="batch"/>.</summary>
+    internal static long Flops(BenchmarkNetwork network, string kind, int batch = BenchmarkNetworks.StepBatch) => kind == "step"
+        ? BenchmarkNetworks.TrainStepFlops(network, batch)
+        : BenchmarkNetworks.ForwardFlops(network, batch);
 
     /// <summary>The peak FMA loop of <paramref name="bits"/>-bit vectors, or null when no width is accelerated.</summary>
     private static Func<float>? PeakAt(int bits)
@@ -113,6 +114,12 @@ public sealed record AlternatingCheck(BenchmarkNetwork Network, string Case, int
     public double[] ExpertRounds { get; init; } = [];
     public double[] PeakRounds { get; init; } = [];
     public int PeakWidth { get; init; }
+
+    /// <summary>The batch of every call (runs saved before it was recorded ran batch 32).</summary>
+    public int Batch { get; init; } = BenchmarkNetworks.StepBatch;
+
+    /// <summary>FLOPs of one call.</summary>
+    public long Flops => AlternateCommand.Flops(Network, Case, Batch);
 
     /// <summary>Generated's fraction of the peak in each round: its GFLOP/s over the peak timed in the same round.
     /// Empty for a saved run from before the peak was interleaved, or without an accelerated width.</summary>

@@ -91,22 +91,20 @@ public static class ResultTables
         if (run.Alternating is { Count: > 0 } checks)
         {
             bool withPeak = checks.Any(c => c.PeakRounds.Length > 0);
-            md.AppendLine(Invariant($"Generated against HandWrittenExpert again, in this process after the benchmarks above: {checks[0].Rounds} rounds, batch {BenchmarkNetworks.StepBatch}, each round timing {(withPeak ? $"the Vector{checks[0].PeakWidth} FMA peak, then " : "")}Generated, then Expert by thread CPU time (the fastest of 15 windows of 20 ms). Times: the fastest round (the median round in brackets).{(withPeak ? " Of peak: Generated's GFLOP/s over the peak timed in the same round, the median of the rounds (their range)." : "")} Expert / Generated: the median of the rounds' ratios (the lowest round), above 1: Generated is faster. Wall: the fastest window by the wall clock."));
+            md.AppendLine(Invariant($"Generated against HandWrittenExpert again, in this process after the benchmarks above: {checks[0].Rounds} rounds, each round timing {(withPeak ? $"the Vector{checks[0].PeakWidth} FMA peak, then " : "")}Generated, then Expert by thread CPU time (the fastest of 15 windows of 20 ms). Times: the fastest round (the median round in brackets).{(withPeak ? " Of peak: Generated's GFLOP/s over the peak timed in the same round, the median of the rounds (their range)." : "")} Expert / Generated: the median of the rounds' ratios (the lowest round), above 1: Generated is faster. Wall: the fastest window by the wall clock."));
             md.AppendLine();
             md.AppendLine("| network | case | Generated, CPU |" + (withPeak ? " of peak |" : "") + " HandWrittenExpert, CPU | Expert / Generated, CPU | Generated, wall | HandWrittenExpert, wall | Expert / Generated, wall |");
             md.AppendLine("| --- | --- | --- |" + (withPeak ? " --- |" : "") + " --- | --- | --- | --- | --- |");
             foreach (var c in checks)
             {
-                double[] ratios = c.ExpertRatios(), fractions = c.FractionsOfPeak(c.Case == "step"
-                    ? BenchmarkNetworks.TrainStepFlops(c.Network, BenchmarkNetworks.StepBatch)
-                    : BenchmarkNetworks.ForwardFlops(c.Network, BenchmarkNetworks.StepBatch));
+                double[] ratios = c.ExpertRatios(), fractions = c.FractionsOfPeak(c.Flops);
                 string ratio = ratios.Length > 0
                     ? Invariant($"{AlternateCommand.Median(ratios):F2}× ({ratios.Min():F2}×)")
                     : Invariant($"{c.Expert / c.Generated:F2}× ({c.ExpertMedian / c.GeneratedMedian:F2}×)"); // a run saved before the rounds were
                 string ofPeak = !withPeak ? "" : fractions.Length > 0
                     ? Invariant($" {Percent(AlternateCommand.Median(fractions))} ({Percent(fractions.Min())}–{Percent(fractions.Max())}) |")
                     : " – |";
-                md.AppendLine(Invariant($"| {c.Network} | {c.Case} | {Time(c.Generated * 1e3)} ({Time(c.GeneratedMedian * 1e3)}) |{ofPeak} {Time(c.Expert * 1e3)} ({Time(c.ExpertMedian * 1e3)}) | {ratio} | {Time(c.GeneratedWall * 1e3)} | {Time(c.ExpertWall * 1e3)} | {c.ExpertWall / c.GeneratedWall:F2}× |"));
+                md.AppendLine(Invariant($"| {c.Network} | {c.Case}, batch {c.Batch} | {Time(c.Generated * 1e3)} ({Time(c.GeneratedMedian * 1e3)}) |{ofPeak} {Time(c.Expert * 1e3)} ({Time(c.ExpertMedian * 1e3)}) | {ratio} | {Time(c.GeneratedWall * 1e3)} | {Time(c.ExpertWall * 1e3)} | {c.ExpertWall / c.GeneratedWall:F2}× |"));
             }
             md.AppendLine();
         }

@@ -127,7 +127,9 @@ public static class SuiteCommand
         foreach (var network in Enum.GetValues<BenchmarkNetwork>())
         {
             checks.Add(AlternateCommand.Measure(network, "step", AlternatingRounds));
-            if (inference) checks.Add(AlternateCommand.Measure(network, "forward", AlternatingRounds));
+            if (!inference) continue;
+            checks.Add(AlternateCommand.Measure(network, "forward", AlternatingRounds, batch: 1));
+            checks.Add(AlternateCommand.Measure(network, "forward", AlternatingRounds));
         }
         return checks;
     }
