@@ -59,16 +59,9 @@ public static class Parallelism
     /// <summary>How many times a pool thread has gone to its semaphore after spinning out (tests, benchmarks).</summary>
     internal static int WorkerBlocks => Volatile.Read(ref s_blocks);
 
-    /// <summary>How many pool threads are blocked (or about to block) waiting for a job.</summary>
-    internal static int SleepingWorkers
-    {
-        get
-        {
-            int sleeping = 0;
-            for (int worker = 0; worker < s_sleeping.Length; worker++) sleeping += Volatile.Read(ref s_sleeping[worker]);
-            return sleeping;
-        }
-    }
+    /// <summary>Whether pool thread <paramref name="worker"/> (0 runs part 1 of a job) has spun out and blocks, or is
+    /// about to, until the next job.</summary>
+    internal static bool IsSleeping(int worker) => Volatile.Read(ref s_sleeping[worker]) != 0;
 
     /// <summary>How long a pool thread polls for the next job before it blocks, in <see cref="Stopwatch"/> ticks: about
     /// 3 ms. The kernels of one training step follow each other within microseconds, and waking a blocked thread costs
@@ -160,6 +153,27 @@ public static class Parallelism
     /// <summary>The [start, end) share of part <paramref name="part"/> of <paramref name="parts"/> in count items.</summary>
     internal static (int Start, int End) Share(int count, int part, int parts)
         => ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));
+
+    /// <summary>Elements per cache line of floats: <see cref="AlignedShare"/> puts the boundaries between parts on multiples of it.</summary>
+    internal const int LineElements = 16;
+
+    /// <summary>The [start, end) share of part <paramref name="part"/> of <paramref name="parts"/> in the elements [from, to)
+    /// of an array whose element 0 starts a cache line: <see cref="Share"/>, each boundary between two parts moved down to
+    /// a multiple of <see cref="LineElements"/>, so that each part's vectors start on a line (for floats; every other
+    /// line for doubles) and no line of it is written by two parts. (The data-parallel MLP step's second part of the
+    /// parameters after the first layer began 5 floats into a line.)</summary>
+    internal static (int Start, int End) AlignedShare(int from, int to, int part, int parts)
+    {
+        return (Boundary(part), Boundary(part + 1));
+
+        int Boundary(int k)
+        {
+            if (k == 0) return from;
+            if (k == parts) return to;
+            int boundary = from + Share(to - from, k, parts).Start;
+            return Math.Max(from, boundary / LineElements * LineElements);
+        }
+    }
 
     private static void EnsureWorkers(int count)
     {

@@ -227,6 +227,29 @@ public class ParallelismTests
         while (Volatile.Read(ref threads[1]) == 0 && Stopwatch.GetElapsedTime(start).TotalMicroseconds < 100) Thread.SpinWait(1);
     }
 
+    [Theory]
+    [InlineData(200_960, 242_762, 2)] // the MLP's parameters after its first layer
+    [InlineData(0, 242_762, 3)]
+    [InlineData(5, 40, 2)]            // two lines and a bit
+    [InlineData(7, 7, 2)]              // empty
+    [InlineData(3, 100_003, 7)]
+    [InlineData(3, 12, 2)]            // within one line: every boundary moves down to the start
+    public void AlignedSharesTileTheRangeOnCacheLines(int from, int to, int parts)
+    {
+        int expected = from;
+        for (int part = 0; part < parts; part++)
+        {
+            var (start, end) = Parallelism.AlignedShare(from, to, part, parts);
+            var (plainStart, _) = Parallelism.Share(to - from, part, parts);
+            Assert.Equal(expected, start);
+            Assert.True(end >= start, $"part {part}: [{start}, {end})");
+            if (part > 0) Assert.True(start % Parallelism.LineElements == 0 || start == from, $"part {part} starts at {start}, off a line");
+            Assert.InRange(from + plainStart - start, 0, Parallelism.LineElements - 1);
+            expected = end;
+        }
+        Assert.Equal(to, expected);
+    }
+
     [Fact]
     public void RejectsThreadCountsOutsideOneToSixtyFour()
     {
