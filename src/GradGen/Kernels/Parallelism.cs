@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace GradGen.Kernels;
 
 /// <summary>Threads inside a kernel call: the Dense products split their work over up to <see cref="MaxThreads"/>
@@ -35,22 +37,41 @@ public static class Parallelism
 
     [ThreadStatic] private static bool t_inPart;
 
-    // The pool: one semaphore per worker, and one job at a time. A job is a function pointer, its context and its
-    // parts; every thread (the caller included) claims parts from s_state until none is left, so when a pool thread is
-    // not scheduled (a loaded machine) the caller runs its parts instead of waiting for it.
+    // The pool: one job at a time. A job is a function pointer, its context and its parts. The caller runs part 0;
+    // every thread (the caller too, after part 0) then claims parts from s_state until none is left, so when a pool
+    // thread is not scheduled (a loaded machine) the caller runs its parts instead of waiting for it.
     // s_state = generation << 16 | parts << 8 | next part: one 64-bit word, claimed by compare-and-swap, so that a thread
-    // waking late for an earlier job can never claim a part of a later one with the earlier one's part count.
+    // waking late for an earlier job can never claim a part of a later one with the earlier one's part count. It is also
+    // how a job reaches the pool threads: a pool thread between jobs polls it (AwaitJob) and sees a new generation
+    // within a few tens of nanoseconds; only one that has spun out blocks on its semaphore, after saying so in
+    // s_sleeping, and only then does the caller signal it.
     private static readonly object s_startLock = new();
     private static SemaphoreSlim[] s_signals = [];
+    private static readonly int[] s_sleeping = new int[64]; // worker i's flag: 1 while it blocks (or is about to)
     private static int s_busy;
     private static long s_state;
     private static int s_done;
     private static unsafe delegate*<void*, int, int, void> s_work;
     private static unsafe void* s_context;
     private static Exception? s_failure;
+    private static int s_blocks;
+
+    /// <summary>How many times a pool thread has gone to its semaphore after spinning out (tests, benchmarks).</summary>
+    internal static int WorkerBlocks => Volatile.Read(ref s_blocks);
+
+    /// <summary>Whether pool thread <paramref name="worker"/> (0 runs part 1 of a job) has spun out and blocks, or is
+    /// about to, until the next job.</summary>
+    internal static bool IsSleeping(int worker) => Volatile.Read(ref s_sleeping[worker]) != 0;
+
+    /// <summary>How long a pool thread polls for the next job before it blocks, in <see cref="Stopwatch"/> ticks: about
+    /// 3 ms. The kernels of one training step follow each other within microseconds, and waking a blocked thread costs
+    /// tens of them, long enough for the caller to have run the part itself; so a pool thread burns up to this much of
+    /// a core after the last call of a burst, and no more. (A spin of about 200 µs gave two threads 1.11× one on the MLP
+    /// at batch 128, 3 ms 1.29×: docs/benchmarks.md, 11:03.) Internal so that a test can shorten it.</summary>
+    internal static long SpinTicks = Stopwatch.Frequency * 3 / 1000;
 
     /// <summary>Runs work(context, part, parts) for every part in [0, parts), on the caller and pool threads; returns
-    /// when all have finished.</summary>
+    /// when all have finished. The caller runs part 0 itself.</summary>
     internal static unsafe void Run(delegate*<void*, int, int, void> work, void* context, int parts)
     {
         if (parts <= 1)
@@ -70,13 +91,26 @@ public static class Parallelism
             s_context = context;
             s_failure = null;
             Volatile.Write(ref s_done, 0);
+            // Part 0 is the caller's from the start (next = 1): a pool thread that sees the job first cannot take it, so
+            // a part number stays on one core from call to call (the data-parallel step's parts own their parameters).
             long generation = (Volatile.Read(ref s_state) >> 16) + 1;
-            Volatile.Write(ref s_state, generation << 16 | (long)parts << 8);
-            for (int worker = 0; worker < parts - 1; worker++) s_signals[worker].Release();
+            // Exchange, not a volatile write: a full fence between publishing the job and reading s_sleeping, which
+            // pairs with the one in SpinWorkers so that a pool thread going to sleep either sees this job or is seen.
+            Interlocked.Exchange(ref s_state, generation << 16 | (long)parts << 8 | 1);
+            for (int worker = 0; worker < parts - 1; worker++)
+            {
+                if (Volatile.Read(ref s_sleeping[worker]) != 0 && Interlocked.Exchange(ref s_sleeping[worker], 0) != 0) s_signals[worker].Release();
+            }
+            RunPart(0, parts);
             RunParts();
-            // Wait without sleeping: a part claimed by a pool thread is under way.
-            var spin = new SpinWait();
-            while (Volatile.Read(ref s_done) != parts) spin.SpinOnce(sleep1Threshold: -1);
+            // Wait without sleeping: a part claimed by a pool thread is under way. Poll tightly at first (the parts of
+            // one job usually end within microseconds of each other), then offer the core at every other poll, in case
+            // the thread running that part waits for one (a loaded machine).
+            for (int polls = 0; Volatile.Read(ref s_done) != parts; polls++)
+            {
+                if (polls < 1024 || (polls & 1) == 0) Thread.SpinWait(1);
+                else Thread.Yield();
+            }
             if (s_failure is { } failure) throw new AggregateException("a kernel part failed on a pool thread", failure);
         }
         finally
@@ -86,7 +120,7 @@ public static class Parallelism
     }
 
     // Claims and runs parts of the current job until none is left.
-    private static unsafe void RunParts()
+    private static void RunParts()
     {
         while (true)
         {
@@ -94,26 +128,52 @@ public static class Parallelism
             int parts = (int)(state >> 8) & 0xFF, next = (int)state & 0xFF;
             if (next >= parts) return;
             if (Interlocked.CompareExchange(ref s_state, state + 1, state) != state) continue;
-            try
-            {
-                t_inPart = true;
-                s_work(s_context, next, parts);
-            }
-            catch (Exception e)
-            {
-                s_failure = e;
-            }
-            finally
-            {
-                t_inPart = false;
-            }
-            Interlocked.Increment(ref s_done);
+            RunPart(next, parts);
         }
+    }
+
+    private static unsafe void RunPart(int part, int parts)
+    {
+        try
+        {
+            t_inPart = true;
+            s_work(s_context, part, parts);
+        }
+        catch (Exception e)
+        {
+            s_failure = e;
+        }
+        finally
+        {
+            t_inPart = false;
+        }
+        Interlocked.Increment(ref s_done);
     }
 
     /// <summary>The [start, end) share of part <paramref name="part"/> of <paramref name="parts"/> in count items.</summary>
     internal static (int Start, int End) Share(int count, int part, int parts)
         => ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));
+
+    /// <summary>Elements per cache line of floats: <see cref="AlignedShare"/> puts the boundaries between parts on multiples of it.</summary>
+    internal const int LineElements = 16;
+
+    /// <summary>The [start, end) share of part <paramref name="part"/> of <paramref name="parts"/> in the elements [from, to)
+    /// of an array whose element 0 starts a cache line: <see cref="Share"/>, each boundary between two parts moved down to
+    /// a multiple of <see cref="LineElements"/>, so that each part's vectors start on a line (for floats; every other
+    /// line for doubles) and no line of it is written by two parts. (The data-parallel MLP step's second part of the
+    /// parameters after the first layer began 5 floats into a line.)</summary>
+    internal static (int Start, int End) AlignedShare(int from, int to, int part, int parts)
+    {
+        return (Boundary(part), Boundary(part + 1));
+
+        int Boundary(int k)
+        {
+            if (k == 0) return from;
+            if (k == parts) return to;
+            int boundary = from + Share(to - from, k, parts).Start;
+            return Math.Max(from, boundary / LineElements * LineElements);
+        }
+    }
 
     private static void EnsureWorkers(int count)
     {
@@ -125,24 +185,46 @@ public static class Parallelism
             for (int i = s_signals.Length; i < signals.Length; i++)
             {
                 var signal = signals[i] = new SemaphoreSlim(0);
-                new Thread(() => WorkerLoop(signal)) { IsBackground = true, Name = $"GradGen kernel worker {i + 1}" }.Start();
+                int worker = i;
+                new Thread(() => WorkerLoop(worker, signal)) { IsBackground = true, Name = $"GradGen kernel worker {i + 1}" }.Start();
             }
             s_signals = signals;
         }
     }
 
-    private static void WorkerLoop(SemaphoreSlim signal)
+    private static void WorkerLoop(int worker, SemaphoreSlim signal)
     {
+        long seen = Volatile.Read(ref s_state) >> 16; // the last generation this thread has looked at
         while (true)
         {
-            // Spin (about 3 ms on Zen 5; SpinWait is normalised by the runtime) before blocking: the kernels of one
-            // training step follow each other within microseconds, and waking a blocked thread costs tens of them, long
-            // enough for the caller to have run the part itself. The cost: a pool thread burns up to 3 ms of a core
-            // after the last kernel call of a burst. A sixteenth of this spin (about 200 µs) gave two threads 1.11× one
-            // on the MLP at batch 128, this 1.29× (ThreadScalingBenchmark, docs/benchmarks.md).
-            for (int i = 0; i < 4096 && signal.CurrentCount == 0; i++) Thread.SpinWait(20);
-            signal.Wait();
+            seen = AwaitJob(worker, signal, seen);
             RunParts();
+        }
+    }
+
+    /// <summary>Polls s_state until a generation after <paramref name="seen"/> appears, for up to <see cref="SpinTicks"/>;
+    /// then blocks on <paramref name="signal"/> until a caller releases it. Returns the new generation.</summary>
+    private static long AwaitJob(int worker, SemaphoreSlim signal, long seen)
+    {
+        long spinStart = Stopwatch.GetTimestamp();
+        for (int polls = 1; ; polls++)
+        {
+            long generation = Volatile.Read(ref s_state) >> 16;
+            if (generation != seen) return generation;
+            Thread.SpinWait(1);
+            if ((polls & 255) != 0 || Stopwatch.GetTimestamp() - spinStart < SpinTicks) continue;
+
+            // Spun out. Say so, then look once more: the exchange is a full fence, as is the caller's in Run, so either
+            // this thread sees a job published meanwhile or the caller sees the flag and releases the semaphore.
+            Interlocked.Exchange(ref s_sleeping[worker], 1);
+            if (Volatile.Read(ref s_state) >> 16 == seen || Interlocked.Exchange(ref s_sleeping[worker], 0) == 0)
+            {
+                // Either nothing came (block until a caller clears the flag and releases), or a caller cleared the flag
+                // first and releases: take that release, so that none is left over for a later job.
+                Interlocked.Increment(ref s_blocks);
+                signal.Wait();
+            }
+            spinStart = Stopwatch.GetTimestamp();
         }
     }
 }

@@ -196,9 +196,7 @@ public abstract partial class Network<T, TTarget>
     // Range p of [ReduceFrom, Length); returns whether every result is finite.
     private static unsafe bool Reduce(ref StepJob job, int part, int parts)
     {
-        var (from, to) = Parallelism.Share(job.Length - job.ReduceFrom, part, parts);
-        from += job.ReduceFrom;
-        to += job.ReduceFrom;
+        var (from, to) = Parallelism.AlignedShare(job.ReduceFrom, job.Length, part, parts); // the update's ranges (ParameterSplit.RestShare)
         T* reduced = job.Reduced + from;
         bool finite = Kernels.Gradients.WeightedSum(reduced, job.Gradients[0] + from, job.Weights[0], job.Gradients[1] + from, job.Weights[1], to - from);
         for (int k = 2; k < job.Slices; k++)

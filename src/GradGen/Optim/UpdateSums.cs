@@ -140,7 +140,7 @@ internal static unsafe class FusedUpdate
     private static void PlainPart<TUpdate>(void* context, int part, int parts) where TUpdate : unmanaged, IRangeUpdate
     {
         ref PlainJob<TUpdate> job = ref *(PlainJob<TUpdate>*)context;
-        var (start, end) = Parallelism.Share(job.Length, part, parts);
+        var (start, end) = Parallelism.AlignedShare(0, job.Length, part, parts); // the data-parallel step's reduction's ranges
         job.Update->Run<WithoutSums>(start, end, ref Unsafe.NullRef<UpdateSums>());
     }
 
