@@ -84,7 +84,7 @@ public static class AlternateCommand
         : BenchmarkNetworks.ForwardFlops(network, batch);
 
     /// <summary>The peak FMA loop of <paramref name="bits"/>-bit vectors, or null when no width is accelerated.</summary>
-    private static Func<float>? PeakAt(int bits)
+    internal static Func<float>? PeakAt(int bits)
     {
         var peak = new PeakFmaBenchmark();
         return bits switch

@@ -21,9 +21,8 @@ public static class PhasesCommand
         var variant = BenchmarkNetworks.Create(network, Variant.Generated, BenchmarkNetworks.StepBatch);
         var data = BenchmarkNetworks.CreateData(network, BenchmarkNetworks.StepBatch);
         float[] large = Filled(4 << 20), small = Filled(64 << 10);
-        var peak = new PeakFmaBenchmark();
         int width = MachineInfo.Current().Width;
-        Func<float> fma = width switch { 512 => peak.Vector512Float, 256 => peak.Vector256Float, _ => peak.Vector128Float };
+        Func<float> fma = AlternateCommand.PeakAt(width) ?? AlternateCommand.PeakAt(width = 128)!;
         long flops = BenchmarkNetworks.TrainStepFlops(network, BenchmarkNetworks.StepBatch);
         float sink = 0;
         Console.WriteLine($"{network} step, batch {BenchmarkNetworks.StepBatch}; thread CPU time, the fastest of 15 windows each; load average {File.ReadAllText("/proc/loadavg").Trim()}");
