@@ -35,9 +35,9 @@
 # THREADS: the sample's --threads (default 1); "thread" is then the main training thread's alone.
 # PIN: "pin" runs the training process on core 0 (taskset -c 0: all its threads, the server's too) and the browser and
 #      curl on core 1: the browser has a core of its own; "thread" runs the training thread alone on core 0 and every
-#      other thread of the process (the runtime's, the pump's, the server's), the browser and curl on core 1 (the
-#      sample trains on its main thread with --threads 1; a loop moves each new thread of the process to core 1 within
-#      0.1 s); "none" (the default) lets the scheduler place them.
+#      other thread of the process (the runtime's, the pump's, the server's) and of the processes it starts, the browser
+#      and curl on core 1 (the sample trains on its main thread with --threads 1; a loop moves each new thread of the
+#      process to core 1 within 0.1 s); "none" (the default) lets the scheduler place them.
 # SAMPLE_EVERY=N passes --sample-every N to the log, stream and on ways (the sample's default is 10).
 # The browser is started once, before the rounds, and left 20 s to finish its start-up work (which alone took 0.1-0.3
 # of a core for its first 10-20 s, more than the page); each "on" run opens the page in a new tab and closes it after,
@@ -97,7 +97,9 @@ pin_threads() {
     until pid=$(pgrep -P "$1"); do sleep 0.01; done
     taskset -p -c 0 "$pid" > /dev/null
     while [ -d "/proc/$pid" ]; do
-        for tid in $(ls "/proc/$pid/task" 2>/dev/null); do
+        # The process's threads, and those of the processes it starts (--dashboard's server process, which would
+        # otherwise inherit core 0 from the training thread that starts it).
+        for tid in $(ls "/proc/$pid/task" $(pgrep -P "$pid" | sed 's|^|/proc/|; s|$|/task|') 2>/dev/null | grep -x '[0-9]*'); do
             [ "$tid" = "$pid" ] || [[ "$moved" == *" $tid "* ]] && continue
             taskset -p -c 1 "$tid" > /dev/null 2>&1 && moved+="$tid "
         done
