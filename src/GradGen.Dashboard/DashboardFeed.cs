@@ -297,8 +297,8 @@ public sealed class DashboardFeed : IDisposable
         if (_disposed) return;
         _stop.Cancel();
         _pump?.Wait();
-        // A follow that ended on a bad line has its exception in Following, for whoever waits on it.
-        if (Following is not null) ((IAsyncResult)Following).AsyncWaitHandle.WaitOne();
+        // WaitAny does not throw: a follow that ended on a bad line keeps its exception in Following.
+        if (Following is not null) Task.WaitAny(Following);
         _follower?.Dispose();
         Flush();
         lock (_lock)
