@@ -6,6 +6,9 @@
 #   serve:  --dashboard with no client: the server started and waiting, nothing sent;
 #   stream: --dashboard, its event stream read by curl: the server's cost without a browser's;
 #   on:     --dashboard, with headless Chromium showing the page.
+#   split:  --log FILE only, and the server in a second process (--dashboard --replay FILE --follow, on the client's
+#           core with PIN=pin or thread) following that log, with headless Chromium showing its page: the server's
+#           threads, sockets and page-table changes out of the training process. Needs BROWSER=warm (the default).
 # Figures, each the median over the rounds:
 #   thread:  the training thread's seconds on a core per epoch, over the training loop (training, evaluation and
 #            whatever the dashboard does on that thread: sampling, the observer, the doctor), from
@@ -32,9 +35,9 @@
 # THREADS: the sample's --threads (default 1); "thread" is then the main training thread's alone.
 # PIN: "pin" runs the training process on core 0 (taskset -c 0: all its threads, the server's too) and the browser and
 #      curl on core 1: the browser has a core of its own; "thread" runs the training thread alone on core 0 and every
-#      other thread of the process (the runtime's, the pump's, the server's), the browser and curl on core 1 (the
-#      sample trains on its main thread with --threads 1; a loop moves each new thread of the process to core 1 within
-#      0.1 s); "none" (the default) lets the scheduler place them.
+#      other thread of the process (the runtime's, the pump's, the server's) and of the processes it starts, the browser
+#      and curl on core 1 (the sample trains on its main thread with --threads 1; a loop moves each new thread of the
+#      process to core 1 within 0.1 s); "none" (the default) lets the scheduler place them.
 # SAMPLE_EVERY=N passes --sample-every N to the log, stream and on ways (the sample's default is 10).
 # The browser is started once, before the rounds, and left 20 s to finish its start-up work (which alone took 0.1-0.3
 # of a core for its first 10-20 s, more than the page); each "on" run opens the page in a new tab and closes it after,
@@ -63,8 +66,9 @@ dotnet build samples/GradGen.Samples.FashionMnist -c Release -v quiet -nologo >/
 dll=samples/GradGen.Samples.FashionMnist/bin/Release/net10.0/GradGen.Samples.FashionMnist.dll
 work=$(mktemp -d)
 browser_pid=
+split_server= # the split way's server process, while it runs
 # The browser's processes may still write its profile for a moment after it is told to end.
-trap '[ -n "$browser_pid" ] && kill -TERM "$browser_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work" 2>/dev/null || { sleep 2; rm -rf "$work"; }' EXIT
+trap '[ -n "$split_server" ] && kill -TERM "$split_server" 2>/dev/null; [ -n "$browser_pid" ] && kill -TERM "$browser_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work" 2>/dev/null || { sleep 2; rm -rf "$work"; }' EXIT
 echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores;$(uptime | sed 's/.*,  *load/ load/')"
 echo "ways: ${ways[*]}; --threads $threads; pin: $pin; browser: $browser_start; --sample-every ${SAMPLE_EVERY:-10 (default)}"
 
@@ -72,7 +76,7 @@ echo "ways: ${ways[*]}; --threads $threads; pin: $pin; browser: $browser_start; 
 browser_cpu() { local t=0 p; for p in $(pgrep -f "user-data-dir=$work/profile"); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
                 awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'; }
 debug_port=
-if [ "$browser_start" = warm ] && [[ " ${ways[*]} " == *" on"[+\ ]* ]]; then
+if [ "$browser_start" = warm ] && [[ " ${ways[*]} " == *" on"[+\ ]* || " ${ways[*]} " == *" split"[+\ ]* ]]; then
     "${client_cpus[@]}" chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$work/profile" \
         --remote-debugging-port=0 about:blank > /dev/null 2>&1 &
     browser_pid=$!
@@ -93,7 +97,9 @@ pin_threads() {
     until pid=$(pgrep -P "$1"); do sleep 0.01; done
     taskset -p -c 0 "$pid" > /dev/null
     while [ -d "/proc/$pid" ]; do
-        for tid in $(ls "/proc/$pid/task" 2>/dev/null); do
+        # The process's threads, and those of the processes it starts (--dashboard's server process, which would
+        # otherwise inherit core 0 from the training thread that starts it).
+        for tid in $(ls "/proc/$pid/task" $(pgrep -P "$pid" | sed 's|^|/proc/|; s|$|/task|') 2>/dev/null | grep -x '[0-9]*'); do
             [ "$tid" = "$pid" ] || [[ "$moved" == *" $tid "* ]] && continue
             taskset -p -c 1 "$tid" > /dev/null 2>&1 && moved+="$tid "
         done
@@ -110,12 +116,30 @@ run() {
     [ "$data" = embedded ] && args+=(--embedded)
     [ -n "${SAMPLE_EVERY:-}" ] && [ "$way" != off ] && args+=(--sample-every "$SAMPLE_EVERY")
     case "$way" in
-        off|log)
-            [ "$way" = log ] && args+=(--log "$work/$3.jsonl")
+        off|log|split)
+            [ "$way" != off ] && args+=(--log "$work/$3.jsonl")
+            local surl= tab= cpu0 t0
+            if [ "$way" = split ]; then
+                # The server in a process of its own, on the client's core, following the log the training writes.
+                : > "$work/$3.jsonl"
+                "${client_cpus[@]}" dotnet "$dll" --dashboard --replay "$work/$3.jsonl" --follow > "$work/$3.server" 2>&1 &
+                split_server=$!
+                until surl=$(grep -m1 -o 'http://127.0.0.1:[0-9]*/' "$work/$3.server" 2>/dev/null); do sleep 0.05; done
+                [ -n "$debug_port" ] && tab=$(curl -s -X PUT "http://127.0.0.1:$debug_port/json/new?$surl" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
+            fi
             "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" "${settings[@]}" dotnet "$dll" "${args[@]}" > "$work/$3.txt" &
             local job=$! pinner=
             if [ "$pin" = thread ]; then "${client_cpus[@]}" bash -c "$(declare -f pin_threads); pin_threads $job" & pinner=$!; fi
+            if [ -n "$tab" ]; then
+                until grep -Eq "^Epoch +$short/" "$work/$3.txt" || ! kill -0 "$job" 2>/dev/null; do sleep 0.02; done
+                cpu0=$(browser_cpu); t0=$(date +%s.%N)
+            fi
             wait "$job"
+            if [ -n "$tab" ]; then
+                awk -v c0="$cpu0" -v c1="$(browser_cpu)" -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", (c1 - c0) / (t1 - t0) }' > "$work/$3.browser"
+                curl -s "http://127.0.0.1:$debug_port/json/close/$tab" > /dev/null
+            fi
+            if [ -n "$split_server" ]; then kill -TERM "$split_server"; wait "$split_server" 2>/dev/null || true; split_server=; fi
             if [ -n "$pinner" ]; then wait "$pinner"; fi
             return ;;
     esac

@@ -204,19 +204,19 @@ static int Run(Settings s)
     return 0;
 }
 
-// --dashboard --replay FILE: serves a log without training.
+// --dashboard --replay FILE [--follow]: serves a log without training; with --follow, also what is appended to it.
 static int Replay(Settings s)
 {
-    using var feed = DashboardFeed.Replay(s.Replay!);
+    using var feed = s.Follow ? DashboardFeed.Follow(s.Replay!) : DashboardFeed.Replay(s.Replay!);
     using var dashboard = Dashboard.Start(feed, s);
-    Dashboard.WaitForCtrlC(dashboard);
+    Dashboard.WaitForCtrlC(dashboard, feed.Following);
     return 0;
 }
 
 internal sealed record Settings(int Epochs, int BatchSize, string Optimizer, double LearningRate, double WeightDecay, string Schedule,
     ulong Seed, int Threads, string? Data, bool Embedded, int? Limit, string Output, bool Plain, string? Monitor,
     bool Dashboard = false, int Port = 0, System.Net.IPAddress? Bind = null, string? Log = null, string? Replay = null,
-    int SampleEvery = Defaults.MonitorSampleEvery, bool Doctor = false);
+    int SampleEvery = Defaults.MonitorSampleEvery, bool Doctor = false, bool Follow = false);
 
 /// <summary>The dashboard server of --dashboard, started and stopped around the run.</summary>
 internal sealed class Dashboard : IDisposable
@@ -232,13 +232,14 @@ internal sealed class Dashboard : IDisposable
         return new Dashboard(server);
     }
 
-    /// <summary>Keeps serving until Ctrl+C, so that the finished run can still be looked at.</summary>
-    public static void WaitForCtrlC(Dashboard dashboard)
+    /// <summary>Keeps serving until Ctrl+C, so that the finished run can still be looked at, or until
+    /// <paramref name="following"/> (a followed log) fails on a bad line, whose error is then thrown.</summary>
+    public static void WaitForCtrlC(Dashboard dashboard, Task? following = null)
     {
-        using var stop = new ManualResetEventSlim();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
+        var stop = new TaskCompletionSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
         Console.WriteLine($"The dashboard stays up at {dashboard.Server.Url}; press Ctrl+C to stop.");
-        stop.Wait();
+        if (Task.WaitAny(stop.Task, following ?? Task.Delay(Timeout.Infinite)) == 1) following!.GetAwaiter().GetResult();
     }
 
     public void Dispose() => Server.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -65,7 +65,7 @@ public sealed class DashboardFeed : IDisposable
         if (startPump) _pump = Task.Run(PumpAsync);
     }
 
-    /// <summary>Whether this feed replays a log rather than following training.</summary>
+    /// <summary>Whether this feed replays or follows a log rather than following training in this process.</summary>
     public bool IsReplay => _pump is null;
 
     /// <summary>Adds a run that follows <paramref name="monitor"/>: turns on its gradient histograms and observes it.
@@ -297,6 +297,9 @@ public sealed class DashboardFeed : IDisposable
         if (_disposed) return;
         _stop.Cancel();
         _pump?.Wait();
+        // WaitAny does not throw: a follow that ended on a bad line keeps its exception in Following.
+        if (Following is not null) Task.WaitAny(Following);
+        _follower?.Dispose();
         Flush();
         lock (_lock)
         {
@@ -317,22 +320,119 @@ public sealed class DashboardFeed : IDisposable
     public static DashboardFeed Replay(string path)
     {
         var feed = new DashboardFeed(logPath: null, startPump: false, TimeProvider.System);
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var (kind, run) = ReadHeader(path, lineNumber, line);
-            if (kind is null) continue;
-            if (kind != RecordKind.Run && !feed._stores.ContainsKey(run))
-                throw new InvalidDataException($"{path}, line {lineNumber}: a {kind.Value.ToString().ToLowerInvariant()} record of run '{run}' comes before that run's run record");
-            if (kind == RecordKind.Run && feed._stores.ContainsKey(run))
-                throw new InvalidDataException($"{path}, line {lineNumber}: a second run record for run '{run}'");
-            feed.Publish(run, kind.Value, line);
-        }
+        var reader = new LogReader(feed, path);
+        foreach (string line in File.ReadLines(path)) reader.Read(line);
         if (feed._runRecords.Count == 0)
             throw new InvalidDataException($"{path}: no run record: the file is not a dashboard log written by --log");
         return feed;
+    }
+
+    /// <summary>A feed that follows a log another process is writing (<c>--dashboard --replay FILE --follow</c>): it
+    /// holds the records already in the file when it returns, then reads the lines appended to it every
+    /// <see cref="PumpInterval"/> and sends them to the pages as a live feed does. A line still being written (no
+    /// newline yet) waits for its end. The file may be empty at first (the run record comes with the writer's first
+    /// flush). A bad line, or a file that shrinks, ends the following with an <see cref="InvalidDataException"/>
+    /// naming the file (and the line), which <see cref="Following"/> then holds; the records read until then are
+    /// still served.</summary>
+    public static DashboardFeed Follow(string path) => Follow(path, TimeProvider.System);
+
+    internal static DashboardFeed Follow(string path, TimeProvider time)
+    {
+        // FileShare.ReadWrite: the writer has the file open for writing.
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        var feed = new DashboardFeed(logPath: null, startPump: false, time);
+        var follower = new LogFollower(file, new LogReader(feed, path));
+        try
+        {
+            follower.ReadAppended();
+        }
+        catch
+        {
+            follower.Dispose();
+            feed.Dispose();
+            throw;
+        }
+        feed._follower = follower;
+        feed.Following = Task.Run(() => feed.FollowAsync(follower));
+        return feed;
+    }
+
+    /// <summary>For a feed made by <see cref="Follow(string)"/>: runs until the feed is disposed, or ends with the
+    /// <see cref="InvalidDataException"/> of a bad line. Null for other feeds.</summary>
+    public Task? Following { get; private set; }
+
+    private LogFollower? _follower;
+
+    private async Task FollowAsync(LogFollower follower)
+    {
+        using var timer = new PeriodicTimer(PumpInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                follower.ReadAppended();
+                Tick(forcePages: false);
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Checks each line of a log and publishes its record: <see cref="Replay"/>'s and <see cref="Follow(string)"/>'s.</summary>
+    private sealed class LogReader(DashboardFeed feed, string path)
+    {
+        private int _lineNumber;
+
+        public string Path => path;
+
+        public void Read(string line)
+        {
+            _lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) return;
+            var (kind, run) = ReadHeader(path, _lineNumber, line);
+            if (kind is null) return;
+            bool declared;
+            lock (feed._lock) declared = feed._stores.ContainsKey(run);
+            if (kind != RecordKind.Run && !declared)
+                throw new InvalidDataException($"{path}, line {_lineNumber}: a {kind.Value.ToString().ToLowerInvariant()} record of run '{run}' comes before that run's run record");
+            if (kind == RecordKind.Run && declared)
+                throw new InvalidDataException($"{path}, line {_lineNumber}: a second run record for run '{run}'");
+            feed.Publish(run, kind.Value, line);
+        }
+    }
+
+    /// <summary>Reads the complete lines appended to a file since the last call. The bytes after the last newline, a
+    /// line the writer has not finished, are kept for the next call: at most one line is held.</summary>
+    private sealed class LogFollower(FileStream file, LogReader reader) : IDisposable
+    {
+        private readonly byte[] _chunk = new byte[1 << 16];
+        private readonly ArrayBufferWriter<byte> _partial = new(); // the start of a line whose newline has not come yet
+
+        public void ReadAppended()
+        {
+            if (file.Length < file.Position)
+                throw new InvalidDataException($"{reader.Path}: the file shrank from {file.Position} to {file.Length} bytes while it was followed: another run rewrote it");
+            int read;
+            while ((read = file.Read(_chunk)) > 0)
+            {
+                var bytes = _chunk.AsSpan(0, read);
+                int newline;
+                while ((newline = bytes.IndexOf((byte)'\n')) >= 0)
+                {
+                    var end = bytes[..newline];
+                    if (_partial.WrittenCount == 0) reader.Read(Encoding.UTF8.GetString(end));
+                    else
+                    {
+                        _partial.Write(end);
+                        reader.Read(Encoding.UTF8.GetString(_partial.WrittenSpan));
+                        _partial.ResetWrittenCount();
+                    }
+                    bytes = bytes[(newline + 1)..];
+                }
+                _partial.Write(bytes);
+            }
+        }
+
+        public void Dispose() => file.Dispose();
     }
 
     private static (RecordKind? Kind, string Run) ReadHeader(string path, int lineNumber, string line)

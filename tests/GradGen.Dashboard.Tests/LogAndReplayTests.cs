@@ -117,6 +117,32 @@ public sealed class LogAndReplayTests : IDisposable
     }
 
     [Fact]
+    public async Task AFollowServesTheLinesAppendedToTheLogAsAnotherWriterWritesThem()
+    {
+        var (_, _, log, live) = TrainWithLog();
+        string path = Path.Combine(_directory, "followed.jsonl");
+        using var writer = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        void Append(string text)
+        {
+            writer.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            writer.Flush();
+        }
+        Append(log[0] + "\n" + log[1][..10]); // the run record, and the start of a line not finished yet
+        using var feed = DashboardFeed.Follow(path);
+        Assert.Equal([log[0]], feed.Snapshot());
+        Append(log[1][10..] + "\n" + string.Concat(log.Skip(2).Select(l => l + "\n")));
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(10) && feed.Snapshot().Count < live.Count;)
+            await Task.Delay(50);
+        // What a page gets from the followed log is what it got from the live run, the line split across two writes whole.
+        Assert.Equal(live, feed.Snapshot());
+        Assert.False(feed.Following!.IsCompleted);
+
+        Append("not json\n");
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => feed.Following.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal($"{path}, line {log.Length + 1}: not JSON", e.Message.Split(" (")[0]);
+    }
+
+    [Fact]
     public void TheDoctorsDiagnosisBecomesTheRunsFindingsAndAddsNoStep()
     {
         string path = Path.Combine(_directory, "doctor.jsonl");

@@ -30,6 +30,8 @@ public class FashionMnistCommandLineTests
         { ["--bind", "5"], "--bind: '5' is not accepted; give an IP address, such as 127.0.0.1 or 0.0.0.0" },
         { ["--sample-every", "0"], "--sample-every: '0' is not accepted; give a whole number ≥ 1" },
         { ["--replay", "run.jsonl"], "--replay needs --dashboard: it serves a log to the browser instead of training" },
+        { ["--dashboard", "--follow"], "--follow needs --replay FILE: it follows that log as another process writes it" },
+        { ["--follow", "yes"], "Unrecognized command or argument 'yes'" },
     };
 
     public static TheoryData<string, string> MissingValues => new()
@@ -88,7 +90,7 @@ public class FashionMnistCommandLineTests
         // help lists each option at the start of a line: "  --epochs <epochs>  Passes over …"
         var listed = System.Text.RegularExpressions.Regex.Matches(HelpText(), @"^\s+(--[a-z-]+)", System.Text.RegularExpressions.RegexOptions.Multiline)
             .Select(m => m.Groups[1].Value).Where(o => o is not "--help" and not "--version").ToList();
-        Assert.Equal(21, listed.Count);
+        Assert.Equal(22, listed.Count);
         foreach (string option in listed) Assert.Contains(option, named);
     }
 
@@ -104,6 +106,9 @@ public class FashionMnistCommandLineTests
             Dashboard: true, Port: 8050, Bind: System.Net.IPAddress.Any, Log: "run.jsonl", SampleEvery: 25, Doctor: true), s);
         Assert.Null(CommandLine.TryParse(["--dashboard", "--replay", "run.jsonl", "--bind", "::1"], out var replay));
         Assert.Equal(("run.jsonl", System.Net.IPAddress.IPv6Loopback), (replay!.Replay, replay.Bind));
+        Assert.False(replay.Follow);
+        Assert.Null(CommandLine.TryParse(["--dashboard", "--replay", "run.jsonl", "--follow"], out var follow));
+        Assert.Equal(("run.jsonl", true), (follow!.Replay, follow.Follow));
     }
 
     [Fact]
