@@ -59,6 +59,10 @@ case "$pin" in
     none) train_cpus=(); client_cpus=() ;;
     *) echo "PIN is pin, thread or none, not '$pin'"; exit 2 ;;
 esac
+# With PIN=pin or thread, this script itself (its polling loops fork grep and sleep tens of times a second while a
+# run goes on) runs on core 1 too, so that core 0 is the training thread's alone: unpinned, the polling of the page
+# ways preempted the training thread (a run with the page open waited 1.7-2.8 s for its core in 7.7 s, 2026-12-01).
+[ "$pin" = none ] || taskset -p -c 1 $$ > /dev/null
 command -v curl >/dev/null || { echo "needs curl"; exit 1; }
 command -v chromium >/dev/null || { echo "needs chromium (apt-get install chromium)"; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)"; exit 1; }
