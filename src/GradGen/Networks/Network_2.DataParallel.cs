@@ -198,6 +198,8 @@ public abstract partial class Network<T, TTarget>
     {
         var (from, to) = Parallelism.AlignedShare(job.ReduceFrom, job.Length, part, parts); // the update's ranges (ParameterSplit.RestShare)
         T* reduced = job.Reduced + from;
+        // One slice: only StepTrace's one-thread comparison runs the split step so (g ← 1·g_0 + 0·g_0: a copy that keeps a NaN or ±∞).
+        if (job.Slices == 1) return Kernels.Gradients.WeightedSum(reduced, job.Gradients[0] + from, job.Weights[0], job.Gradients[0] + from, T.Zero, to - from);
         bool finite = Kernels.Gradients.WeightedSum(reduced, job.Gradients[0] + from, job.Weights[0], job.Gradients[1] + from, job.Weights[1], to - from);
         for (int k = 2; k < job.Slices; k++)
             finite = Kernels.Gradients.WeightedSum(reduced, reduced, T.One, job.Gradients[k] + from, job.Weights[k], to - from);
@@ -295,10 +297,14 @@ public abstract partial class Network<T, TTarget>
                 Gradients = gradients, Weights = weights, Finite = finite, Slices = slices, Length = ParameterCount,
                 Split = split, ReduceFrom = split.FirstLayerEnd,
             };
+            if (StepTrace.Enabled) StepTrace.Begin(slices);
             Parallelism.Run(&FirstLayerForwardPart, Unsafe.AsPointer(ref job), slices);
+            if (StepTrace.Enabled) StepTrace.JobReturned(StepTrace.FirstLayerForward);
             Parallelism.Run(&SliceAfterFirstLayerPart, Unsafe.AsPointer(ref job), slices);
+            if (StepTrace.Enabled) StepTrace.JobReturned(StepTrace.Slices);
             for (int k = 0; k < slices; k++) ThrowIfFailed(_replicas[k]);
             Parallelism.Run(&FirstLayerBackwardPart, Unsafe.AsPointer(ref job), slices);
+            if (StepTrace.Enabled) StepTrace.JobReturned(StepTrace.FirstLayerBackward);
             bool allFinite = true;
             for (int k = 0; k < slices; k++) allFinite &= finite[k];
             GradientsWritten(allFinite);
@@ -308,20 +314,24 @@ public abstract partial class Network<T, TTarget>
         _hasLossGradient = false;
         ClipGradients();
         Update(optimizer, split);
+        if (StepTrace.Enabled) StepTrace.End();
         return loss;
     }
 
     // Part p: units [u_p, u_{p+1}) of the first layer for every row, into this network's buffer.
     private static unsafe void FirstLayerForwardPart(void* context, int part, int parts)
     {
+        if (StepTrace.Enabled) StepTrace.PartStarts(StepTrace.FirstLayerForward, part);
         ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
         var (u0, u1) = Parallelism.Share(job.Split.Units, part, parts);
         job.Primary.ForwardFirstLayer(new ReadOnlySpan<T>(job.Input, job.Batch * job.Split.Inputs), job.Batch, u0, u1);
+        if (StepTrace.Enabled) StepTrace.PartEnds(StepTrace.FirstLayerForward, part);
     }
 
     // Part k: slice k after the first layer, on replica k.
     private static unsafe void SliceAfterFirstLayerPart(void* context, int part, int parts)
     {
+        if (StepTrace.Enabled) StepTrace.PartStarts(StepTrace.Slices, part);
         ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
         var (start, end) = Parallelism.Share(job.Batch, part, parts);
         var primary = job.Primary;
@@ -329,6 +339,7 @@ public abstract partial class Network<T, TTarget>
         primary._replicas[part].RunSliceAfterFirstLayer(new ReadOnlySpan<TTarget>(job.Targets + (long)start * targets, (end - start) * targets),
             primary.FirstLayerOutput(job.Batch).Slice(start * units, (end - start) * units),
             primary.FirstLayerOutputGradient(job.Batch).Slice(start * units, (end - start) * units), job.Weights[part]);
+        if (StepTrace.Enabled) StepTrace.PartEnds(StepTrace.Slices, part);
     }
 
     /// <summary>Forward after the first layer, from <paramref name="firstLayerOutput"/> (this slice's rows of it), loss and
@@ -360,11 +371,14 @@ public abstract partial class Network<T, TTarget>
     // range p of the rest's reduction.
     private static unsafe void FirstLayerBackwardPart(void* context, int part, int parts)
     {
+        if (StepTrace.Enabled) StepTrace.PartStarts(StepTrace.FirstLayerBackward, part);
         ref StepJob job = ref Unsafe.AsRef<StepJob>(context);
         var (u0, u1) = Parallelism.Share(job.Split.Units, part, parts);
         var x = new ReadOnlySpan<T>(job.Input, job.Batch * job.Split.Inputs);
         bool finite = job.Primary.BackwardFirstLayer(x, job.Batch, new Span<T>(job.Reduced, job.Length), accumulateGradients: false, u0, u1);
+        if (StepTrace.Enabled) StepTrace.Mark(StepTrace.ReductionStart, part);
         job.Finite[part] = Reduce(ref job, part, parts) && finite;
+        if (StepTrace.Enabled) StepTrace.PartEnds(StepTrace.FirstLayerBackward, part);
     }
 
     /// <summary>After a data-parallel step whose gradients are not finite: the first anomaly in a slice, its rows counted

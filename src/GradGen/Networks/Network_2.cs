@@ -80,6 +80,7 @@ public abstract partial class Network<T, TTarget> : Network<T>
     {
         int slices = DataParallelSlices(input, targets);
         if (slices > 1 && Monitor?.BeginStep() != true) return TrainStepDataParallel(input, targets, optimizer, slices);
+        if (Kernels.StepTrace.OneThreadThroughSplit && FirstLayerUnits > 0 && Kernels.Parallelism.MaxThreads == 1 && Monitor is null) return TrainStepSplittingFirstLayer(input, targets, optimizer, 1);
         LastStepSlices = 1;
         LastStepSplitFirstLayer = false;
         ZeroGradients();

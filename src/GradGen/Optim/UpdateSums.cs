@@ -114,7 +114,9 @@ internal static unsafe class FusedUpdate
     internal static void RunSplit<TUpdate>(ref TUpdate update, ParameterSplit split) where TUpdate : unmanaged, IRangeUpdate
     {
         var job = new SplitJob<TUpdate> { Update = (TUpdate*)Unsafe.AsPointer(ref update), Split = split };
+        if (StepTrace.Enabled) StepTrace.JobPublished(StepTrace.Update);
         Parallelism.Run(&SplitPart<TUpdate>, &job, split.Parts);
+        if (StepTrace.Enabled) StepTrace.JobReturned(StepTrace.Update);
     }
 
     private struct SplitJob<TUpdate> where TUpdate : unmanaged
@@ -125,10 +127,16 @@ internal static unsafe class FusedUpdate
 
     private static void SplitPart<TUpdate>(void* context, int part, int parts) where TUpdate : unmanaged, IRangeUpdate
     {
+        if (StepTrace.Enabled) StepTrace.PartStarts(StepTrace.Update, part);
         ref SplitJob<TUpdate> job = ref *(SplitJob<TUpdate>*)context;
         Span<(int Start, int End)> ranges = stackalloc (int, int)[ParameterSplit.MaxRanges];
         int count = job.Split.Ranges(part, ranges);
-        for (int r = 0; r < count; r++) job.Update->Run<WithoutSums>(ranges[r].Start, ranges[r].End, ref Unsafe.NullRef<UpdateSums>());
+        for (int r = 0; r < count; r++)
+        {
+            job.Update->Run<WithoutSums>(ranges[r].Start, ranges[r].End, ref Unsafe.NullRef<UpdateSums>());
+            if (StepTrace.Enabled && r == 0) StepTrace.Mark(StepTrace.UpdateFirstRangeEnd, part);
+        }
+        if (StepTrace.Enabled) StepTrace.PartEnds(StepTrace.Update, part);
     }
 
     private struct PlainJob<TUpdate> where TUpdate : unmanaged
