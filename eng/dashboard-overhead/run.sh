@@ -9,6 +9,7 @@
 #   split:  --log FILE only, and the server in a second process (--dashboard --replay FILE --follow, on the client's
 #           core with PIN=pin or thread) following that log, with headless Chromium showing its page: the server's
 #           threads, sockets and page-table changes out of the training process. Needs BROWSER=warm (the default).
+#   follow: split without the page: the second process follows the log and serves no one (split's server alone).
 # Figures, each the median over the rounds:
 #   thread:  the training thread's seconds on a core per epoch, over the training loop (training, evaluation and
 #            whatever the dashboard does on that thread: sampling, the observer, the doctor), from
@@ -120,16 +121,16 @@ run() {
     [ "$data" = embedded ] && args+=(--embedded)
     [ -n "${SAMPLE_EVERY:-}" ] && [ "$way" != off ] && args+=(--sample-every "$SAMPLE_EVERY")
     case "$way" in
-        off|log|split)
+        off|log|split|follow)
             [ "$way" != off ] && args+=(--log "$work/$3.jsonl")
             local surl= tab= cpu0 t0
-            if [ "$way" = split ]; then
+            if [ "$way" = split ] || [ "$way" = follow ]; then
                 # The server in a process of its own, on the client's core, following the log the training writes.
                 : > "$work/$3.jsonl"
                 "${client_cpus[@]}" dotnet "$dll" --dashboard --replay "$work/$3.jsonl" --follow > "$work/$3.server" 2>&1 &
                 split_server=$!
                 until surl=$(grep -m1 -o 'http://127.0.0.1:[0-9]*/' "$work/$3.server" 2>/dev/null); do sleep 0.05; done
-                [ -n "$debug_port" ] && tab=$(curl -s -X PUT "http://127.0.0.1:$debug_port/json/new?$surl" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
+                [ -n "$debug_port" ] && [ "$way" = split ] && tab=$(curl -s -X PUT "http://127.0.0.1:$debug_port/json/new?$surl" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
             fi
             "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" "${settings[@]}" dotnet "$dll" "${args[@]}" > "$work/$3.txt" &
             local job=$! pinner=
