@@ -428,8 +428,8 @@ public static class Dense
         => typeof(TVec) == typeof(Vector512<T>) && System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 2
             : typeof(TVec) == typeof(Vector256<T>) && System.Runtime.Intrinsics.X86.Avx.IsSupported ? 4 : 0;
 
-    // Groups of v outputs that one pass of tiles covers: a group of 8 rows at 512 bits (8 floats is half a group of 16),
-    // three groups at 256 bits, so that tiles of 3 rows cover them whole (24 floats, 12 doubles).
+    // Groups of v outputs that one pass of tiles covers: one at 512 bits (16 floats or 8 doubles, whole tiles of 8 rows),
+    // three at 256 bits, so that tiles of 3 rows cover them whole (24 floats, 12 doubles).
     private static int TransposedChunk<T, TVec>() where T : unmanaged => TransposedVectors<T, TVec>() == 2 ? 1 : 3;
 
     // dst (v samples, v outputs) = the v × v block of src (outputs with row stride lds, samples) whose first rows rows exist.
