@@ -15,8 +15,8 @@ namespace GradGen.Kernels;
 /// <remarks>
 /// Each call runs at the widest accelerated vector width (512, 256 or 128 bits; see <see cref="ISimd{TVec, T}"/>), with
 /// the register-block shape of that width: 4 rows × 4 vectors where there are 32 vector registers (AVX-512, ARM64),
-/// 6 rows × 2 vectors where there are 16 (AVX2, SSE). On AVX-512 a batch of one to two vectors (17–32 floats) runs
-/// the forward transposed, zᵀ = w·xᵀ, with the same bits. Without SIMD it runs <see cref="DenseReference"/>.
+/// 6 rows × 2 vectors where there are 16 (AVX2, SSE). On AVX-512 and at 256 bits on AVX a batch of 17–32 floats
+/// (9–16 doubles) runs the forward transposed, zᵀ = w·xᵀ, with the same bits. Without SIMD it runs <see cref="DenseReference"/>.
 /// Aliasing: x must not share elements with a or z (it may share a buffer with them, in other columns); r may not share
 /// elements with a or z either. In the backward pass da is read completely into dz before dx is written, so dx may share
 /// a buffer with da, even the same elements.
@@ -409,14 +409,36 @@ public static class Dense
         }
     }
 
-    // The transposed forward runs where the batch is one to two vectors (17–32 floats, 9–16 doubles) on AVX-512 and
-    // xᵀ fits the pack buffer (k ≤ 2048).
+    // The transposed forward runs where xᵀ (k, the tile's vectors of samples) fits the pack buffer (k ≤ 2048) and the
+    // batch needs the tile's last vector: on AVX-512 one to two vectors (17–32 floats, 9–16 doubles; tile 8 rows × 2
+    // vectors), with AVX at 256 bits three to four (17–32 floats, 9–16 doubles; tile 3 rows × 4 vectors).
     private static bool TransposedFits<T, TVec, TOps>(int batch, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
-        => typeof(TVec) == typeof(Vector512<T>) && System.Runtime.Intrinsics.X86.Avx512F.IsSupported
-            && batch > TOps.Count && batch <= 2 * TOps.Count && (long)k * 2 * TOps.Count <= PackBuffer<T>.Length;
+    {
+        int vectors = TransposedVectors<T, TVec>();
+        return vectors > 0 && batch > (vectors / 2) * TOps.Count && batch <= vectors * TOps.Count
+            && (long)k * vectors * TOps.Count <= PackBuffer<T>.Length;
+    }
+
+    // Vectors of samples in the transposed forward's tile at this width, or 0 where it has no register transposes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TransposedVectors<T, TVec>() where T : unmanaged
+        => typeof(TVec) == typeof(Vector512<T>) && System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 2
+            : typeof(TVec) == typeof(Vector256<T>) && System.Runtime.Intrinsics.X86.Avx.IsSupported ? 4 : 0;
+
+    // Groups of v outputs that one pass of tiles covers: one at 512 bits (16 floats or 8 doubles, whole tiles of 8 rows),
+    // three at 256 bits, so that tiles of 3 rows cover them whole (24 floats, 12 doubles).
+    private static int TransposedChunk<T, TVec>() where T : unmanaged => TransposedVectors<T, TVec>() == 2 ? 1 : 3;
+
+    // dst (v samples, v outputs) = the v × v block of src (outputs with row stride lds, samples) whose first rows rows exist.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void TransposeBlock<T, TVec>(T* src, long lds, int rows, T* dst, long ldd) where T : unmanaged
+    {
+        if (typeof(TVec) == typeof(Vector512<T>)) Packing.TransposeBlock512(src, lds, rows, dst, ldd);
+        else Packing.TransposeBlock256(src, lds, rows, dst, ldd);
+    }
 
     // One part of a transposed forward: a share of the groups of v outputs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -431,15 +453,16 @@ public static class Dense
         ForwardTransposed<T, TAct, TVec, TOps>(ref job.Output, job.X, job.Ldx, job.W, job.Batch, job.K, job.N, g0, g1);
     }
 
-    // The forward at a batch of one to two vectors on AVX-512 (batch 32 of floats), computed transposed: zᵀ = w·xᵀ.
-    // The packed forward transposes all of w (n × k) into panels, and each panel then serves only batch / 4 row tiles;
+    // The forward at a batch of a few vectors (batch 32 of floats), computed transposed: zᵀ = w·xᵀ.
+    // The packed forward transposes all of w (n × k) into panels, and each panel then serves only a few row tiles;
     // here x (batch × k, a fraction of w's size in every layer of the benchmark networks) is transposed once into
-    // xᵀ (k, 2v), the whole batch is one row of two vectors, and the tile broadcasts w's elements straight from its rows:
-    // per k, 2 loads of xᵀ and 8 broadcasts of w for 16 FMAs, and every weight is read once. Each group of v outputs
-    // (8 rows of w per tile) is then transposed back, a v × v block at a time, into a (2v, v) tile for the epilogue.
+    // xᵀ (k, columns), the whole batch is one row of 2 (AVX-512) or 4 (AVX) vectors, and the tile broadcasts w's elements
+    // straight from its rows, so every weight is read once: on AVX-512 8 rows × 2 vectors (per k, 2 loads of xᵀ and
+    // 8 broadcasts for 16 FMAs), on AVX 3 rows × 4 vectors (4 loads and 3 broadcasts for 12 FMAs, within 16 registers).
+    // Each group of v outputs is then transposed back, a v × v block at a time, into a (columns, v) tile for the epilogue.
     // Each output is the same chain of FMAs over k, in the same order, as in the packed forward: the same bits.
-    // SkipLocalsInit: the JIT would otherwise clear the 4.5 KB of stack buffers at every call; nothing reads an element
-    // before it is written (the transposes read the rows < width that the tiles stored, the epilogue the columns < width).
+    // SkipLocalsInit: the JIT would otherwise clear the stack buffers at every call; nothing reads an element before it
+    // is written (the transposes read the rows < width that the tiles stored, the epilogue the columns < width).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static unsafe void ForwardTransposed<T, TAct, TVec, TOps>(ref Epilogue<T, TAct> output, T* px, int ldx, T* pw,
@@ -449,35 +472,44 @@ public static class Dense
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
     {
-        int v = TOps.Count, columns = 2 * v;
+        int v = TOps.Count, vectors = TransposedVectors<T, TVec>(), columns = vectors * v, chunk = TransposedChunk<T, TVec>();
+        int tileRows = vectors == 2 ? 8 : 3;
         T* xT = PackBuffer<T>.Get();
-        TransposeInput<T>(xT, columns, px, ldx, batch, k, v);
-        T* zT = stackalloc T[v * columns];   // (v outputs, 2v samples): the tiles' sums
-        T* tile = stackalloc T[columns * v]; // the same transposed, (2v samples, v outputs), for the epilogue
+        TransposeInput<T, TVec>(xT, columns, px, ldx, batch, k, v, vectors);
+        T* zT = stackalloc T[chunk * v * columns]; // (chunk·v outputs, columns samples): the tiles' sums
+        T* tile = stackalloc T[columns * v];       // one group's transposed, (columns samples, v outputs), for the epilogue
         T* tails = stackalloc T[Tiles<T, TVec, TOps>.ColumnRows * v];
-        for (int g = groupStart; g < groupEnd; g++)
+        for (int g = groupStart; g < groupEnd; g += chunk)
         {
-            int j0 = g * v, width = Math.Min(v, n - j0);
-            for (int r0 = 0; r0 < width; r0 += 8)
-                Tiles<T, TVec, TOps>.Tile8x2(zT + r0 * columns, columns, pw + (long)(j0 + r0) * k, k, Math.Min(8, width - r0), xT, columns, k);
-            Packing.TransposeBlock512(zT, columns, width, tile, v);
-            Packing.TransposeBlock512(zT + v, columns, width, tile + v * v, v);
-            for (int i0 = 0; i0 < batch; i0 += Tiles<T, TVec, TOps>.ColumnRows)
-                output.Rows<TVec, TOps>(i0, Math.Min(Tiles<T, TVec, TOps>.ColumnRows, batch - i0), j0, width, tile + i0 * v, v, tails, first: true, last: true);
+            int j0 = g * v, width = Math.Min(Math.Min(groupEnd, g + chunk) * v, n) - j0;
+            for (int r0 = 0; r0 < width; r0 += tileRows)
+            {
+                T* a = pw + (long)(j0 + r0) * k;
+                int rows = Math.Min(tileRows, width - r0);
+                if (vectors == 2) Tiles<T, TVec, TOps>.Tile8x2(zT + r0 * columns, columns, a, k, rows, xT, columns, k);
+                else Tiles<T, TVec, TOps>.Tile3x4(zT + r0 * columns, columns, a, k, rows, xT, columns, k);
+            }
+            for (int c0 = 0; c0 < width; c0 += v)
+            {
+                int groupWidth = Math.Min(v, width - c0);
+                for (int s0 = 0; s0 < batch; s0 += v)
+                    TransposeBlock<T, TVec>(zT + c0 * columns + s0, columns, groupWidth, tile + s0 * v, v);
+                for (int i0 = 0; i0 < batch; i0 += Tiles<T, TVec, TOps>.ColumnRows)
+                    output.Rows<TVec, TOps>(i0, Math.Min(Tiles<T, TVec, TOps>.ColumnRows, batch - i0), j0 + c0, groupWidth, tile + i0 * v, v, tails,
+                        first: true, last: true);
+            }
         }
     }
 
-    // xᵀ[p·ldt + i] = x[i·ldx + p] for p < k and i < batch, and 0 for batch ≤ i < 2v: v × v register transposes, then
-    // the k % v leftover depths one by one.
-    private static unsafe void TransposeInput<T>(T* xT, int ldt, T* x, int ldx, int batch, int k, int v)
+    // xᵀ[p·ldt + i] = x[i·ldx + p] for p < k and i < batch, and 0 for batch ≤ i < vectors·v: v × v register transposes,
+    // then the k % v leftover depths one by one.
+    private static unsafe void TransposeInput<T, TVec>(T* xT, int ldt, T* x, int ldx, int batch, int k, int v, int vectors)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int p = 0;
         for (; p <= k - v; p += v)
-        {
-            Packing.TransposeBlock512(x + p, ldx, v, xT + (long)p * ldt, ldt);
-            Packing.TransposeBlock512(x + (long)v * ldx + p, ldx, batch - v, xT + (long)p * ldt + v, ldt);
-        }
+            for (int s0 = 0; s0 < vectors * v; s0 += v)
+                TransposeBlock<T, TVec>(x + (long)s0 * ldx + p, ldx, Math.Clamp(batch - s0, 0, v), xT + (long)p * ldt + s0, ldt);
         for (; p < k; p++)
             for (int i = 0; i < ldt; i++)
                 xT[(long)p * ldt + i] = i < batch ? x[(long)i * ldx + p] : T.Zero;

@@ -122,6 +122,65 @@ internal static class Packing
         else Transpose8x8((double*)src, lds, rows, (double*)dst, ldd);
     }
 
+    /// <summary>dst[q·ldd + i] = src[i·lds + q] for one v × v block at the Vector256 width (8 floats or 4 doubles), the
+    /// source rows from <paramref name="rows"/> on read as zeros. AVX only (the transposed forward of <see cref="Dense"/>).</summary>
+    internal static unsafe void TransposeBlock256<T>(T* src, long lds, int rows, T* dst, long ldd) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) Transpose8x8Avx((float*)src, lds, rows, (float*)dst, ldd);
+        else Transpose4x4Avx((double*)src, lds, rows, (double*)dst, ldd);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<float> Row256(float* src, long ld, int i, int rows) => i < rows ? Vector256.Load(src + i * ld) : Vector256<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<double> Row256(double* src, long ld, int i, int rows) => i < rows ? Vector256.Load(src + i * ld) : Vector256<double>.Zero;
+
+    // dst[q·ldd + i] = src[i·lds + q] for an 8×8 float block (source rows from `rows` on read as zeros): interleave 32-bit
+    // pairs of rows, then 64-bit pairs, within each 128-bit lane, so that u[4m + j]'s low lane holds rows 4m … 4m+3 of
+    // column j and its high lane those of column 4 + j; one 128-bit lane exchange between u[j] and u[4 + j] finishes.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Transpose8x8Avx(float* src, long lds, int rows, float* dst, long ldd)
+    {
+        Vector256<float> r0 = Row256(src, lds, 0, rows), r1 = Row256(src, lds, 1, rows);
+        Vector256<float> r2 = Row256(src, lds, 2, rows), r3 = Row256(src, lds, 3, rows);
+        Vector256<float> r4 = Row256(src, lds, 4, rows), r5 = Row256(src, lds, 5, rows);
+        Vector256<float> r6 = Row256(src, lds, 6, rows), r7 = Row256(src, lds, 7, rows);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = UnpackLow64(t0, t2), u1 = UnpackHigh64(t0, t2), u2 = UnpackLow64(t1, t3), u3 = UnpackHigh64(t1, t3);
+        Vector256<float> u4 = UnpackLow64(t4, t6), u5 = UnpackHigh64(t4, t6), u6 = UnpackLow64(t5, t7), u7 = UnpackHigh64(t5, t7);
+        const byte Low = 0x20, High = 0x31; // the low lanes of both operands, or the high lanes
+        Vector256.Store(Avx.Permute2x128(u0, u4, Low), dst);
+        Vector256.Store(Avx.Permute2x128(u1, u5, Low), dst + ldd);
+        Vector256.Store(Avx.Permute2x128(u2, u6, Low), dst + 2 * ldd);
+        Vector256.Store(Avx.Permute2x128(u3, u7, Low), dst + 3 * ldd);
+        Vector256.Store(Avx.Permute2x128(u0, u4, High), dst + 4 * ldd);
+        Vector256.Store(Avx.Permute2x128(u1, u5, High), dst + 5 * ldd);
+        Vector256.Store(Avx.Permute2x128(u2, u6, High), dst + 6 * ldd);
+        Vector256.Store(Avx.Permute2x128(u3, u7, High), dst + 7 * ldd);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> UnpackLow64(Vector256<float> a, Vector256<float> b) => Avx.UnpackLow(a.AsDouble(), b.AsDouble()).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> UnpackHigh64(Vector256<float> a, Vector256<float> b) => Avx.UnpackHigh(a.AsDouble(), b.AsDouble()).AsSingle();
+
+    // dst[q·ldd + i] = src[i·lds + q] for a 4×4 double block: t0 = r00 r10 | r02 r12, t1 = r01 r11 | r03 r13, and t2, t3
+    // the same of rows 2 and 3; columns 0 and 1 are the low lanes of (t0, t2) and (t1, t3), columns 2 and 3 the high.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose4x4Avx(double* src, long lds, int rows, double* dst, long ldd)
+    {
+        Vector256<double> r0 = Row256(src, lds, 0, rows), r1 = Row256(src, lds, 1, rows);
+        Vector256<double> r2 = Row256(src, lds, 2, rows), r3 = Row256(src, lds, 3, rows);
+        Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256.Store(Avx.Permute2x128(t0, t2, 0x20), dst);
+        Vector256.Store(Avx.Permute2x128(t1, t3, 0x20), dst + ldd);
+        Vector256.Store(Avx.Permute2x128(t0, t2, 0x31), dst + 2 * ldd);
+        Vector256.Store(Avx.Permute2x128(t1, t3, 0x31), dst + 3 * ldd);
+    }
+
     // dst[q·ldd + i] = src[i·lds + q] for a 16×16 float block (source rows from `rows` on read as zeros). The classic four-stage
     // transpose: after interleaving 32-bit and then 64-bit pairs within each 128-bit lane, u[4m + j]'s lane L holds
     // rows 4m … 4m+3 of column 4L + j; two rounds of 128-bit lane shuffles then gather the four lanes L of u[j], u[4+j],

@@ -152,6 +152,38 @@ internal static class Tiles<T, TVec, TOps>
         TOps.Store(c70, c + 7 * ldc); TOps.Store(c71, c + 7 * ldc + v);
     }
 
+    /// <summary>The tile of the transposed forward with 16 vector registers (AVX2: a batch of at most four vectors):
+    /// c[m, 0..4v) = Σ_p a[m·sam + p] · b[p·ldb + 0..4v) for 3 rows m, of which the first <paramref name="rows"/>
+    /// exist in a (the others read the last one). 12 accumulators, 3 broadcasts of a and one vector of b in flight: all
+    /// 16 registers. All 3 rows are stored (c is the caller's scratch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Tile3x4(T* c, long ldc, T* a, long sam, int rows, T* b, long ldb, int depth)
+    {
+        int v = TOps.Count;
+        T* a0 = a, a1 = a + Math.Min(1, rows - 1) * sam, a2 = a + Math.Min(2, rows - 1) * sam;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
+        T* bp = b;
+        for (int p = 0; p < depth; p++, bp += ldb)
+        {
+            TVec s0 = TOps.Create(a0[p]), s1 = TOps.Create(a1[p]), s2 = TOps.Create(a2[p]);
+            TVec bj = TOps.Load(bp);
+            c00 = TOps.MultiplyAdd(s0, bj, c00); c10 = TOps.MultiplyAdd(s1, bj, c10); c20 = TOps.MultiplyAdd(s2, bj, c20);
+            bj = TOps.Load(bp + v);
+            c01 = TOps.MultiplyAdd(s0, bj, c01); c11 = TOps.MultiplyAdd(s1, bj, c11); c21 = TOps.MultiplyAdd(s2, bj, c21);
+            bj = TOps.Load(bp + 2 * v);
+            c02 = TOps.MultiplyAdd(s0, bj, c02); c12 = TOps.MultiplyAdd(s1, bj, c12); c22 = TOps.MultiplyAdd(s2, bj, c22);
+            bj = TOps.Load(bp + 3 * v);
+            c03 = TOps.MultiplyAdd(s0, bj, c03); c13 = TOps.MultiplyAdd(s1, bj, c13); c23 = TOps.MultiplyAdd(s2, bj, c23);
+        }
+        TOps.Store(c00, c); TOps.Store(c01, c + v); TOps.Store(c02, c + 2 * v); TOps.Store(c03, c + 3 * v);
+        T* c1 = c + ldc;
+        TOps.Store(c10, c1); TOps.Store(c11, c1 + v); TOps.Store(c12, c1 + 2 * v); TOps.Store(c13, c1 + 3 * v);
+        T* c2 = c + 2 * ldc;
+        TOps.Store(c20, c2); TOps.Store(c21, c2 + v); TOps.Store(c22, c2 + 2 * v); TOps.Store(c23, c2 + 3 * v);
+    }
+
     /// <summary>A mask with the last <paramref name="count"/> lanes set (all bits) and the others clear.</summary>
     public static unsafe TVec LastLanes(int count)
     {
