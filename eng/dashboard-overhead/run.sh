@@ -10,6 +10,9 @@
 #           core with PIN=pin or thread) following that log, with headless Chromium showing its page: the server's
 #           threads, sockets and page-table changes out of the training process. Needs BROWSER=warm (the default).
 #   follow: split without the page: the second process follows the log and serves no one (split's server alone).
+#   +load=KIND (after any way, e.g. "off+load=stream"): a background load on the client's core during the run: spin
+#           (arithmetic alone), stream (a memory stream), mmap (page faults and munmaps in another process; python3),
+#           wake (2,000 wake-ups a second; python3): what each kind of work on the other core costs the training thread.
 # Figures, each the median over the rounds:
 #   thread:  the training thread's seconds on a core per epoch, over the training loop (training, evaluation and
 #            whatever the dashboard does on that thread: sampling, the observer, the doctor), from
@@ -32,7 +35,8 @@
 # WAYS: which of the ways, in this order in every round (default "off log stream on"; the first is the baseline).
 #       A way may carry runtime settings after a "+", each its own way in the figures: "+nowx" runs the sample with
 #       DOTNET_EnableWriteXorExecute=0 (the JIT writes code in place, without remapping pages), "+notier" with
-#       DOTNET_TieredCompilation=0 (every method compiled optimised once); "on+nowx", "off+nowx+notier", ...
+#       DOTNET_TieredCompilation=0 (every method compiled optimised once), "+every=N" with --sample-every N (over
+#       SAMPLE_EVERY); "on+nowx", "off+nowx+notier", "log+every=50", ...
 # THREADS: the sample's --threads (default 1); "thread" is then the main training thread's alone.
 # PIN: "pin" runs the training process on core 0 (taskset -c 0: all its threads, the server's too) and the browser and
 #      curl on core 1: the browser has a core of its own; "thread" runs the training thread alone on core 0 and every
@@ -72,9 +76,10 @@ dll=samples/GradGen.Samples.FashionMnist/bin/Release/net10.0/GradGen.Samples.Fas
 work=$(mktemp -d)
 browser_pid=
 split_server= # the split way's server process, while it runs
+load=         # a "+load=KIND" run's background load, while it runs
 # The browser's processes may still write its profile for a moment after it is told to end.
-trap '[ -n "$split_server" ] && kill -TERM "$split_server" 2>/dev/null; [ -n "$browser_pid" ] && kill -TERM "$browser_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work" 2>/dev/null || { sleep 2; rm -rf "$work"; }' EXIT
-echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores;$(uptime | sed 's/.*,  *load/ load/')"
+trap 'stop_load; [ -n "$split_server" ] && kill -TERM "$split_server" 2>/dev/null; [ -n "$browser_pid" ] && kill -TERM "$browser_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work" 2>/dev/null || { sleep 2; rm -rf "$work"; }' EXIT
+echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc --all) cores;$(uptime | sed 's/.*,  *load/ load/')"
 echo "ways: ${ways[*]}; --threads $threads; pin: $pin; browser: $browser_start; --sample-every ${SAMPLE_EVERY:-10 (default)}"
 
 # Chromium's CPU seconds, all its processes (those started with this script's profile directory).
@@ -112,14 +117,51 @@ pin_threads() {
     done
 }
 
-# run WAY EPOCHS NAME: one training run, its output in NAME.txt, its CPU seconds in NAME.cpu, Chromium's in NAME.client.
+# run WAY EPOCHS NAME: run_way, with WAY's "+load=KIND" (if any) running on the client's core meanwhile.
 run() {
+    local kind=
+    [[ "$1" =~ \+load=([a-z]+) ]] && kind=${BASH_REMATCH[1]}
+    case "$kind" in
+        "") ;;
+        # A core kept busy with arithmetic: no memory beyond a few lines.
+        spin) "${client_cpus[@]}" bash -c 'while :; do :; done' & load=$! ;;
+        # A core kept busy streaming memory: the kernel clears a 64 MB buffer over and over (twice the L3 of a Zen 5 CCX).
+        stream) "${client_cpus[@]}" bash -c 'while :; do dd if=/dev/zero of=/dev/null bs=64M count=16 status=none; done' & load=$! ;;
+        # A core mapping, touching and unmapping 2 MB over and over (512 page faults and a munmap a turn): page-table
+        # changes in another process, as a browser makes them.
+        mmap) "${client_cpus[@]}" python3 -c 'import mmap
+while True:
+    m = mmap.mmap(-1, 1 << 21)
+    for i in range(0, 1 << 21, 4096): m[i] = 1
+    m.close()' & load=$! ;;
+        # A core waking 2,000 times a second and going idle again: no work, no memory, the wake-ups alone.
+        wake) "${client_cpus[@]}" python3 -c 'import time
+while True: time.sleep(0.0005)' & load=$! ;;
+        *) echo "load is spin, stream, mmap or wake, not '$kind'"; exit 2 ;;
+    esac
+    run_way "$@"
+    stop_load
+}
+
+# Ends the background load, if one runs (also from the EXIT trap).
+stop_load() {
+    [ -n "$load" ] || return 0
+    pkill -P "$load" 2>/dev/null || true
+    kill "$load" 2>/dev/null || true
+    wait "$load" 2>/dev/null || true
+    load=
+}
+
+# run_way WAY EPOCHS NAME: one training run, its output in NAME.txt, its CPU seconds in NAME.cpu, Chromium's in NAME.client.
+run_way() {
     local way=${1%%+*} settings=(env)
     [[ "$1" == *+nowx* ]] && settings+=(DOTNET_EnableWriteXorExecute=0)
     [[ "$1" == *+notier* ]] && settings+=(DOTNET_TieredCompilation=0)
     local args=(--threads "$threads" --plain --epochs "$2" --output "$work/w.safetensors")
     [ "$data" = embedded ] && args+=(--embedded)
-    [ -n "${SAMPLE_EVERY:-}" ] && [ "$way" != off ] && args+=(--sample-every "$SAMPLE_EVERY")
+    local every=${SAMPLE_EVERY:-}
+    [[ "$1" =~ \+every=([0-9]+) ]] && every=${BASH_REMATCH[1]}
+    [ -n "$every" ] && [ "$way" != off ] && args+=(--sample-every "$every")
     case "$way" in
         off|log|split|follow)
             [ "$way" != off ] && args+=(--log "$work/$3.jsonl")

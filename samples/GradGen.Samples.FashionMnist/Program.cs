@@ -81,10 +81,13 @@ static int Run(Settings s)
     var monitor = network.Monitor!;
     monitor.Enabled = monitorDirectory is not null || s.Dashboard || s.Log is not null;
     monitor.SampleEvery = s.SampleEvery;
-    // --dashboard and --log: the monitor's samples become records (src/GradGen.Dashboard), served and/or written.
-    using var feed = s.Dashboard || s.Log is not null ? new DashboardFeed(s.Log) : null;
+    // --dashboard and --log: the monitor's samples become records (src/GradGen.Dashboard), written to the log. With
+    // --dashboard, a second process serves the log as it grows (DashboardProcess): the server is not in this process.
+    string? logPath = s.Log ?? (s.Dashboard ? DashboardProcess.TemporaryLog() : null);
+    using var feed = logPath is not null ? new DashboardFeed(logPath) : null;
     var run = feed?.AddRun("FashionClassifier", $"FashionClassifier 784-256-128-64-10, {s.Optimizer}, batch {s.BatchSize}", monitor);
-    using var dashboard = s.Dashboard ? Dashboard.Start(feed!, s) : null;
+    feed?.Flush(); // the run record, for the server's first read
+    using var dashboard = s.Dashboard ? DashboardProcess.Start(logPath!, deleteLog: s.Log is null, s) : null;
     Optimizer<float> optimizer = s.Optimizer switch
     {
         "sgd" => new Sgd<float>(network.ParameterCount, s.LearningRate, momentum: 0.9, weightDecay: s.WeightDecay),
@@ -200,7 +203,7 @@ static int Run(Settings s)
     feed?.Flush();
     if (s.Log is not null) Console.WriteLine($"Wrote the dashboard records to {Path.GetFullPath(s.Log)}");
     if (run is { Dropped: > 0 }) Console.WriteLine($"warning: the dashboard dropped {run.Dropped} sampled steps (training outran its writer; raise --sample-every)");
-    if (dashboard is not null) Dashboard.WaitForCtrlC(dashboard);
+    if (dashboard is not null) dashboard.WaitForCtrlC();
     return 0;
 }
 
@@ -209,14 +212,14 @@ static int Replay(Settings s)
 {
     using var feed = s.Follow ? DashboardFeed.Follow(s.Replay!) : DashboardFeed.Replay(s.Replay!);
     using var dashboard = Dashboard.Start(feed, s);
-    Dashboard.WaitForCtrlC(dashboard, feed.Following);
+    Dashboard.WaitForCtrlC(dashboard, feed.Following, s.UntilInputCloses);
     return 0;
 }
 
 internal sealed record Settings(int Epochs, int BatchSize, string Optimizer, double LearningRate, double WeightDecay, string Schedule,
     ulong Seed, int Threads, string? Data, bool Embedded, int? Limit, string Output, bool Plain, string? Monitor,
     bool Dashboard = false, int Port = 0, System.Net.IPAddress? Bind = null, string? Log = null, string? Replay = null,
-    int SampleEvery = Defaults.MonitorSampleEvery, bool Doctor = false, bool Follow = false);
+    int SampleEvery = Defaults.MonitorSampleEvery, bool Doctor = false, bool Follow = false, bool UntilInputCloses = false);
 
 /// <summary>The dashboard server of --dashboard, started and stopped around the run.</summary>
 internal sealed class Dashboard : IDisposable
@@ -232,14 +235,17 @@ internal sealed class Dashboard : IDisposable
         return new Dashboard(server);
     }
 
-    /// <summary>Keeps serving until Ctrl+C, so that the finished run can still be looked at, or until
-    /// <paramref name="following"/> (a followed log) fails on a bad line, whose error is then thrown.</summary>
-    public static void WaitForCtrlC(Dashboard dashboard, Task? following = null)
+    /// <summary>Keeps serving until Ctrl+C, so that the finished run can still be looked at; or until
+    /// <paramref name="following"/> (a followed log) fails on a bad line, whose error is then thrown; or, with
+    /// <paramref name="untilInputCloses"/>, until standard input ends (the training process that started this one has
+    /// ended, however it ended: its end of the pipe is closed by the kernel).</summary>
+    public static void WaitForCtrlC(Dashboard dashboard, Task? following = null, bool untilInputCloses = false)
     {
         var stop = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
         Console.WriteLine($"The dashboard stays up at {dashboard.Server.Url}; press Ctrl+C to stop.");
-        if (Task.WaitAny(stop.Task, following ?? Task.Delay(Timeout.Infinite)) == 1) following!.GetAwaiter().GetResult();
+        var inputClosed = untilInputCloses ? Console.OpenStandardInput().CopyToAsync(Stream.Null) : Task.Delay(Timeout.Infinite);
+        if (Task.WaitAny(stop.Task, following ?? Task.Delay(Timeout.Infinite), inputClosed) == 1) following!.GetAwaiter().GetResult();
     }
 
     public void Dispose() => Server.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -108,7 +108,7 @@ public class FashionMnistCommandLineTests
         Assert.Equal(("run.jsonl", System.Net.IPAddress.IPv6Loopback), (replay!.Replay, replay.Bind));
         Assert.False(replay.Follow);
         Assert.Null(CommandLine.TryParse(["--dashboard", "--replay", "run.jsonl", "--follow"], out var follow));
-        Assert.Equal(("run.jsonl", true), (follow!.Replay, follow.Follow));
+        Assert.Equal(("run.jsonl", true, false), (follow!.Replay, follow.Follow, follow.UntilInputCloses));
     }
 
     [Fact]
