@@ -36,7 +36,8 @@
 #       A way may carry runtime settings after a "+", each its own way in the figures: "+nowx" runs the sample with
 #       DOTNET_EnableWriteXorExecute=0 (the JIT writes code in place, without remapping pages), "+notier" with
 #       DOTNET_TieredCompilation=0 (every method compiled optimised once), "+every=N" with --sample-every N (over
-#       SAMPLE_EVERY); "on+nowx", "off+nowx+notier", "log+every=50", ...
+#       SAMPLE_EVERY), "+refresh=S" with --refresh S (the page sent what is new at most every S seconds);
+#       "on+nowx", "off+nowx+notier", "log+every=50", "on+refresh=5", ...
 # THREADS: the sample's --threads (default 1); "thread" is then the main training thread's alone.
 # PIN: "pin" runs the training process on core 0 (taskset -c 0: all its threads, the server's too) and the browser and
 #      curl on core 1: the browser has a core of its own; "thread" runs the training thread alone on core 0 and every
@@ -162,6 +163,8 @@ run_way() {
     local every=${SAMPLE_EVERY:-}
     [[ "$1" =~ \+every=([0-9]+) ]] && every=${BASH_REMATCH[1]}
     [ -n "$every" ] && [ "$way" != off ] && args+=(--sample-every "$every")
+    local refresh=()
+    [[ "$1" =~ \+refresh=([0-9.]+) ]] && refresh=(--refresh "${BASH_REMATCH[1]}")
     case "$way" in
         off|log|split|follow)
             [ "$way" != off ] && args+=(--log "$work/$3.jsonl")
@@ -169,7 +172,7 @@ run_way() {
             if [ "$way" = split ] || [ "$way" = follow ]; then
                 # The server in a process of its own, on the client's core, following the log the training writes.
                 : > "$work/$3.jsonl"
-                "${client_cpus[@]}" dotnet "$dll" --dashboard --replay "$work/$3.jsonl" --follow > "$work/$3.server" 2>&1 &
+                "${client_cpus[@]}" dotnet "$dll" --dashboard --replay "$work/$3.jsonl" --follow "${refresh[@]}" > "$work/$3.server" 2>&1 &
                 split_server=$!
                 until surl=$(grep -m1 -o 'http://127.0.0.1:[0-9]*/' "$work/$3.server" 2>/dev/null); do sleep 0.05; done
                 [ -n "$debug_port" ] && [ "$way" = split ] && tab=$(curl -s -X PUT "http://127.0.0.1:$debug_port/json/new?$surl" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
@@ -190,7 +193,7 @@ run_way() {
             if [ -n "$pinner" ]; then wait "$pinner"; fi
             return ;;
     esac
-    "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" "${settings[@]}" dotnet "$dll" "${args[@]}" --dashboard > "$work/$3.txt" &
+    "${train_cpus[@]}" /usr/bin/time -f "%U %S" -o "$work/$3.cpu" "${settings[@]}" dotnet "$dll" "${args[@]}" --dashboard "${refresh[@]}" > "$work/$3.txt" &
     local timer=$! url client= tab= cpu0 t0 pinner=
     if [ "$pin" = thread ]; then "${client_cpus[@]}" bash -c "$(declare -f pin_threads); pin_threads $timer" & pinner=$!; fi
     until url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/$3.txt" 2>/dev/null); do sleep 0.05; done

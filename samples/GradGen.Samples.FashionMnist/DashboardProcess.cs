@@ -55,7 +55,8 @@ internal sealed class DashboardProcess : IDisposable
             start.ArgumentList.Add("exec");
             start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
         }
-        foreach (string arg in new[] { "--dashboard", "--replay", log, "--follow", "--until-input-closes", "--port", s.Port.ToString(CultureInfo.InvariantCulture) })
+        foreach (string arg in new[] { "--dashboard", "--replay", log, "--follow", "--until-input-closes", "--port", s.Port.ToString(CultureInfo.InvariantCulture),
+            "--refresh", s.Refresh.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(arg);
         if (s.Bind is not null)
         {

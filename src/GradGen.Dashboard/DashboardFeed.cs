@@ -24,10 +24,26 @@ public sealed class DashboardFeed : IDisposable
     /// <summary>How often the pump writes the sampled steps.</summary>
     public static readonly TimeSpan PumpInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The <see cref="PageInterval"/> of a new feed: one second. The page redraws at most once a second, so it
+    /// would get nothing from more.</summary>
+    public static readonly TimeSpan DefaultPageInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>How often the pages are sent what was published: at most once in this interval (and when another page
-    /// connects, or on <see cref="Flush"/>). The page redraws at most once a second, so it would get nothing from more;
-    /// each send wakes the browser's network, browser and page processes.</summary>
-    public static readonly TimeSpan PageInterval = TimeSpan.FromSeconds(1);
+    /// connects, or on <see cref="Flush"/>); <see cref="DefaultPageInterval"/> unless set. Each send wakes the browser's
+    /// network, browser and page processes, which redraw what changed: a longer interval is less work for them.
+    /// Between 0.1 s and an hour.</summary>
+    public TimeSpan PageInterval
+    {
+        get => _pageInterval;
+        set
+        {
+            if (value < TimeSpan.FromSeconds(0.1) || value > TimeSpan.FromHours(1))
+                throw new ArgumentOutOfRangeException(nameof(value), value, "the page interval is between 0.1 s and an hour");
+            _pageInterval = value;
+        }
+    }
+
+    private TimeSpan _pageInterval = DefaultPageInterval;
 
     /// <summary>Step and epoch records kept per run.</summary>
     public const int StoreCapacity = 1000;

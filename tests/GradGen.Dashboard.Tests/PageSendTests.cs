@@ -6,7 +6,7 @@ using GradGen.Samples.FashionMnist;
 namespace GradGen.Dashboard.Tests;
 
 /// <summary>What the feed sends the pages, on a clock the test moves: at most one send per
-/// <see cref="DashboardFeed.PageInterval"/>, the steps the store keeps without their histograms, and each run's latest
+/// <see cref="DashboardFeed.PageInterval"/> (a second unless set), the steps the store keeps without their histograms, and each run's latest
 /// step whole, last (docs/dashboard.md, "Overhead").</summary>
 public class PageSendTests
 {
@@ -39,10 +39,10 @@ public class PageSendTests
     [Fact]
     public void PagesAreSentAtMostOnceAnIntervalWithTheLatestStepWholeLast()
     {
-        Assert.Equal(TimeSpan.FromSeconds(1), DashboardFeed.PageInterval);
         var time = new ManualTime();
         var run = new ShortRun(sampleEvery: 2);
         using var feed = new DashboardFeed(logPath: null, startPump: false, time);
+        Assert.Equal(TimeSpan.FromSeconds(1), feed.PageInterval);
         var runFeed = feed.AddRun("FashionClassifier", "test", run.Monitor);
         var (_, updates, handle) = feed.Subscribe();
         try
@@ -84,6 +84,40 @@ public class PageSendTests
     }
 
     [Fact]
+    public void ALongerPageIntervalHoldsTheSendsBackToIt()
+    {
+        var time = new ManualTime();
+        var run = new ShortRun(sampleEvery: 2);
+        using var feed = new DashboardFeed(logPath: null, startPump: false, time) { PageInterval = TimeSpan.FromSeconds(3) };
+        var runFeed = feed.AddRun("FashionClassifier", "test", run.Monitor);
+        var (_, updates, handle) = feed.Subscribe();
+        try
+        {
+            for (int round = 1; round <= 2; round++)
+            {
+                run.Train(runFeed, images: 512, batch: 64, epochs: 1);
+                for (int tick = 1; tick < 15; tick++)
+                {
+                    time.Advance(PumpTick);
+                    feed.Tick(forcePages: false);
+                    Assert.False(updates.TryRead(out _), $"round {round}: a send {tick * 200} ms after the last, with a 3 s interval");
+                }
+                time.Advance(PumpTick);
+                feed.Tick(forcePages: false);
+                Assert.True(updates.TryRead(out byte[]? send), $"round {round}: no send 3 s after the last");
+                Assert.Equal(4 + 1, Records(send!).Count(IsStep)); // the 4 sampled steps, then the latest whole
+            }
+        }
+        finally
+        {
+            feed.Unsubscribe(handle);
+        }
+        foreach (var bad in new[] { TimeSpan.Zero, TimeSpan.FromMilliseconds(99), TimeSpan.FromHours(2) })
+            Assert.Throws<ArgumentOutOfRangeException>(() => feed.PageInterval = bad);
+        Assert.Equal(TimeSpan.FromSeconds(3), feed.PageInterval);
+    }
+
+    [Fact]
     public void APageIsSentOnlyTheStepsTheStoreKeeps()
     {
         const int batch = 16, steps = 2500;
@@ -118,7 +152,7 @@ public class PageSendTests
                 }
                 else store.Skip();
                 if (i % 100 != 0) continue;
-                time.Advance(DashboardFeed.PageInterval);
+                time.Advance(feed.PageInterval);
                 feed.Tick(forcePages: false);
                 Assert.True(updates.TryRead(out byte[]? send));
                 var sent = Records(send!).Where(IsStep).ToList();

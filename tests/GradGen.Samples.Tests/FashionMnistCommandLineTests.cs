@@ -29,6 +29,8 @@ public class FashionMnistCommandLineTests
         { ["--bind", "localhost"], "--bind: 'localhost' is not accepted; give an IP address, such as 127.0.0.1 or 0.0.0.0" },
         { ["--bind", "5"], "--bind: '5' is not accepted; give an IP address, such as 127.0.0.1 or 0.0.0.0" },
         { ["--sample-every", "0"], "--sample-every: '0' is not accepted; give a whole number ≥ 1" },
+        { ["--refresh", "0.05"], "--refresh: '0.05' is not accepted; give a number of seconds from 0.1 to 3600, such as 5" },
+        { ["--refresh", "soon"], "--refresh: 'soon' is not accepted; give a number of seconds from 0.1 to 3600, such as 5" },
         { ["--replay", "run.jsonl"], "--replay needs --dashboard: it serves a log to the browser instead of training" },
         { ["--dashboard", "--follow"], "--follow needs --replay FILE: it follows that log as another process writes it" },
         { ["--follow", "yes"], "Unrecognized command or argument 'yes'" },
@@ -53,6 +55,7 @@ public class FashionMnistCommandLineTests
         { "--log", "a file name" },
         { "--replay", "a file written by --log" },
         { "--sample-every", "a whole number ≥ 1" },
+        { "--refresh", "a number of seconds from 0.1 to 3600, such as 5" },
     };
 
     [Theory]
@@ -90,7 +93,7 @@ public class FashionMnistCommandLineTests
         // help lists each option at the start of a line: "  --epochs <epochs>  Passes over …"
         var listed = System.Text.RegularExpressions.Regex.Matches(HelpText(), @"^\s+(--[a-z-]+)", System.Text.RegularExpressions.RegexOptions.Multiline)
             .Select(m => m.Groups[1].Value).Where(o => o is not "--help" and not "--version").ToList();
-        Assert.Equal(22, listed.Count);
+        Assert.Equal(23, listed.Count);
         foreach (string option in listed) Assert.Contains(option, named);
     }
 
@@ -100,10 +103,10 @@ public class FashionMnistCommandLineTests
         string? error = CommandLine.TryParse(
             ["--epochs", "3", "--batch-size", "64", "--optimizer", "sgd", "--lr", "1e-2", "--weight-decay", "0", "--schedule", "constant",
              "--seed", "18446744073709551615", "--threads", "2", "--limit", "100", "--output", "w.safetensors", "--plain", "--embedded",
-             "--monitor", "plots", "--dashboard", "--port", "8050", "--bind", "0.0.0.0", "--log", "run.jsonl", "--sample-every", "25", "--doctor"], out var s);
+             "--monitor", "plots", "--dashboard", "--port", "8050", "--bind", "0.0.0.0", "--log", "run.jsonl", "--sample-every", "25", "--doctor", "--refresh", "2.5"], out var s);
         Assert.Null(error);
         Assert.Equal(new Settings(3, 64, "sgd", 0.01, 0, "constant", ulong.MaxValue, 2, null, true, 100, "w.safetensors", true, "plots",
-            Dashboard: true, Port: 8050, Bind: System.Net.IPAddress.Any, Log: "run.jsonl", SampleEvery: 25, Doctor: true), s);
+            Dashboard: true, Port: 8050, Bind: System.Net.IPAddress.Any, Log: "run.jsonl", SampleEvery: 25, Doctor: true, Refresh: 2.5), s);
         Assert.Null(CommandLine.TryParse(["--dashboard", "--replay", "run.jsonl", "--bind", "::1"], out var replay));
         Assert.Equal(("run.jsonl", System.Net.IPAddress.IPv6Loopback), (replay!.Replay, replay.Bind));
         Assert.False(replay.Follow);
