@@ -44,6 +44,7 @@
 #      other thread of the process (the runtime's, the pump's, the server's) and of the processes it starts, the browser
 #      and curl on core 1 (the sample trains on its main thread with --threads 1; a loop moves each new thread of the
 #      process to core 1 within 0.1 s); "none" (the default) lets the scheduler place them.
+# KEEP=DIR keeps every run's output (NAME.txt) in DIR.
 # SAMPLE_EVERY=N passes --sample-every N to the log, stream and on ways (the sample's default is 10).
 # The browser is started once, before the rounds, and left 20 s to finish its start-up work (which alone took 0.1-0.3
 # of a core for its first 10-20 s, more than the page); each "on" run opens the page in a new tab and closes it after,
@@ -240,6 +241,8 @@ for round in $(seq "$rounds"); do
     done
     echo "$line $(uptime | sed 's/.*,  *load/load/')"
 done
+# KEEP=DIR: each run's output (its epochs and its "While training:" line) copied there before the work folder goes.
+if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP"; cp "$work"/*.txt "$KEEP"/; fi
 echo "medians over $rounds rounds, per epoch (change against ${ways[0]}):"
 for way in "${ways[@]}"; do
     echo "$way $(awk -v w="$way" '$1 == w { print $2 }' "$work/results" | median) $(awk -v w="$way" '$1 == w { print $3 }' "$work/results" | median)" \
