@@ -54,21 +54,7 @@ public class StepTraceTests
     // One round of --thread-scaling at batch 128 (about 150 steps each of one and two threads), stdout and stderr.
     private static string Run(bool trace)
     {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string configuration = testBin.Parent!.Name, framework = testBin.Name;
-        var root = testBin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "GradGen.sln"))) root = root.Parent;
-        Assert.NotNull(root);
-        string dll = Path.Combine(root.FullName, "benchmarks", "GradGen.Benchmarks", "bin", configuration, framework, "GradGen.Benchmarks.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the benchmarks");
-        string? host = Environment.ProcessPath;
-        var start = new ProcessStartInfo(host is not null && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { "exec", dll, "--thread-scaling", "128", "1" }) start.ArgumentList.Add(arg);
+        var start = ChildProcess.DotnetExec("benchmarks/GradGen.Benchmarks", "--thread-scaling", "128", "1");
         start.Environment.Remove("GRADGEN_STEP_TRACE");
         start.Environment.Remove("GRADGEN_STEP_TRACE_ONE_THREAD");
         if (trace)

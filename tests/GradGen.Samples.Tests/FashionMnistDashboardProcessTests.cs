@@ -106,26 +106,6 @@ public class FashionMnistDashboardProcessTests
         return ports;
     }
 
-    private static Process Start(params string[] args)
-    {
-        // The sample's build output, beside this test assembly's: samples/…/bin/<configuration>/net10.0.
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string configuration = testBin.Parent!.Name, framework = testBin.Name;
-        var root = testBin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "GradGen.sln"))) root = root.Parent;
-        Assert.NotNull(root);
-        string dll = Path.Combine(root.FullName, "samples", "GradGen.Samples.FashionMnist", "bin", configuration, framework, "GradGen.Samples.FashionMnist.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the sample");
-        string? host = Environment.ProcessPath;
-        var start = new ProcessStartInfo(host is not null && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(dll);
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        return Process.Start(start)!;
-    }
+    private static Process Start(params string[] args) =>
+        Process.Start(ChildProcess.DotnetExec("samples/GradGen.Samples.FashionMnist", args))!;
 }

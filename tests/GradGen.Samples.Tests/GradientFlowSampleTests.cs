@@ -62,23 +62,7 @@ public sealed class GradientFlowSampleTests : IDisposable
 
     private static (int Code, string Output, string Error) RunProcess(params string[] args)
     {
-        // The sample's build output, beside this test assembly's: samples/…/bin/<configuration>/net10.0.
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string configuration = testBin.Parent!.Name, framework = testBin.Name;
-        var root = testBin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "GradGen.sln"))) root = root.Parent;
-        Assert.NotNull(root);
-        string dll = Path.Combine(root.FullName, "samples", "GradGen.Samples.GradientFlow", "bin", configuration, framework, "GradGen.Samples.GradientFlow.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the sample");
-        string? host = Environment.ProcessPath;
-        var start = new ProcessStartInfo(host is not null && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(dll);
-        foreach (string arg in args) start.ArgumentList.Add(arg);
+        var start = ChildProcess.DotnetExec("samples/GradGen.Samples.GradientFlow", args);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
