@@ -152,7 +152,8 @@ internal static class Tiles<T, TVec, TOps>
         TOps.Store(c70, c + 7 * ldc); TOps.Store(c71, c + 7 * ldc + v);
     }
 
-    /// <summary>The tile of the transposed forward with 16 vector registers (AVX2: a batch of at most four vectors):
+    /// <summary>The tile of the transposed forward with 16 vector registers (AVX2: a batch of at most four vectors; at
+    /// 128 bits one block of four vectors of a batch of up to eight):
     /// c[m, 0..4v) = Σ_p a[m·sam + p] · b[p·ldb + 0..4v) for 3 rows m, of which the first <paramref name="rows"/>
     /// exist in a (the others read the last one). 12 accumulators, 3 broadcasts of a and one vector of b in flight: all
     /// 16 registers. All 3 rows are stored (c is the caller's scratch).</summary>
