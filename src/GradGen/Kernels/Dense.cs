@@ -422,8 +422,8 @@ public static class Dense
 
     // Vectors of samples in the transposed forward's xᵀ for this batch, or 0 where the forward is not transposed: the
     // fewest of the width's choices that hold the batch, if the batch fills more than half of them. AVX-512: 2 (17–32
-    // floats, 9–16 doubles). AVX at 256 bits: 4 (17–32 floats, 9–16 doubles). x64 at 128 bits: 4 or 8 (9–32 floats,
-    // 5–16 doubles). ARM64 is not transposed (untested here): it keeps the packed forward.
+    // floats, 9–16 doubles). AVX at 256 bits: 2 or 4 (9–32 floats, 5–16 doubles). x64 at 128 bits: 4 or 8 (9–32
+    // floats, 5–16 doubles). ARM64 is not transposed (untested here): it keeps the packed forward.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int TransposedVectors<T, TVec, TOps>(int batch)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -434,7 +434,7 @@ public static class Dense
             : typeof(TVec) == typeof(Vector256<T>) && System.Runtime.Intrinsics.X86.Avx.IsSupported ? 4
             : typeof(TVec) == typeof(Vector128<T>) && System.Runtime.Intrinsics.X86.Sse2.IsSupported ? 8 : 0;
         if (most == 0) return 0;
-        int least = typeof(TVec) == typeof(Vector128<T>) ? most / 2 : most;
+        int least = typeof(TVec) == typeof(Vector512<T>) ? most : most / 2;
         for (int vectors = least; vectors <= most; vectors *= 2)
         {
             if (batch <= vectors * TOps.Count) return 2 * batch > vectors * TOps.Count ? vectors : 0;
@@ -442,13 +442,14 @@ public static class Dense
         return 0;
     }
 
-    // The transposed forward's register tile: rows of w × vectors of samples. With 32 registers (AVX-512) 8 × 2; with
-    // 16, 3 × 4 (12 accumulators, 3 broadcasts, one vector of xᵀ), run over each block of 4 vectors of xᵀ in turn at
-    // 128 bits (8 vectors for 32 floats). Measured at 128 bits for 32 floats (docs/benchmarks.md, "The transposed
-    // forward at 128 bits"): 3 × 4 over two blocks beat 6 × 2 over four and 1 × 8 (8 accumulators, one broadcast).
+    // The transposed forward's register tile for xᵀ of this many vectors: rows of w × vectors of samples. With 32
+    // registers (AVX-512) 8 × 2; with 16, 3 × 4 (12 accumulators, 3 broadcasts, one vector of xᵀ), run over each block
+    // of 4 vectors of xᵀ in turn at 128 bits (8 vectors for 32 floats), and 6 × 2 for two vectors (256 bits, 9–16
+    // floats: 12 accumulators, 2 loads of xᵀ, one broadcast). Measured at 128 bits for 32 floats (docs/benchmarks.md,
+    // "The transposed forward at 128 bits"): 3 × 4 over two blocks beat 6 × 2 over four and 1 × 8 (8 accumulators).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (int Rows, int Vectors) TransposedTile<T, TVec>() where T : unmanaged
-        => typeof(TVec) == typeof(Vector512<T>) ? (8, 2) : (3, 4);
+    private static (int Rows, int Vectors) TransposedTile<T, TVec>(int vectors) where T : unmanaged
+        => typeof(TVec) == typeof(Vector512<T>) ? (8, 2) : vectors == 2 ? (6, 2) : (3, 4);
 
     // dst (v samples, v outputs) = the v × v block of src (outputs with row stride lds, samples) whose first rows rows exist.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -494,9 +495,9 @@ public static class Dense
         where TOps : ISimd<TVec, T>
     {
         int v = TOps.Count, vectors = TransposedVectors<T, TVec, TOps>(batch), columns = vectors * v;
-        var (tileRows, tileVectors) = TransposedTile<T, TVec>();
+        var (tileRows, tileVectors) = TransposedTile<T, TVec>(vectors);
         int tileColumns = tileVectors * v, sampleEnd = (batch + tileColumns - 1) / tileColumns * tileColumns;
-        // Groups of v outputs per pass: the fewest whose outputs are whole tiles (one at 512 bits, three for 3 rows).
+        // Groups of v outputs per pass: the fewest whose outputs are whole tiles (one at 512 bits, three for 3 or 6 rows).
         int chunk = 1;
         while (chunk * v % tileRows != 0) chunk++;
         T* xT = PackBuffer<T>.Get();
@@ -515,6 +516,7 @@ public static class Dense
                 {
                     T* c = zT + r0 * columns + s0;
                     if (tileRows == 8) Tiles<T, TVec, TOps>.Tile8x2(c, columns, a, k, rows, xT + s0, columns, k);
+                    else if (tileRows == 6) Tiles<T, TVec, TOps>.Tile6x2(c, columns, a, k, rows, xT + s0, columns, k);
                     else Tiles<T, TVec, TOps>.Tile3x4(c, columns, a, k, rows, xT + s0, columns, k);
                 }
             }

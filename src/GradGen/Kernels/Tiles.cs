@@ -185,6 +185,12 @@ internal static class Tiles<T, TVec, TOps>
         TOps.Store(c20, c2); TOps.Store(c21, c2 + v); TOps.Store(c22, c2 + 2 * v); TOps.Store(c23, c2 + 3 * v);
     }
 
+    /// <summary>The tile of the transposed forward with 16 vector registers for a batch of at most two vectors (AVX2:
+    /// 9–16 floats): <see cref="Main"/>'s 6 rows × 2 vectors with A(m, p) = a[m·sam + p], not accumulating.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Tile6x2(T* c, long ldc, T* a, long sam, int rows, T* b, long ldb, int depth)
+        => Tile6x2(c, ldc, false, a, sam, 1, rows, b, ldb, depth, false);
+
     /// <summary>A mask with the last <paramref name="count"/> lanes set (all bits) and the others clear.</summary>
     public static unsafe TVec LastLanes(int count)
     {

@@ -10,9 +10,9 @@ public class DenseTests
     // and the leftover-vector, masked-tail and scalar column paths of the backward products; for the small-batch
     // forward, one row (matrix-vector) and an odd row after pairs, with k not a whole number of vectors and more than
     // one chunk of 64 outputs. A batch of 8–32 takes the transposed forward where the width has it (17–32 floats and
-    // 9–16 doubles on AVX-512 and at 256 bits; 9–32 floats and 8–16 doubles at 128 bits on x64): (17, 33, 5),
+    // 9–16 doubles on AVX-512; 9–32 floats and 8–16 doubles at 256 and 128 bits on x64): (17, 33, 5),
     // (32, 40, 37), (12, 21, 9), (24, 27, 50), (10, 7, 26) and (8, 19, 29) cover its partial groups and partial tiles
-    // of outputs (tiles of 3 rows over 3 groups), a tile's second block of samples (128 bits), k % v leftover depths
+    // of outputs (tiles of 3 or 6 rows over 3 groups), a tile's second block of samples (128 bits), k % v leftover depths
     // (k < v too) and batch padding (whole padding vectors: 24 floats at 256 bits, 17 and 24 at 128, 10 doubles).
     private static readonly (int Batch, int In, int Out)[] Shapes =
     [
@@ -119,8 +119,8 @@ public class DenseTests
 
     // Each output of the transposed forward must be the packed forward's chain of FMAs, bit for bit: the first rows of
     // every batch from 8 (the smallest packed one) to 32 floats / 16 doubles (transposed where the width takes it: at
-    // 128 bits 4 and 8 vectors, the 3 × 4 tile over one or two blocks; at 256 bits 4) against the same rows inside a
-    // batch of 33 / 17 (packed at every width), which computes each row on its own.
+    // 128 bits 4 and 8 vectors, the 3 × 4 tile over one or two blocks; at 256 bits 2 and 4, tiles 6 × 2 and 3 × 4)
+    // against the same rows inside a batch of 33 / 17 (packed at every width), which computes each row on its own.
     private static void CheckTransposedBits<T, TVec, TOps>() where T : unmanaged, IFloatingPointIeee754<T> where TVec : unmanaged where TOps : ISimd<TVec, T>
     {
         int packedBatch = typeof(T) == typeof(float) ? 33 : 17, outF = 45;
