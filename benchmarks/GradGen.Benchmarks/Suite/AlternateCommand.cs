@@ -1,7 +1,7 @@
 namespace GradGen.Benchmarks.Suite;
 
-/// <summary><c>--alternate NETWORK step|forward [rounds] [thread]</c>: the Generated and HandWrittenExpert variants' SGD step or
-/// forward (batch 32), timed in thread CPU time (<see cref="CpuTimeCommand.Time(Action)"/>: the fastest of 15 windows) in
+/// <summary><c>--alternate NETWORK step|forward [rounds] [thread] [batch=N]</c>: the Generated and HandWrittenExpert variants' SGD step or
+/// forward (batch 32, or N), timed in thread CPU time (<see cref="CpuTimeCommand.Time(Action)"/>: the fastest of 15 windows) in
 /// alternating rounds in one process, after a first round that warms both: the fastest and the median round of each,
 /// and Expert's time over Generated's. On a busy machine one round of each can land in different moments; many
 /// alternating rounds make the comparison between the two fair. The suite runs the same check after its benchmarks,
@@ -12,24 +12,26 @@ public static class AlternateCommand
     {
         if (args.Length < 2 || !Enum.TryParse(args[0], ignoreCase: true, out BenchmarkNetwork network) || args[1] is not ("step" or "forward"))
         {
-            Console.Error.WriteLine($"Usage: --alternate NETWORK step|forward [rounds] [thread] (NETWORK one of {string.Join(", ", Enum.GetNames<BenchmarkNetwork>())})");
+            Console.Error.WriteLine($"Usage: --alternate NETWORK step|forward [rounds] [thread] [batch=N] (NETWORK one of {string.Join(", ", Enum.GetNames<BenchmarkNetwork>())})");
             return 2;
         }
         int rounds = args.Length > 2 ? int.Parse(args[2]) : 8;
         // "thread": measure on a new thread (as BenchmarkDotNet's in-process toolchain may), to see whether where the
-        // thread's stack and per-thread buffers lie changes the times.
-        bool newThread = args.Length > 3 && args[3] == "thread";
+        // thread's stack and per-thread buffers lie changes the times. "batch=N": batch N instead of 32.
+        bool newThread = args.Skip(3).Contains("thread");
+        string? batchArg = args.Skip(3).FirstOrDefault(a => a.StartsWith("batch=", StringComparison.Ordinal));
+        int batch = batchArg is null ? BenchmarkNetworks.StepBatch : int.Parse(batchArg["batch=".Length..]);
         AlternatingCheck check = null!;
         if (newThread)
         {
-            var thread = new Thread(() => check = Measure(network, args[1], rounds));
+            var thread = new Thread(() => check = Measure(network, args[1], rounds, batch));
             thread.Start();
             thread.Join();
         }
-        else check = Measure(network, args[1], rounds);
-        Console.WriteLine($"{network} {args[1]}, batch {BenchmarkNetworks.StepBatch}, {rounds} alternating rounds, thread CPU µs; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        else check = Measure(network, args[1], rounds, batch);
+        Console.WriteLine($"{network} {args[1]}, batch {batch}, {rounds} alternating rounds, thread CPU µs; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine($"| {network} | {args[1]} | Generated {check.Generated:F1} (median {check.GeneratedMedian:F1}) | Expert {check.Expert:F1} (median {check.ExpertMedian:F1}) | Expert / Generated {check.Expert / check.Generated:F2}× (medians {check.ExpertMedian / check.GeneratedMedian:F2}×) |");
-        double[] ratios = check.ExpertRatios(), fractions = check.FractionsOfPeak(Flops(network, args[1]));
+        double[] ratios = check.ExpertRatios(), fractions = check.FractionsOfPeak(Flops(network, args[1], batch));
         Console.WriteLine($"Rounds' Expert / Generated: median {Median(ratios):F2}×, lowest {ratios.Min():F2}×" +
             (fractions.Length > 0 ? $"; Generated's fraction of the Vector{check.PeakWidth} peak timed in the same round: median {Median(fractions) * 100:F0}%, {fractions.Min() * 100:F0}–{fractions.Max() * 100:F0}%" : ""));
         return 0;

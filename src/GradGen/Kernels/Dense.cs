@@ -15,8 +15,8 @@ namespace GradGen.Kernels;
 /// <remarks>
 /// Each call runs at the widest accelerated vector width (512, 256 or 128 bits; see <see cref="ISimd{TVec, T}"/>), with
 /// the register-block shape of that width: 4 rows × 4 vectors where there are 32 vector registers (AVX-512, ARM64),
-/// 6 rows × 2 vectors where there are 16 (AVX2, SSE). On AVX-512 and at 256 bits on AVX a batch of 17–32 floats
-/// (9–16 doubles) runs the forward transposed, zᵀ = w·xᵀ, with the same bits. Without SIMD it runs <see cref="DenseReference"/>.
+/// 6 rows × 2 vectors where there are 16 (AVX2, SSE). On x64 a batch of a few vectors (17–32 floats on AVX-512, 9–32
+/// at 256 and 128 bits) runs the forward transposed, zᵀ = w·xᵀ, with the same bits. Without SIMD it runs <see cref="DenseReference"/>.
 /// Aliasing: x must not share elements with a or z (it may share a buffer with them, in other columns); r may not share
 /// elements with a or z either. In the backward pass da is read completely into dz before dx is written, so dx may share
 /// a buffer with da, even the same elements.
@@ -409,35 +409,55 @@ public static class Dense
         }
     }
 
-    // The transposed forward runs where xᵀ (k, the tile's vectors of samples) fits the pack buffer (k ≤ 2048) and the
-    // batch needs the tile's last vector: on AVX-512 one to two vectors (17–32 floats, 9–16 doubles; tile 8 rows × 2
-    // vectors), with AVX at 256 bits three to four (17–32 floats, 9–16 doubles; tile 3 rows × 4 vectors).
+    // The transposed forward runs where xᵀ (k, the batch's vectors of samples) fits the pack buffer (k ≤ 2048 at 32
+    // samples) and the batch needs more than half of those vectors (TransposedVectors).
     private static bool TransposedFits<T, TVec, TOps>(int batch, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
     {
-        int vectors = TransposedVectors<T, TVec>();
-        return vectors > 0 && batch > (vectors / 2) * TOps.Count && batch <= vectors * TOps.Count
-            && (long)k * vectors * TOps.Count <= PackBuffer<T>.Length;
+        int vectors = TransposedVectors<T, TVec, TOps>(batch);
+        return vectors > 0 && (long)k * vectors * TOps.Count <= PackBuffer<T>.Length;
     }
 
-    // Vectors of samples in the transposed forward's tile at this width, or 0 where it has no register transposes.
+    // Vectors of samples in the transposed forward's xᵀ for this batch, or 0 where the forward is not transposed: the
+    // fewest of the width's choices that hold the batch, if the batch fills more than half of them. AVX-512: 2 (17–32
+    // floats, 9–16 doubles). AVX at 256 bits: 2 or 4 (9–32 floats, 5–16 doubles). x64 at 128 bits: 4 or 8 (9–32
+    // floats, 5–16 doubles). ARM64 is not transposed (untested here): it keeps the packed forward.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int TransposedVectors<T, TVec>() where T : unmanaged
-        => typeof(TVec) == typeof(Vector512<T>) && System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 2
-            : typeof(TVec) == typeof(Vector256<T>) && System.Runtime.Intrinsics.X86.Avx.IsSupported ? 4 : 0;
+    private static int TransposedVectors<T, TVec, TOps>(int batch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : unmanaged
+        where TOps : ISimd<TVec, T>
+    {
+        int most = typeof(TVec) == typeof(Vector512<T>) && System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 2
+            : typeof(TVec) == typeof(Vector256<T>) && System.Runtime.Intrinsics.X86.Avx.IsSupported ? 4
+            : typeof(TVec) == typeof(Vector128<T>) && System.Runtime.Intrinsics.X86.Sse2.IsSupported ? 8 : 0;
+        if (most == 0) return 0;
+        int least = typeof(TVec) == typeof(Vector512<T>) ? most : most / 2;
+        for (int vectors = least; vectors <= most; vectors *= 2)
+        {
+            if (batch <= vectors * TOps.Count) return 2 * batch > vectors * TOps.Count ? vectors : 0;
+        }
+        return 0;
+    }
 
-    // Groups of v outputs that one pass of tiles covers: one at 512 bits (16 floats or 8 doubles, whole tiles of 8 rows),
-    // three at 256 bits, so that tiles of 3 rows cover them whole (24 floats, 12 doubles).
-    private static int TransposedChunk<T, TVec>() where T : unmanaged => TransposedVectors<T, TVec>() == 2 ? 1 : 3;
+    // The transposed forward's register tile for xᵀ of this many vectors: rows of w × vectors of samples. With 32
+    // registers (AVX-512) 8 × 2; with 16, 3 × 4 (12 accumulators, 3 broadcasts, one vector of xᵀ), run over each block
+    // of 4 vectors of xᵀ in turn at 128 bits (8 vectors for 32 floats), and 6 × 2 for two vectors (256 bits, 9–16
+    // floats: 12 accumulators, 2 loads of xᵀ, one broadcast). Measured at 128 bits for 32 floats (docs/benchmarks.md,
+    // "The transposed forward at 128 bits"): 3 × 4 over two blocks beat 6 × 2 over four and 1 × 8 (8 accumulators).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (int Rows, int Vectors) TransposedTile<T, TVec>(int vectors) where T : unmanaged
+        => typeof(TVec) == typeof(Vector512<T>) ? (8, 2) : vectors == 2 ? (6, 2) : (3, 4);
 
     // dst (v samples, v outputs) = the v × v block of src (outputs with row stride lds, samples) whose first rows rows exist.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void TransposeBlock<T, TVec>(T* src, long lds, int rows, T* dst, long ldd) where T : unmanaged
     {
         if (typeof(TVec) == typeof(Vector512<T>)) Packing.TransposeBlock512(src, lds, rows, dst, ldd);
-        else Packing.TransposeBlock256(src, lds, rows, dst, ldd);
+        else if (typeof(TVec) == typeof(Vector256<T>)) Packing.TransposeBlock256(src, lds, rows, dst, ldd);
+        else Packing.TransposeBlock128(src, lds, rows, dst, ldd);
     }
 
     // One part of a transposed forward: a share of the groups of v outputs.
@@ -456,13 +476,15 @@ public static class Dense
     // The forward at a batch of a few vectors (batch 32 of floats), computed transposed: zᵀ = w·xᵀ.
     // The packed forward transposes all of w (n × k) into panels, and each panel then serves only a few row tiles;
     // here x (batch × k, a fraction of w's size in every layer of the benchmark networks) is transposed once into
-    // xᵀ (k, columns), the whole batch is one row of 2 (AVX-512) or 4 (AVX) vectors, and the tile broadcasts w's elements
-    // straight from its rows, so every weight is read once: on AVX-512 8 rows × 2 vectors (per k, 2 loads of xᵀ and
-    // 8 broadcasts for 16 FMAs), on AVX 3 rows × 4 vectors (4 loads and 3 broadcasts for 12 FMAs, within 16 registers).
+    // xᵀ (k, columns), the whole batch is one row of 2 to 8 vectors, and the tile (TransposedTile) broadcasts w's
+    // elements straight from its rows, so every weight is read from memory once: on AVX-512 8 rows × 2 vectors (per k,
+    // 2 loads of xᵀ and 8 broadcasts for 16 FMAs), on AVX 3 rows × 4 vectors (4 loads and 3 broadcasts for 12 FMAs,
+    // within 16 registers). A tile narrower than xᵀ runs once per block of its columns while its rows of w are in L1.
     // Each group of v outputs is then transposed back, a v × v block at a time, into a (columns, v) tile for the epilogue.
     // Each output is the same chain of FMAs over k, in the same order, as in the packed forward: the same bits.
     // SkipLocalsInit: the JIT would otherwise clear the stack buffers at every call; nothing reads an element before it
-    // is written (the transposes read the rows < width that the tiles stored, the epilogue the columns < width).
+    // is written (the transposes read the rows < width and the column blocks that the tiles stored, the epilogue the
+    // columns < width).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static unsafe void ForwardTransposed<T, TAct, TVec, TOps>(ref Epilogue<T, TAct> output, T* px, int ldx, T* pw,
@@ -472,8 +494,12 @@ public static class Dense
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
     {
-        int v = TOps.Count, vectors = TransposedVectors<T, TVec>(), columns = vectors * v, chunk = TransposedChunk<T, TVec>();
-        int tileRows = vectors == 2 ? 8 : 3;
+        int v = TOps.Count, vectors = TransposedVectors<T, TVec, TOps>(batch), columns = vectors * v;
+        var (tileRows, tileVectors) = TransposedTile<T, TVec>(vectors);
+        int tileColumns = tileVectors * v, sampleEnd = (batch + tileColumns - 1) / tileColumns * tileColumns;
+        // Groups of v outputs per pass: the fewest whose outputs are whole tiles (one at 512 bits, three for 3 or 6 rows).
+        int chunk = 1;
+        while (chunk * v % tileRows != 0) chunk++;
         T* xT = PackBuffer<T>.Get();
         TransposeInput<T, TVec>(xT, columns, px, ldx, batch, k, v, vectors);
         T* zT = stackalloc T[chunk * v * columns]; // (chunk·v outputs, columns samples): the tiles' sums
@@ -486,8 +512,13 @@ public static class Dense
             {
                 T* a = pw + (long)(j0 + r0) * k;
                 int rows = Math.Min(tileRows, width - r0);
-                if (vectors == 2) Tiles<T, TVec, TOps>.Tile8x2(zT + r0 * columns, columns, a, k, rows, xT, columns, k);
-                else Tiles<T, TVec, TOps>.Tile3x4(zT + r0 * columns, columns, a, k, rows, xT, columns, k);
+                for (int s0 = 0; s0 < sampleEnd; s0 += tileColumns)
+                {
+                    T* c = zT + r0 * columns + s0;
+                    if (tileRows == 8) Tiles<T, TVec, TOps>.Tile8x2(c, columns, a, k, rows, xT + s0, columns, k);
+                    else if (tileRows == 6) Tiles<T, TVec, TOps>.Tile6x2(c, columns, a, k, rows, xT + s0, columns, k);
+                    else Tiles<T, TVec, TOps>.Tile3x4(c, columns, a, k, rows, xT + s0, columns, k);
+                }
             }
             for (int c0 = 0; c0 < width; c0 += v)
             {

@@ -72,11 +72,15 @@ internal static class Packing
         }
     }
 
-    // dst[q·ldd + i] = src[i·lds + q] for a 4×4 float block: interleave pairs of rows, then pair their halves.
+    // dst[q·ldd + i] = src[i·lds + q] for a 4×4 float block.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Transpose4x4(float* src, long lds, float* dst, long ldd)
+        => Transpose4x4(Vector128.Load(src), Vector128.Load(src + lds), Vector128.Load(src + 2 * lds), Vector128.Load(src + 3 * lds), dst, ldd);
+
+    // dst[q·ldd + i] = r_i[q] for the 4×4 float block of rows r0 … r3: interleave pairs of rows, then pair their halves.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose4x4(Vector128<float> r0, Vector128<float> r1, Vector128<float> r2, Vector128<float> r3, float* dst, long ldd)
     {
-        Vector128<float> r0 = Vector128.Load(src), r1 = Vector128.Load(src + lds), r2 = Vector128.Load(src + 2 * lds), r3 = Vector128.Load(src + 3 * lds);
         if (Sse.IsSupported)
         {
             Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackLow(r2, r3);   // r00 r10 r01 r11 | r20 r30 r21 r31
@@ -101,8 +105,11 @@ internal static class Packing
     // dst[q·ldd + i] = src[i·lds + q] for a 2×2 double block.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Transpose2x2(double* src, long lds, double* dst, long ldd)
+        => Transpose2x2(Vector128.Load(src), Vector128.Load(src + lds), dst, ldd);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose2x2(Vector128<double> r0, Vector128<double> r1, double* dst, long ldd)
     {
-        Vector128<double> r0 = Vector128.Load(src), r1 = Vector128.Load(src + lds);
         Vector128.Store(Sse2.IsSupported ? Sse2.UnpackLow(r0, r1) : AdvSimd.Arm64.ZipLow(r0, r1), dst);
         Vector128.Store(Sse2.IsSupported ? Sse2.UnpackHigh(r0, r1) : AdvSimd.Arm64.ZipHigh(r0, r1), dst + ldd);
     }
@@ -129,6 +136,25 @@ internal static class Packing
         if (typeof(T) == typeof(float)) Transpose8x8Avx((float*)src, lds, rows, (float*)dst, ldd);
         else Transpose4x4Avx((double*)src, lds, rows, (double*)dst, ldd);
     }
+
+    /// <summary>dst[q·ldd + i] = src[i·lds + q] for one v × v block at the Vector128 width (4 floats or 2 doubles), the
+    /// source rows from <paramref name="rows"/> on read as zeros (the transposed forward of <see cref="Dense"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void TransposeBlock128<T>(T* src, long lds, int rows, T* dst, long ldd) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float* s = (float*)src;
+            Transpose4x4(Row128(s, lds, 0, rows), Row128(s, lds, 1, rows), Row128(s, lds, 2, rows), Row128(s, lds, 3, rows), (float*)dst, ldd);
+        }
+        else Transpose2x2(Row128((double*)src, lds, 0, rows), Row128((double*)src, lds, 1, rows), (double*)dst, ldd);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector128<float> Row128(float* src, long ld, int i, int rows) => i < rows ? Vector128.Load(src + i * ld) : Vector128<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector128<double> Row128(double* src, long ld, int i, int rows) => i < rows ? Vector128.Load(src + i * ld) : Vector128<double>.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector256<float> Row256(float* src, long ld, int i, int rows) => i < rows ? Vector256.Load(src + i * ld) : Vector256<float>.Zero;

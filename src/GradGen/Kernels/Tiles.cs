@@ -152,7 +152,8 @@ internal static class Tiles<T, TVec, TOps>
         TOps.Store(c70, c + 7 * ldc); TOps.Store(c71, c + 7 * ldc + v);
     }
 
-    /// <summary>The tile of the transposed forward with 16 vector registers (AVX2: a batch of at most four vectors):
+    /// <summary>The tile of the transposed forward with 16 vector registers (AVX2: a batch of at most four vectors; at
+    /// 128 bits one block of four vectors of a batch of up to eight):
     /// c[m, 0..4v) = Σ_p a[m·sam + p] · b[p·ldb + 0..4v) for 3 rows m, of which the first <paramref name="rows"/>
     /// exist in a (the others read the last one). 12 accumulators, 3 broadcasts of a and one vector of b in flight: all
     /// 16 registers. All 3 rows are stored (c is the caller's scratch).</summary>
@@ -183,6 +184,12 @@ internal static class Tiles<T, TVec, TOps>
         T* c2 = c + 2 * ldc;
         TOps.Store(c20, c2); TOps.Store(c21, c2 + v); TOps.Store(c22, c2 + 2 * v); TOps.Store(c23, c2 + 3 * v);
     }
+
+    /// <summary>The tile of the transposed forward with 16 vector registers for a batch of at most two vectors (AVX2:
+    /// 9–16 floats): <see cref="Main"/>'s 6 rows × 2 vectors with A(m, p) = a[m·sam + p], not accumulating.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Tile6x2(T* c, long ldc, T* a, long sam, int rows, T* b, long ldb, int depth)
+        => Tile6x2(c, ldc, false, a, sam, 1, rows, b, ldb, depth, false);
 
     /// <summary>A mask with the last <paramref name="count"/> lanes set (all bits) and the others clear.</summary>
     public static unsafe TVec LastLanes(int count)

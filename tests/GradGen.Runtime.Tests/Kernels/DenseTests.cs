@@ -9,15 +9,16 @@ public class DenseTests
     // (batch, inF, outF): edges of the 4×4 register tiles, k shorter and longer than one vector (8 doubles, 16 floats),
     // and the leftover-vector, masked-tail and scalar column paths of the backward products; for the small-batch
     // forward, one row (matrix-vector) and an odd row after pairs, with k not a whole number of vectors and more than
-    // one chunk of 64 outputs. On AVX-512, and at 256 bits on AVX, a batch of 17–32 floats or 9–16 doubles takes the
-    // transposed forward: (17, 33, 5), (32, 40, 37), (12, 21, 9), (24, 27, 50) and (10, 7, 26) cover its partial groups
-    // and partial tiles of outputs (tiles of 3 rows over 3 groups at 256 bits), k % v leftover depths (k < v too) and
-    // batch padding (a whole padding vector at 256 bits: 24 floats, 10 doubles).
+    // one chunk of 64 outputs. A batch of 8–32 takes the transposed forward where the width has it (17–32 floats and
+    // 9–16 doubles on AVX-512; 9–32 floats and 8–16 doubles at 256 and 128 bits on x64): (17, 33, 5),
+    // (32, 40, 37), (12, 21, 9), (24, 27, 50), (10, 7, 26) and (8, 19, 29) cover its partial groups and partial tiles
+    // of outputs (tiles of 3 or 6 rows over 3 groups), a tile's second block of samples (128 bits), k % v leftover depths
+    // (k < v too) and batch padding (whole padding vectors: 24 floats at 256 bits, 17 and 24 at 128, 10 doubles).
     private static readonly (int Batch, int In, int Out)[] Shapes =
     [
         (1, 1, 1), (1, 3, 17), (3, 17, 1), (4, 16, 4), (17, 33, 5), (5, 100, 33), (33, 3, 100), (7, 64, 40),
         (100, 17, 3), (9, 129, 11), (1, 100, 70), (7, 35, 130), (2, 20, 9), (32, 40, 37), (12, 21, 9),
-        (24, 27, 50), (10, 7, 26),
+        (24, 27, 50), (10, 7, 26), (8, 19, 29),
     ];
 
     private sealed class SimdMatchesReference : IKernelCheck
@@ -100,9 +101,13 @@ public class DenseTests
     [InlineData(512, "double")]
     [InlineData(256, "float")]
     [InlineData(256, "double")]
+    [InlineData(128, "float")]
+    [InlineData(128, "double")]
     public void TransposedForwardHasThePackedForwardsBits(int width, string type)
     {
-        Skip.IfNot(System.Runtime.Intrinsics.X86.Avx.IsSupported, "the transposed forward needs x64 AVX (AVX-512 at 512 bits)");
+        Skip.IfNot(width == 512 ? System.Runtime.Intrinsics.X86.Avx512F.IsSupported
+            : width == 256 ? System.Runtime.Intrinsics.X86.Avx.IsSupported : System.Runtime.Intrinsics.X86.Sse2.IsSupported,
+            "the transposed forward needs x64 register transposes (AVX-512 at 512 bits, AVX at 256, SSE2 at 128)");
         if (type == "double") AtWidth<double>(width, new TransposedBits<double>());
         else AtWidth<float>(width, new TransposedBits<float>());
     }
@@ -112,9 +117,10 @@ public class DenseTests
         public void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, T> => CheckTransposedBits<T, TVec, TOps>();
     }
 
-    // Each output of the transposed forward must be the packed forward's chain of FMAs, bit for bit: the first rows of a
-    // batch of 17 floats / 9 doubles and up (transposed) against the same rows inside a batch of 33 / 17 (packed at
-    // both widths), which computes each row on its own.
+    // Each output of the transposed forward must be the packed forward's chain of FMAs, bit for bit: the first rows of
+    // every batch from 8 (the smallest packed one) to 32 floats / 16 doubles (transposed where the width takes it: at
+    // 128 bits 4 and 8 vectors, the 3 × 4 tile over one or two blocks; at 256 bits 2 and 4, tiles 6 × 2 and 3 × 4)
+    // against the same rows inside a batch of 33 / 17 (packed at every width), which computes each row on its own.
     private static void CheckTransposedBits<T, TVec, TOps>() where T : unmanaged, IFloatingPointIeee754<T> where TVec : unmanaged where TOps : ISimd<TVec, T>
     {
         int packedBatch = typeof(T) == typeof(float) ? 33 : 17, outF = 45;
@@ -123,7 +129,7 @@ public class DenseTests
             T[] x = Random<T>(packedBatch * inF, (ulong)inF, 2.0), w = Random<T>(outF * inF, (ulong)inF + 1), b = Random<T>(outF, (ulong)inF + 2);
             T[] aPacked = new T[packedBatch * outF], zPacked = new T[packedBatch * outF];
             Dense.Forward<T, Identity, TVec, TOps>(aPacked, outF, zPacked, x, inF, w, b, [], 0, packedBatch, inF, outF, default);
-            for (int batch = packedBatch / 2 + 1; batch < packedBatch; batch += 3)
+            for (int batch = 8; batch < packedBatch; batch++)
             {
                 T[] a = new T[batch * outF], z = new T[batch * outF];
                 Dense.Forward<T, Identity, TVec, TOps>(a, outF, z, x, inF, w, b, [], 0, batch, inF, outF, default);
