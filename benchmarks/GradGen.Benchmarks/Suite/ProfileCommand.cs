@@ -6,7 +6,7 @@ namespace GradGen.Benchmarks.Suite;
 /// <summary><c>--profile [network…]</c>: where the generated SGD step (batch 32) spends its time, in thread CPU time
 /// (see <see cref="CpuTimeCommand"/>): the whole step, then its phases one at a time (zeroing, forward, loss, backward,
 /// the update with its non-finite check), then each Dense layer's forward and backward kernel alone at the network's
-/// shapes, with its rate in GFLOP/s. Phases and kernels are timed separately, each with its data warm in the caches,
+/// shapes, with its rate in GFLOP/s, and the backward's parts (the dz pass alone, then with dw or with dx alone). Phases and kernels are timed separately, each with its data warm in the caches,
 /// so they need not add up to the step.</summary>
 public static class ProfileCommand
 {
@@ -90,6 +90,14 @@ public static class ProfileCommand
                 Dense.Forward<float, ReLU>(a, n, default, x, k, w, bias, default, 0, B, k, n, default)), flops);
             Line($"Dense {k}→{n} backward{(first ? " (no dx)" : "")}", CpuTimeCommand.Time(() =>
                 Dense.Backward<float, ReLU>(dx, k, false, dw, db, dz, da, n, a, a, n, x, k, w, B, k, n, default)), first ? flops : 2 * flops);
+            // The backward's parts, dw written as in TrainStep: the dz pass alone (no dx, no dw), then with each product.
+            Line("  dz pass (with db) alone", CpuTimeCommand.Time(() =>
+                Dense.Backward<float, ReLU>(default, k, false, default, db, accumulateDw: false, dz, da, n, a, a, n, x, k, w, B, k, n, default)), 0);
+            Line("  dz pass + dw (no dx)", CpuTimeCommand.Time(() =>
+                Dense.Backward<float, ReLU>(default, k, false, dw, db, accumulateDw: false, dz, da, n, a, a, n, x, k, w, B, k, n, default)), flops);
+            if (!first)
+                Line("  dz pass + dx (no dw)", CpuTimeCommand.Time(() =>
+                    Dense.Backward<float, ReLU>(dx, k, false, default, db, accumulateDw: false, dz, da, n, a, a, n, x, k, w, B, k, n, default)), flops);
         }
     }
 
