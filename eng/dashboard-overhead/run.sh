@@ -70,6 +70,20 @@ esac
 # run goes on) runs on core 1 too, so that core 0 is the training thread's alone: unpinned, the polling of the page
 # ways preempted the training thread (a run with the page open waited 1.7-2.8 s for its core in 7.7 s, 2026-12-01).
 [ "$pin" = none ] || taskset -p -c 1 $$ > /dev/null
+# With PIN=pin or thread, every other thread on the machine that may move (other processes, the init process's own,
+# unbound kernel workers) moves to core 1 for the runs and back after. On the VM these figures come from, the init
+# process (the sandbox's agent, PID 1) ran 5% of core 0 during runs with a page open (its threads react to Chromium's
+# processes), which the training thread waited for: that is the machine's, not the dashboard's (2026-12-01 04:30).
+moved_threads=()
+if [ "$pin" != none ]; then
+    for task in /proc/[0-9]*/task/[0-9]*; do
+        tid=${task##*/} allowed=
+        while IFS=$':\t' read -r key value; do [ "$key" = Cpus_allowed_list ] && allowed=$value && break; done < "$task/status" 2>/dev/null || continue
+        [ "$allowed" = 0-1 ] || continue # per-core kernel threads, and threads pinned on purpose, stay
+        taskset -p -c 1 "$tid" > /dev/null 2>&1 && moved_threads+=("$tid")
+    done
+fi
+restore_threads() { local tid; for tid in "${moved_threads[@]}"; do taskset -p -c 0-1 "$tid" > /dev/null 2>&1 || true; done; }
 command -v curl >/dev/null || { echo "needs curl"; exit 1; }
 command -v chromium >/dev/null || { echo "needs chromium (apt-get install chromium)"; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)"; exit 1; }
@@ -80,7 +94,7 @@ browser_pid=
 split_server= # the split way's server process, while it runs
 load=         # a "+load=KIND" run's background load, while it runs
 # The browser's processes may still write its profile for a moment after it is told to end.
-trap 'stop_load; [ -n "$split_server" ] && kill -TERM "$split_server" 2>/dev/null; [ -n "$browser_pid" ] && kill -TERM "$browser_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work" 2>/dev/null || { sleep 2; rm -rf "$work"; }' EXIT
+trap 'stop_load; restore_threads; [ -n "$split_server" ] && kill -TERM "$split_server" 2>/dev/null; [ -n "$browser_pid" ] && kill -TERM "$browser_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work" 2>/dev/null || { sleep 2; rm -rf "$work"; }' EXIT
 echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc --all) cores;$(uptime | sed 's/.*,  *load/ load/')"
 echo "ways: ${ways[*]}; --threads $threads; pin: $pin; browser: $browser_start; --sample-every ${SAMPLE_EVERY:-10 (default)}"
 
