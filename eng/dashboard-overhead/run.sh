@@ -78,7 +78,7 @@ moved_threads=()
 if [ "$pin" != none ]; then
     for task in /proc/[0-9]*/task/[0-9]*; do
         tid=${task##*/} allowed=
-        while IFS=$':\t' read -r key value; do [ "$key" = Cpus_allowed_list ] && allowed=$value && break; done < "$task/status" 2>/dev/null || continue
+        while IFS=$':\t' read -r key value; do [ "$key" = Cpus_allowed_list ] && allowed=$value && break; done 2>/dev/null < "$task/status" || continue
         [ "$allowed" = 0-1 ] || continue # per-core kernel threads, and threads pinned on purpose, stay
         taskset -p -c 1 "$tid" > /dev/null 2>&1 && moved_threads+=("$tid")
     done
