@@ -131,7 +131,7 @@ internal static class CommandLine
                 Replay: result.GetValue(s_replay),
                 Follow: result.GetValue(s_follow),
                 UntilInputCloses: result.GetValue(s_untilInputCloses),
-                Refresh: result.GetValue(s_refresh) ?? Defaults.DashboardRefresh,
+                Refresh: result.GetValue(s_refresh),
                 SampleEvery: result.GetValue(s_sampleEvery),
                 Doctor: result.GetValue(s_doctor)));
         });

@@ -6,9 +6,9 @@ namespace GradGen.Samples.FashionMnist;
 
 /// <summary>The server of <c>--dashboard</c>: a second process of this program, <c>--dashboard --replay LOG --follow</c>,
 /// serving the log this process writes as it grows. Kestrel's threads, its sockets, and the memory its thread stacks and
-/// the JIT map and unmap are then not in the training process: on a 2-vCPU virtual machine every change to a process's
-/// page tables flushes the TLB of each core running that process, the training thread's too, and that cost the
-/// training thread 10-20% with a page open when the server ran in this process (docs/dashboard.md, Overhead).
+/// the JIT map and unmap are then not in the training process. A reader of a server in the training process cost the
+/// training about 9% of its throughput where a server in another process cost nothing measurable; with a page open,
+/// this form and the in-process server measured alike, 7-12% (docs/dashboard.md, Overhead).
 /// The server process ends when this one does, however it ends: it stops when its standard input, a pipe whose other
 /// end only this process holds, closes.</summary>
 internal sealed class DashboardProcess : IDisposable
@@ -55,9 +55,13 @@ internal sealed class DashboardProcess : IDisposable
             start.ArgumentList.Add("exec");
             start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
         }
-        foreach (string arg in new[] { "--dashboard", "--replay", log, "--follow", "--until-input-closes", "--port", s.Port.ToString(CultureInfo.InvariantCulture),
-            "--refresh", s.Refresh.ToString(CultureInfo.InvariantCulture) })
+        foreach (string arg in new[] { "--dashboard", "--replay", log, "--follow", "--until-input-closes", "--port", s.Port.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(arg);
+        if (s.Refresh is { } refresh)
+        {
+            start.ArgumentList.Add("--refresh");
+            start.ArgumentList.Add(refresh.ToString(CultureInfo.InvariantCulture));
+        }
         if (s.Bind is not null)
         {
             start.ArgumentList.Add("--bind");

@@ -211,7 +211,7 @@ static int Run(Settings s)
 static int Replay(Settings s)
 {
     using var feed = s.Follow ? DashboardFeed.Follow(s.Replay!) : DashboardFeed.Replay(s.Replay!);
-    feed.PageInterval = TimeSpan.FromSeconds(s.Refresh);
+    if (s.Refresh is { } refresh) feed.PageInterval = TimeSpan.FromSeconds(refresh);
     using var dashboard = Dashboard.Start(feed, s);
     Dashboard.WaitForCtrlC(dashboard, feed.Following, s.UntilInputCloses);
     return 0;
@@ -221,7 +221,7 @@ internal sealed record Settings(int Epochs, int BatchSize, string Optimizer, dou
     ulong Seed, int Threads, string? Data, bool Embedded, int? Limit, string Output, bool Plain, string? Monitor,
     bool Dashboard = false, int Port = 0, System.Net.IPAddress? Bind = null, string? Log = null, string? Replay = null,
     int SampleEvery = Defaults.MonitorSampleEvery, bool Doctor = false, bool Follow = false, bool UntilInputCloses = false,
-    double Refresh = Defaults.DashboardRefresh);
+    double? Refresh = null);
 
 /// <summary>The dashboard server of --dashboard, started and stopped around the run.</summary>
 internal sealed class Dashboard : IDisposable
@@ -263,7 +263,6 @@ internal static class Defaults
 
     /// <summary>With --monitor, one training step in this many is sampled.</summary>
     public const int MonitorSampleEvery = 10;
-    public const double DashboardRefresh = 1; // seconds: DashboardFeed.DefaultPageInterval
 
     public static int Threads => Math.Clamp(Environment.ProcessorCount, 1, MaxDefaultThreads);
 
