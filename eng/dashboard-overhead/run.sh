@@ -12,7 +12,8 @@
 #   follow: split without the page: the second process follows the log and serves no one (split's server alone).
 #   +load=KIND (after any way, e.g. "off+load=stream"): a background load on the client's core during the run: spin
 #           (arithmetic alone), stream (a memory stream), mmap (page faults and munmaps in another process; python3),
-#           wake (2,000 wake-ups a second; python3): what each kind of work on the other core costs the training thread.
+#           wake (2,000 wake-ups a second; python3), fma (vector FMAs, fma-load.c; cc), fmaN (the same N% of every 10 ms):
+#           what each kind of work on the other core costs the training thread.
 # Figures, each the median over the rounds:
 #   thread:  the training thread's seconds on a core per epoch, over the training loop (training, evaluation and
 #            whatever the dashboard does on that thread: sampling, the observer, the doctor), from
@@ -136,7 +137,7 @@ pin_threads() {
 # run WAY EPOCHS NAME: run_way, with WAY's "+load=KIND" (if any) running on the client's core meanwhile.
 run() {
     local kind=
-    [[ "$1" =~ \+load=([a-z]+) ]] && kind=${BASH_REMATCH[1]}
+    [[ "$1" =~ \+load=([a-z0-9]+) ]] && kind=${BASH_REMATCH[1]}
     case "$kind" in
         "") ;;
         # A core kept busy with arithmetic: no memory beyond a few lines.
@@ -153,7 +154,10 @@ while True:
         # A core waking 2,000 times a second and going idle again: no work, no memory, the wake-ups alone.
         wake) "${client_cpus[@]}" python3 -c 'import time
 while True: time.sleep(0.0005)' & load=$! ;;
-        *) echo "load is spin, stream, mmap or wake, not '$kind'"; exit 2 ;;
+        # A core doing vector FMAs (fma-load.c): all of it (fma) or N% of every 10 ms (fmaN, e.g. fma10).
+        fma|fma[0-9]*) cc -O2 -march=native -o "$work/fma-load" eng/dashboard-overhead/fma-load.c
+            "${client_cpus[@]}" "$work/fma-load" "${kind#fma}" & load=$! ;;
+        *) echo "load is spin, stream, mmap, wake, fma or fmaN, not '$kind'"; exit 2 ;;
     esac
     run_way "$@"
     stop_load
