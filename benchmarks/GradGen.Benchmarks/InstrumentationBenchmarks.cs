@@ -230,6 +230,51 @@ public static class InstrumentationOverheadInterleaved
         Report(parts, Interleave(parts, StepsPerRound, rounds), "ratio to the unsampled update");
     }
 
+    /// <summary>What the FashionMnist sample's <c>--log</c> and <c>--dashboard</c> add on the training thread (issue 13's 2%):
+    /// the sample's own settings (batch 128, Adam) with statistics sampled every 10th step, as the sample does, into a
+    /// <see cref="GradGen.Dashboard.DashboardFeed"/> (histograms on, the feed's pump running on another thread, records
+    /// written to <paramref name="logPath"/>), against the same network without instrumentation; and the parts of that
+    /// cost: statistics alone (no feed, no histograms), and the feed with every 50th step sampled. Each network has its
+    /// own Adam (its moments are per network).</summary>
+    public static void Dashboard(int batch, int rounds, string logPath)
+    {
+        int line = -1;
+        TNetwork Aligned<TNetwork>(Func<TNetwork> create) where TNetwork : Network<float>
+        {
+            TNetwork network = create();
+            if (line < 0) line = InstrumentationOverheadBenchmark.CacheLineOffset(network);
+            for (int attempt = 1; attempt < 64 && InstrumentationOverheadBenchmark.CacheLineOffset(network) != line; attempt++) network = create();
+            return network;
+        }
+        var plain = Aligned(() => new OverheadMlpPlain(batch, seed: 1));
+        var plainAgain = Aligned(() => new OverheadMlpPlain(batch, seed: 1));
+        var statistics = Aligned(() => new OverheadMlpStatistics(batch, seed: 1));
+        statistics.Monitor!.SampleEvery = 10;
+        var fed = Aligned(() => new OverheadMlpStatistics(batch, seed: 1));
+        fed.Monitor!.SampleEvery = 10;
+        var fed50 = Aligned(() => new OverheadMlpStatistics(batch, seed: 1));
+        fed50.Monitor!.SampleEvery = 50;
+        using var feed = new GradGen.Dashboard.DashboardFeed(logPath);
+        feed.AddRun("every10", "sampled every 10th step", fed.Monitor!);
+        feed.AddRun("every50", "sampled every 50th step", fed50.Monitor!);
+        var rng = new Rng(2);
+        var input = new float[batch * 784];
+        foreach (ref float x in input.AsSpan()) x = (float)rng.NextDouble();
+        var labels = new int[batch];
+        foreach (ref int y in labels.AsSpan()) y = rng.NextInt(10);
+        (string, Action)[] variants = new (string, Network<float, int>)[]
+        {
+            ("CompiledOut", plain), ("CompiledOutAgain", plainAgain), ("statistics every 10th, no feed", statistics),
+            ("feed (histograms, pump, log), every 10th", fed), ("feed, every 50th", fed50),
+        }.Select(v =>
+        {
+            var adam = new Adam<float>(v.Item2.ParameterCount, 1e-4);
+            return (v.Item1, (Action)(() => v.Item2.TrainStep(input, labels, adam)));
+        }).ToArray();
+        Console.WriteLine($"batch {batch}, Adam: {rounds} rounds of {StepsPerRound} steps per variant, thread CPU time per step; the feed's log: {logPath}");
+        Report(variants, Interleave(variants, StepsPerRound, rounds), "ratio to CompiledOut");
+    }
+
     // Runs every action `calls` times per round, in an order rotated each round; returns the CPU µs per call [action, round].
     private static double[,] Interleave((string Name, Action Call)[] actions, int calls, int rounds)
     {

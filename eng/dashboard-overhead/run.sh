@@ -36,7 +36,8 @@
 # WAYS: which of the ways, in this order in every round (default "off log stream on"; the first is the baseline).
 #       A way may carry runtime settings after a "+", each its own way in the figures: "+nowx" runs the sample with
 #       DOTNET_EnableWriteXorExecute=0 (the JIT writes code in place, without remapping pages), "+notier" with
-#       DOTNET_TieredCompilation=0 (every method compiled optimised once), "+every=N" with --sample-every N (over
+#       DOTNET_TieredCompilation=0 (every method compiled optimised once), "+nopgo" with DOTNET_TieredPGO=0 (tier-1 code
+#       compiled without the profile tier 0 gathered), "+every=N" with --sample-every N (over
 #       SAMPLE_EVERY), "+refresh=S" with --refresh S (the page sent what is new at most every S seconds);
 #       "on+nowx", "off+nowx+notier", "log+every=50", "on+refresh=5", ...
 # THREADS: the sample's --threads (default 1); "thread" is then the main training thread's alone.
@@ -177,6 +178,7 @@ run_way() {
     local way=${1%%+*} settings=(env)
     [[ "$1" == *+nowx* ]] && settings+=(DOTNET_EnableWriteXorExecute=0)
     [[ "$1" == *+notier* ]] && settings+=(DOTNET_TieredCompilation=0)
+    [[ "$1" == *+nopgo* ]] && settings+=(DOTNET_TieredPGO=0)
     local args=(--threads "$threads" --plain --epochs "$2" --output "$work/w.safetensors")
     [ "$data" = embedded ] && args+=(--embedded)
     local every=${SAMPLE_EVERY:-}

@@ -30,13 +30,13 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     protected Network(int maxBatch, long arenaLength, ParameterInfo[] parameters)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
-        if (arenaLength > Array.MaxLength - CacheLine)
+        if (arenaLength > Array.MaxLength - AlignedArray.Alignment)
             throw new ArgumentOutOfRangeException(nameof(maxBatch), $"A batch of {maxBatch} needs {arenaLength} values, more than one array holds; use a smaller maxBatch");
         MaxBatch = maxBatch;
         _parameters = parameters;
         _byName = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
         ParameterCount = parameters.Length == 0 ? 0 : parameters[^1].Offset + parameters[^1].Length;
-        (Arena, ArenaStart) = AllocateAligned(arenaLength);
+        (Arena, ArenaStart) = AlignedArray.Allocate<T>(arenaLength);
     }
 
     /// <summary>Allocates a data-parallel replica's arena (called by generated replica constructors): the layout without
@@ -52,21 +52,8 @@ public abstract class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         _parameters = primary._parameters;
         _byName = primary._byName;
         ParameterCount = primary.ParameterCount;
-        (Arena, int gradientsStart) = AllocateAligned(arenaLength - ParameterCount);
+        (Arena, int gradientsStart) = AlignedArray.Allocate<T>(arenaLength - ParameterCount);
         ArenaStart = gradientsStart - ParameterCount;
-    }
-
-    private const int CacheLine = 64;
-
-    // The arena lives on the pinned object heap, so its address never changes and the offset of its first 64-byte
-    // boundary, computed once, stays valid. One cache line of elements more than the layout needs pays for the offset.
-    private static unsafe (T[] Array, int Start) AllocateAligned(long length)
-    {
-        int padding = CacheLine / Unsafe.SizeOf<T>();
-        var array = GC.AllocateArray<T>((int)length + padding, pinned: true);
-        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-        int start = (int)((CacheLine - address % CacheLine) % CacheLine) / Unsafe.SizeOf<T>();
-        return (array, start);
     }
 
     /// <summary>The arena's elements [start, start + length) of the layout.</summary>

@@ -7,8 +7,9 @@ namespace GradGen.Optim;
 /// enters (<see cref="Decoupled"/>).</summary>
 public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _firstMoment;
-    private readonly T[] _secondMoment;
+    // Each on a 64-byte boundary, as the parameters and gradients are (AlignedArray).
+    private readonly ArraySegment<T> _firstMoment;
+    private readonly ArraySegment<T> _secondMoment;
 
     /// <summary>Validates and stores the hyper-parameters. 0 ≤ β₁, β₂ &lt; 1; learning rate, epsilon and weight decay finite and ≥ 0.</summary>
     private protected AdamBase(int parameterCount, double learningRate, double beta1, double beta2, double epsilon, double weightDecay)
@@ -22,8 +23,8 @@ public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingP
         Beta2 = beta2;
         Epsilon = epsilon;
         WeightDecay = weightDecay;
-        _firstMoment = new T[parameterCount];
-        _secondMoment = new T[parameterCount];
+        _firstMoment = AlignedArray.Segment<T>(parameterCount);
+        _secondMoment = AlignedArray.Segment<T>(parameterCount);
     }
 
     /// <summary>The decay rate of the first-moment (mean) estimate.</summary>
@@ -79,7 +80,7 @@ public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingP
     /// <inheritdoc />
     protected override void ResetState()
     {
-        Array.Clear(_firstMoment);
-        Array.Clear(_secondMoment);
+        _firstMoment.AsSpan().Clear();
+        _secondMoment.AsSpan().Clear();
     }
 }

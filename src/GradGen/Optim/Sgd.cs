@@ -22,7 +22,7 @@ namespace GradGen.Optim;
 /// </remarks>
 public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _momentumBuffer;
+    private readonly ArraySegment<T> _momentumBuffer; // on a 64-byte boundary, as the parameters and gradients are
     private bool _bufferInitialised;
 
     /// <summary>Creates an SGD optimizer. All hyper-parameters must be finite and ≥ 0; Nesterov momentum
@@ -40,7 +40,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         Dampening = dampening;
         Nesterov = nesterov;
         WeightDecay = weightDecay;
-        _momentumBuffer = momentum != 0 ? new T[parameterCount] : [];
+        _momentumBuffer = AlignedArray.Segment<T>(momentum != 0 ? parameterCount : 0);
     }
 
     /// <summary>The momentum factor (0: plain SGD).</summary>
@@ -75,7 +75,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
             Update(parameters, gradients, learningRate, step);
             return;
         }
-        fixed (T* pp = parameters, pg = gradients, pb = _momentumBuffer)
+        fixed (T* pp = parameters, pg = gradients, pb = _momentumBuffer.AsSpan())
         {
             var update = new RangeUpdate { P = pp, G = pg, Buffer = pb, Coefficients = CreateCoefficients(learningRate), Vectorize = true };
             FusedUpdate.RunSplit(ref update, split);
@@ -87,7 +87,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     private protected override unsafe void UpdateWithSums(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, int step,
         IReadOnlyList<ParameterInfo> tensors, Span<UpdateSums> sums)
     {
-        fixed (T* pp = parameters, pg = gradients, pb = _momentumBuffer)
+        fixed (T* pp = parameters, pg = gradients, pb = _momentumBuffer.AsSpan())
         {
             var update = new RangeUpdate { P = pp, G = pg, Buffer = pb, Coefficients = CreateCoefficients(learningRate), Vectorize = Vectorize };
             FusedUpdate.Run(ref update, tensors, sums);
@@ -110,7 +110,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     /// <inheritdoc />
     protected override void ResetState()
     {
-        Array.Clear(_momentumBuffer);
+        _momentumBuffer.AsSpan().Clear();
         _bufferInitialised = false;
     }
 

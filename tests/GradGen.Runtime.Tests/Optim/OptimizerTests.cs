@@ -174,4 +174,30 @@ public class OptimizerTests
         Assert.Equal(0.5, adam.CurrentLearningRate);
         Assert.Equal(3, adam.ParameterCount);
     }
+
+    [Fact]
+    public void OptimizerStateStartsOnACacheLine()
+    {
+        // Several sizes and element types, so that the GC's own placement (8-byte aligned) takes several residues mod
+        // 64; each buffer must start on a 64-byte boundary, as the parameters and gradients do.
+        for (int n = 1; n <= 257; n += 32)
+        {
+            var adam = new Adam<float>(n);
+            var adamW = new AdamW<double>(n);
+            var sgd = new Sgd<float>(n, 0.1, momentum: 0.9);
+            Assert.Equal(0, AddressOf(adam.FirstMoment) % 64);
+            Assert.Equal(0, AddressOf(adam.SecondMoment) % 64);
+            Assert.Equal(0, AddressOf(adamW.FirstMoment) % 64);
+            Assert.Equal(0, AddressOf(adamW.SecondMoment) % 64);
+            Assert.Equal(0, AddressOf(sgd.MomentumBuffer) % 64);
+            Assert.Equal(n, adam.FirstMoment.Length);
+            Assert.Equal(n, sgd.MomentumBuffer.Length);
+        }
+        Assert.Equal(0, new Sgd<float>(5, 0.1).MomentumBuffer.Length); // no momentum, no buffer
+    }
+
+    // The address of the span's first element, without unsafe code: its byte offset from the null reference (the
+    // buffers are pinned, so they cannot move while it is read).
+    private static long AddressOf<T>(Span<T> span) =>
+        System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.CompilerServices.Unsafe.NullRef<T>(), ref System.Runtime.InteropServices.MemoryMarshal.GetReference(span));
 }
