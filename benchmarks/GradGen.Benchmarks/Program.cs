@@ -7,6 +7,7 @@
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --hvp-cpu-time [rounds] (H·v against a step, the same way)
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --profile [network…]   (the step's phases and kernels, CPU time)
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --thread-scaling [batch] [rounds] (1 vs 2 threads, alternating)
+//   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --cache-lines [lines] [rounds] (a cache line between the two cores, ns)
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --alternate NETWORK step|forward [rounds] (Generated vs Expert, alternating)
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --drift NETWORK [rounds]  (step times as training on one batch goes on)
 //   dotnet run -c Release --project benchmarks/GradGen.Benchmarks -- --phases NETWORK [rounds] (does the machine's speed move: step, L3, L2, FMA peak per round)
@@ -21,6 +22,7 @@ if (args.Length > 0 && args[0] == "--report") return SuiteCommand.Report(args[1.
 if (args.Length > 0 && args[0] == "--cpu-time") return CpuTimeCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--hvp-cpu-time") return HessianCpuTimeCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--thread-scaling") return ThreadScalingCommand.Run(args[1..]);
+if (args.Length > 0 && args[0] == "--cache-lines") return CacheLinesCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--profile") return ProfileCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--drift") return DriftCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--phases") return PhasesCommand.Run(args[1..]);

@@ -47,6 +47,7 @@ public class StepTraceTests
         string output = Run(trace: false);
         Assert.Contains("speed-up", output); // the command itself ran
         Assert.DoesNotContain("step trace", output);
+        Assert.Contains("a cache line between the cores (1,306 lines, 200 rounds", output); // the probe after the rounds
     }
 
     private static double Number(Group g) => double.Parse(g.Value, CultureInfo.InvariantCulture);

@@ -50,6 +50,9 @@ public static class ThreadScalingCommand
         Console.WriteLine($"| 1 | {one:F1} µs | {fastOne:F1} µs | {cpu[0]:F1} µs |");
         Console.WriteLine($"| 2 | {two:F1} µs | {fastTwo:F1} µs | {cpu[1]:F1} µs |");
         Console.WriteLine($"speed-up (median of 1 / median of 2): {one / two:F2}×; median of the {rounds} rounds' ratios: {Median(roundRatios):F2}×; 10th percentiles: {fastOne / fastTwo:F2}×");
+        // The price of a cache line moved between the cores, which the two-thread step pays on every line one core
+        // writes after the other read it: on this host it has differed between boots (docs/benchmarks.md, s11-dp).
+        Console.WriteLine(CacheLinesCommand.Measure(lines: 1306, rounds: 200));
         Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
 
