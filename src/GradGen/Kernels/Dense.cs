@@ -722,27 +722,6 @@ public static class Dense
         bool tailFinite = true;
         if (VectorActivation.IsSupported<TAct>())
         {
-            // Four strips side by side: each strip's db sum is a chain of additions down the batch (4 cycles each), and
-            // one strip at a time waited on it; each sum still adds its rows in order, so the bits are the same.
-            for (; j <= n - 4 * v; j += 4 * v)
-            {
-                TVec sum0 = TOps.Zero, sum1 = TOps.Zero, sum2 = TOps.Zero, sum3 = TOps.Zero;
-                for (int i = 0; i < batch; i++)
-                {
-                    T* zi = z + (long)i * ldz + j, ai = a + (long)i * lda + j, dai = da + (long)i * ldda + j, dzi = dz + (long)i * n + j;
-                    TVec d0 = Gradient(ref act, z == null, a == null, zi, ai, dai);
-                    TVec d1 = Gradient(ref act, z == null, a == null, zi + v, ai + v, dai + v);
-                    TVec d2 = Gradient(ref act, z == null, a == null, zi + 2 * v, ai + 2 * v, dai + 2 * v);
-                    TVec d3 = Gradient(ref act, z == null, a == null, zi + 3 * v, ai + 3 * v, dai + 3 * v);
-                    TOps.Store(d0, dzi); TOps.Store(d1, dzi + v); TOps.Store(d2, dzi + 2 * v); TOps.Store(d3, dzi + 3 * v);
-                    sum0 = TOps.Add(sum0, d0); sum1 = TOps.Add(sum1, d1); sum2 = TOps.Add(sum2, d2); sum3 = TOps.Add(sum3, d3);
-                }
-                if (db == null) continue;
-                finite = StoreBias(db + j, accumulateDb, sum0, finite);
-                finite = StoreBias(db + j + v, accumulateDb, sum1, finite);
-                finite = StoreBias(db + j + 2 * v, accumulateDb, sum2, finite);
-                finite = StoreBias(db + j + 3 * v, accumulateDb, sum3, finite);
-            }
             for (; j <= n - v; j += v)
             {
                 TVec sum = TOps.Zero;
@@ -776,22 +755,6 @@ public static class Dense
             tailFinite &= T.IsFinite(db[j]);
         }
         return TOps.Sum(finite) == T.Zero && tailFinite;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static TVec Gradient(ref TAct act, bool noZ, bool noA, T* z, T* a, T* da)
-        {
-            TVec zv = noZ ? TOps.Zero : TOps.Load(z);
-            TVec av = noA ? VectorActivation.Forward<T, TAct, TVec, TOps>(ref act, zv) : TOps.Load(a);
-            return TOps.Multiply(TOps.Load(da), VectorActivation.Derivative<T, TAct, TVec, TOps>(ref act, zv, av));
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static TVec StoreBias(T* db, bool accumulateDb, TVec sum, TVec finite)
-        {
-            TVec total = accumulateDb ? TOps.Add(TOps.Load(db), sum) : sum;
-            TOps.Store(total, db);
-            return Tiles<T, TVec, TOps>.Finite(finite, total);
-        }
     }
 
     // c[m, :] (= or +=) Σ_p A(m, p) · b[p, :], with A(m, p) = pa[m·sam + p·sap], c (rows, cols) stride ldc and
