@@ -707,8 +707,8 @@ public static class Dense
     }
 
     // dz = da ⊙ act'(z, a) over (batch, n), and db += Σ_i dz[i, :] (or = without accumulateDb). Walks column strips of
-    // one vector (four side by side) so that the db partial sums stay in registers: db receives Σ_i dz once, as PyTorch
-    // accumulates a finished gradient. Returns whether every db value written is finite.
+    // one vector so that the db partial sums stay in a register: db receives Σ_i dz once, as PyTorch accumulates a
+    // finished gradient. Returns whether every db value written is finite.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe bool ActivationGradient<T, TAct, TVec, TOps>(T* dz, T* db, bool accumulateDb, T* da, int ldda, T* z, int ldz, T* a, int lda, int batch, int n, ref TAct act)
         where T : unmanaged, IFloatingPointIeee754<T>
