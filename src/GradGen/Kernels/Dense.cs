@@ -693,13 +693,15 @@ public static class Dense
         {
             // in the forward pass this was: z = x·wᵀ, so dx[i, :] = Σ_j dz[i, j]·w[j, :]
             var (i0, i1) = Parallelism.Share(job.Batch, part, parts);
-            BroadcastProduct<T, TVec, TOps>(job.Dx + (long)i0 * job.Lddx, job.Lddx, job.AccumulateDx, job.Dz + (long)i0 * n, n, 1, job.W, k, i1 - i0, k, n);
+            BroadcastProduct<T, TVec, TOps>(job.Dx + (long)i0 * job.Lddx, job.Lddx, job.AccumulateDx, job.Dz + (long)i0 * n, n, 1, job.W, k, i1 - i0, k, n,
+                Tiles<T, TVec, TOps>.NarrowShape(i1 - i0, 4));
         }
         if (job.Dw != null)
         {
             // ... and dw[j, :] += Σ_i dz[i, j]·x[i, :] (or = without AccumulateDw), checked as it is stored
             var (j0, j1) = Parallelism.Share(n, part, parts);
-            if (!BroadcastProduct<T, TVec, TOps>(job.Dw + (long)j0 * k, k, job.AccumulateDw, job.Dz + j0, 1, n, job.X, job.Ldx, j1 - j0, k, job.Batch, check: true))
+            if (!BroadcastProduct<T, TVec, TOps>(job.Dw + (long)j0 * k, k, job.AccumulateDw, job.Dz + j0, 1, n, job.X, job.Ldx, j1 - j0, k, job.Batch,
+                    Tiles<T, TVec, TOps>.NarrowShape(j1 - j0, 3), check: true))
                 Volatile.Write(ref job.DwNonFinite, true);
         }
     }
@@ -758,9 +760,10 @@ public static class Dense
     // c[m, :] (= or +=) Σ_p A(m, p) · b[p, :], with A(m, p) = pa[m·sam + p·sap], c (rows, cols) stride ldc and
     // b (depth, cols) stride ldb. Both backward products have this form, vectorised along the contiguous columns with
     // A broadcast: dx = dz·w (A = dz, b = w) and dw = dzᵀ·x (A = dzᵀ, b = x). With check, returns whether every value
-    // stored in c is finite (checked by the tiles as they store); without, true.
-    private static unsafe bool BroadcastProduct<T, TVec, TOps>(T* c, int ldc, bool accumulate, T* pa, int sam, int sap, T* b, int ldb,
-        int rows, int cols, int depth, bool check = false)
+    // stored in c is finite (checked by the tiles as they store); without, true. shape: 0 for the main tile, 4 or 3 for
+    // 4 × 3 or 3 × 4 tiles with 16 registers (Tiles.NarrowShape); internal for the test that they give the same bits.
+    internal static unsafe bool BroadcastProduct<T, TVec, TOps>(T* c, int ldc, bool accumulate, T* pa, int sam, int sap, T* b, int ldb,
+        int rows, int cols, int depth, int shape, bool check = false)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : unmanaged
         where TOps : ISimd<TVec, T>
@@ -768,6 +771,20 @@ public static class Dense
         int v = TOps.Count, panel = Tiles<T, TVec, TOps>.Vectors * v;
         int n = 0;
         TVec finite = TOps.Zero;
+        // With 16 registers, a tile of 4 × 3 or 3 × 4 when it pads the rows less than 6 × 2 (Tiles.NarrowShape).
+        if (shape != 0)
+        {
+            int tileVectors = 12 / shape, tilePanel = tileVectors * v;
+            for (; n <= cols - tilePanel; n += tilePanel)
+                for (int m0 = 0; m0 < rows; m0 += shape)
+                {
+                    T* cm = c + (long)m0 * ldc + n, am = pa + (long)m0 * sam, bn = b + n;
+                    int stored = Math.Min(shape, rows - m0);
+                    finite = TOps.Add(finite, shape == 4
+                        ? Tiles<T, TVec, TOps>.Tile4x3(cm, ldc, accumulate, am, sam, sap, stored, bn, ldb, depth, check)
+                        : Tiles<T, TVec, TOps>.Tile3x4(cm, ldc, accumulate, am, sam, sap, stored, bn, ldb, depth, check));
+                }
+        }
         // Column panels outermost: a panel of b (depth × panel) is reused from cache by every block of rows.
         for (; n <= cols - panel; n += panel)
             for (int m0 = 0; m0 < rows; m0 += Tiles<T, TVec, TOps>.Rows)

@@ -9,7 +9,8 @@ namespace GradGen.Kernels;
 /// <remarks>
 /// The block shape depends on the register count. With 32 vector registers (AVX-512, ARM64) the main tile is 4 rows ×
 /// 4 vectors: 16 accumulators, 4 loads of b and one broadcast per row in flight. With 16 (AVX2, SSE) it is 6 rows ×
-/// 2 vectors: 12 accumulators, 2 loads of b and one broadcast, which is BLIS's Haswell shape. The column tile,
+/// 2 vectors: 12 accumulators, 2 loads of b and one broadcast, which is BLIS's Haswell shape; the backward products take
+/// 4 × 3 or 3 × 4 instead where those pad the rows less (<see cref="NarrowShape"/>: a batch of 32, 128 units). The column tile,
 /// 8 rows × 1 vector, serves outputs narrower than a main tile and the leftover vectors of the backward products.
 /// Rows past <c>rows</c> read the last valid row (computed, never stored), so one kernel handles every edge.
 /// </remarks>
@@ -26,6 +27,19 @@ internal static class Tiles<T, TVec, TOps>
 
     /// <summary>Vectors of columns of the main tile.</summary>
     public static int Vectors => Wide ? 4 : 2;
+
+    /// <summary>With 16 registers, the tile for a product of <paramref name="rows"/> rows: the main 6 × 2 unless
+    /// <paramref name="alternativeRows"/> × (12 / <paramref name="alternativeRows"/>) vectors (4 × 3 or 3 × 4) computes
+    /// fewer padded rows (rows past the last are computed and not stored); ties keep 6 × 2. A batch of 32 pads to 36
+    /// rows of 6 (12% more FMAs) and to 32 rows of 4; 128 units pad to 132 rows of 6 and to 129 rows of 3. Every shape
+    /// computes each output as the same chain of FMAs over the depth, so the choice changes no bit. With 32 registers
+    /// the main 4 × 4 (0: <see cref="Main"/>).</summary>
+    public static int NarrowShape(int rows, int alternativeRows)
+    {
+        if (Wide) return 0;
+        int main = (rows + Rows - 1) / Rows * Rows, alternative = (rows + alternativeRows - 1) / alternativeRows * alternativeRows;
+        return alternative < main ? alternativeRows : 0;
+    }
 
     /// <summary>Rows of the one-vector column tile.</summary>
     public const int ColumnRows = 8;
@@ -105,6 +119,72 @@ internal static class Tiles<T, TVec, TOps>
         if (rows > 3) { Store(c + 3 * ldc, accumulate, c30, check, ref finite); Store(c + 3 * ldc + v, accumulate, c31, check, ref finite); }
         if (rows > 4) { Store(c + 4 * ldc, accumulate, c40, check, ref finite); Store(c + 4 * ldc + v, accumulate, c41, check, ref finite); }
         if (rows > 5) { Store(c + 5 * ldc, accumulate, c50, check, ref finite); Store(c + 5 * ldc + v, accumulate, c51, check, ref finite); }
+        return finite;
+    }
+
+    /// <summary>A tile of 3 rows × 4 vectors for 16 registers (12 accumulators, 3 broadcasts and one vector of b in
+    /// flight), otherwise as <see cref="Main"/>: an alternative to its 6 × 2 for a product whose rows 6 × 2 would pad
+    /// more (<see cref="NarrowShape"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe TVec Tile3x4(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth, bool check)
+    {
+        int v = TOps.Count;
+        T* a0 = a, a1 = a + Math.Min(1, rows - 1) * sam, a2 = a + Math.Min(2, rows - 1) * sam;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
+        T* bp = b;
+        for (int p = 0; p < depth; p++, bp += ldb)
+        {
+            long ap = p * sap;
+            TVec s0 = TOps.Create(a0[ap]), s1 = TOps.Create(a1[ap]), s2 = TOps.Create(a2[ap]);
+            TVec bj = TOps.Load(bp);
+            c00 = TOps.MultiplyAdd(s0, bj, c00); c10 = TOps.MultiplyAdd(s1, bj, c10); c20 = TOps.MultiplyAdd(s2, bj, c20);
+            bj = TOps.Load(bp + v);
+            c01 = TOps.MultiplyAdd(s0, bj, c01); c11 = TOps.MultiplyAdd(s1, bj, c11); c21 = TOps.MultiplyAdd(s2, bj, c21);
+            bj = TOps.Load(bp + 2 * v);
+            c02 = TOps.MultiplyAdd(s0, bj, c02); c12 = TOps.MultiplyAdd(s1, bj, c12); c22 = TOps.MultiplyAdd(s2, bj, c22);
+            bj = TOps.Load(bp + 3 * v);
+            c03 = TOps.MultiplyAdd(s0, bj, c03); c13 = TOps.MultiplyAdd(s1, bj, c13); c23 = TOps.MultiplyAdd(s2, bj, c23);
+        }
+        TVec finite = TOps.Zero;
+        StoreRow(c, v, accumulate, c00, c01, c02, c03, check, ref finite);
+        if (rows > 1) StoreRow(c + ldc, v, accumulate, c10, c11, c12, c13, check, ref finite);
+        if (rows > 2) StoreRow(c + 2 * ldc, v, accumulate, c20, c21, c22, c23, check, ref finite);
+        return finite;
+    }
+
+    /// <summary>A tile of 4 rows × 3 vectors for 16 registers (12 accumulators, 3 vectors of b and one broadcast in
+    /// flight), otherwise as <see cref="Main"/>: an alternative to its 6 × 2 for a product whose rows 6 × 2 would pad
+    /// more (<see cref="NarrowShape"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe TVec Tile4x3(T* c, long ldc, bool accumulate, T* a, long sam, long sap, int rows, T* b, long ldb, int depth, bool check)
+    {
+        int v = TOps.Count;
+        T* a0 = a, a1 = a + Math.Min(1, rows - 1) * sam, a2 = a + Math.Min(2, rows - 1) * sam, a3 = a + Math.Min(3, rows - 1) * sam;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero;
+        TVec c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero;
+        T* bp = b;
+        for (int p = 0; p < depth; p++, bp += ldb)
+        {
+            long ap = p * sap;
+            TVec b0 = TOps.Load(bp), b1 = TOps.Load(bp + v), b2 = TOps.Load(bp + 2 * v);
+            TVec s = TOps.Create(a0[ap]);
+            c00 = TOps.MultiplyAdd(s, b0, c00); c01 = TOps.MultiplyAdd(s, b1, c01); c02 = TOps.MultiplyAdd(s, b2, c02);
+            s = TOps.Create(a1[ap]);
+            c10 = TOps.MultiplyAdd(s, b0, c10); c11 = TOps.MultiplyAdd(s, b1, c11); c12 = TOps.MultiplyAdd(s, b2, c12);
+            s = TOps.Create(a2[ap]);
+            c20 = TOps.MultiplyAdd(s, b0, c20); c21 = TOps.MultiplyAdd(s, b1, c21); c22 = TOps.MultiplyAdd(s, b2, c22);
+            s = TOps.Create(a3[ap]);
+            c30 = TOps.MultiplyAdd(s, b0, c30); c31 = TOps.MultiplyAdd(s, b1, c31); c32 = TOps.MultiplyAdd(s, b2, c32);
+        }
+        TVec finite = TOps.Zero;
+        Store(c, accumulate, c00, check, ref finite); Store(c + v, accumulate, c01, check, ref finite); Store(c + 2 * v, accumulate, c02, check, ref finite);
+        if (rows > 1) { T* r = c + ldc; Store(r, accumulate, c10, check, ref finite); Store(r + v, accumulate, c11, check, ref finite); Store(r + 2 * v, accumulate, c12, check, ref finite); }
+        if (rows > 2) { T* r = c + 2 * ldc; Store(r, accumulate, c20, check, ref finite); Store(r + v, accumulate, c21, check, ref finite); Store(r + 2 * v, accumulate, c22, check, ref finite); }
+        if (rows > 3) { T* r = c + 3 * ldc; Store(r, accumulate, c30, check, ref finite); Store(r + v, accumulate, c31, check, ref finite); Store(r + 2 * v, accumulate, c32, check, ref finite); }
         return finite;
     }
 

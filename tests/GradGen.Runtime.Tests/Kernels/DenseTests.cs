@@ -266,6 +266,54 @@ public class DenseTests
         }
     }
 
+    [SkippableTheory]
+    [InlineData(512, "float")]
+    [InlineData(256, "float")]
+    [InlineData(256, "double")]
+    [InlineData(128, "float")]
+    [InlineData(128, "double")]
+    public void BackwardTileShapesHaveTheSameBits(int width, string type)
+    {
+        if (type == "float") AtWidth<float>(width, new TileShapeBits<float>());
+        else AtWidth<double>(width, new TileShapeBits<double>());
+    }
+
+    private sealed class TileShapeBits<T> : IWidthCheck<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run<TVec, TOps>() where TVec : unmanaged where TOps : ISimd<TVec, T> => CheckTileShapeBits<T, TVec, TOps>();
+    }
+
+    // With 16 registers the backward products take 4 × 3 or 3 × 4 tiles where they pad the rows less than 6 × 2
+    // (Tiles.NarrowShape: a batch of 32 in dx, 128 units in dw). Each output must be the same chain of FMAs whatever the
+    // tile: both products' forms (A = dz read along its rows, as for dx; A = dzᵀ, as for dw), written and accumulated,
+    // over rows that fill the tiles or leave 1–3 rows of a last one, and columns that leave a leftover vector and a tail.
+    private static unsafe void CheckTileShapeBits<T, TVec, TOps>() where T : unmanaged, IFloatingPointIeee754<T> where TVec : unmanaged where TOps : ISimd<TVec, T>
+    {
+        int v = TOps.Count;
+        foreach (int rows in new[] { 1, 5, 7, 32, 37, 128 })
+        foreach (int cols in new[] { 12 * v, 13 * v + 3, 2 * v + 1 })
+        foreach (int depth in new[] { 1, 32, 41 })
+        foreach (bool transposedA in new[] { false, true })
+        foreach (bool accumulate in new[] { false, true })
+        {
+            // A(m, p) = pa[m·sam + p·sap]: rows along sam (dx: sam = depth, sap = 1; dw: sam = 1, sap = rows)
+            int sam = transposedA ? 1 : depth, sap = transposedA ? rows : 1, ldc = cols + 3, ldb = cols + 1;
+            ulong seed = (ulong)(rows * 7919 + cols * 31 + depth);
+            T[] a = Random<T>(rows * depth, seed), b = Random<T>(depth * ldb, seed + 1), start = Random<T>(rows * ldc, seed + 2);
+            T[] expected = (T[])start.Clone();
+            fixed (T* pa = a, pb = b, pe = expected)
+                Assert.True(Dense.BroadcastProduct<T, TVec, TOps>(pe, ldc, accumulate, pa, sam, sap, pb, ldb, rows, cols, depth, shape: 0, check: true));
+            foreach (int shape in new[] { 4, 3 })
+            {
+                T[] c = (T[])start.Clone();
+                fixed (T* pa = a, pb = b, pc = c)
+                    Assert.True(Dense.BroadcastProduct<T, TVec, TOps>(pc, ldc, accumulate, pa, sam, sap, pb, ldb, rows, cols, depth, shape, check: true));
+                for (int e = 0; e < c.Length; e++)
+                    Assert.True(c[e].Equals(expected[e]), $"{typeof(T).Name} shape {shape} ({rows}, {cols}, {depth}) transposed {transposedA} accumulate {accumulate}: c[{e / ldc}, {e % ldc}] = {c[e]}, main tile {expected[e]}");
+            }
+        }
+    }
+
     [Fact]
     public void WrittenGradientsEqualAddingToZerosAtTheProcessWidth()
     {
