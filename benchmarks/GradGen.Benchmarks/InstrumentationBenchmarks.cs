@@ -82,7 +82,7 @@ public class InstrumentationOverheadBenchmark
 
     /// <summary>The first network <paramref name="create"/> returns whose arena sits at <paramref name="offset"/> within a
     /// cache line (the allocator places consecutive arenas at offsets that cycle); after 64 tries, the last one.</summary>
-    private static TNetwork AtCacheLineOffset<TNetwork>(int offset, Func<TNetwork> create) where TNetwork : Network<float>
+    internal static TNetwork AtCacheLineOffset<TNetwork>(int offset, Func<TNetwork> create) where TNetwork : Network<float>
     {
         TNetwork network = create();
         for (int attempt = 1; attempt < 64 && CacheLineOffset(network) != offset; attempt++) network = create();
@@ -238,15 +238,10 @@ public static class InstrumentationOverheadInterleaved
     /// own Adam (its moments are per network).</summary>
     public static void Dashboard(int batch, int rounds, string logPath)
     {
-        int line = -1;
-        TNetwork Aligned<TNetwork>(Func<TNetwork> create) where TNetwork : Network<float>
-        {
-            TNetwork network = create();
-            if (line < 0) line = InstrumentationOverheadBenchmark.CacheLineOffset(network);
-            for (int attempt = 1; attempt < 64 && InstrumentationOverheadBenchmark.CacheLineOffset(network) != line; attempt++) network = create();
-            return network;
-        }
-        var plain = Aligned(() => new OverheadMlpPlain(batch, seed: 1));
+        // Every network's arena at the baseline's offset within a cache line, as in InstrumentationOverheadBenchmark.
+        var plain = new OverheadMlpPlain(batch, seed: 1);
+        int line = InstrumentationOverheadBenchmark.CacheLineOffset(plain);
+        TNetwork Aligned<TNetwork>(Func<TNetwork> create) where TNetwork : Network<float> => InstrumentationOverheadBenchmark.AtCacheLineOffset(line, create);
         var plainAgain = Aligned(() => new OverheadMlpPlain(batch, seed: 1));
         var statistics = Aligned(() => new OverheadMlpStatistics(batch, seed: 1));
         statistics.Monitor!.SampleEvery = 10;
