@@ -38,7 +38,9 @@
 #       DOTNET_EnableWriteXorExecute=0 (the JIT writes code in place, without remapping pages), "+notier" with
 #       DOTNET_TieredCompilation=0 (every method compiled optimised once), "+nopgo" with DOTNET_TieredPGO=0 (tier-1 code
 #       compiled without the profile tier 0 gathered), "+nodelay" with DOTNET_TC_CallCountingDelayMs=0 (calls counted
-#       towards tier 1 from the start, not from 100 ms after the last tier-0 compilation), "+tpspin0" with
+#       towards tier 1 from the start, not from 100 ms after the last tier-0 compilation; the samples' own setting since
+#       221f11e, so a no-op now), "+delay" with DOTNET_TC_CallCountingDelayMs=100 (the runtime's default, which
+#       the samples' project files override: the behaviour before), "+tpspin0" with
 #       DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 (the .NET thread pool's idle workers block at once instead of
 #       spinning with sched_yield first; inherited by the server process), "+every=N" with --sample-every N (over
 #       SAMPLE_EVERY), "+refresh=S" with --refresh S (the page sent what is new at most every S seconds);
@@ -183,6 +185,7 @@ run_way() {
     [[ "$1" == *+notier* ]] && settings+=(DOTNET_TieredCompilation=0)
     [[ "$1" == *+nopgo* ]] && settings+=(DOTNET_TieredPGO=0)
     [[ "$1" == *+nodelay* ]] && settings+=(DOTNET_TC_CallCountingDelayMs=0)
+    [[ "$1" == *+delay* ]] && settings+=(DOTNET_TC_CallCountingDelayMs=100)
     [[ "$1" == *+tpspin0* ]] && settings+=(DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0)
     local args=(--threads "$threads" --plain --epochs "$2" --output "$work/w.safetensors")
     [ "$data" = embedded ] && args+=(--embedded)
