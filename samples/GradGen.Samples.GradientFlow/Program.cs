@@ -80,12 +80,16 @@ void Doctor<TTarget>(Network<float, TTarget> network, float[] input, TTarget[] t
     string json = Path.Combine(Figures.OutputDirectory, network.GetType().Name + ".doctor.json");
     File.WriteAllText(json, diagnosis.ToJson());
     Console.WriteLine($"   report: {json}");
-    // What re-initialisation can repair at run time, and a second diagnosis to show the effect.
-    var fixes = GradientDoctor.ApplyQuickFixes(network, diagnosis, seed);
+    // What re-initialisation can repair at run time, checked on the same batch, and a second diagnosis to show the
+    // effect. The build-time forecast describes the declared initialisation, not the re-drawn weights: its comparisons
+    // are left out of the second diagnosis.
+    var fixes = GradientDoctor.ApplyQuickFixes(network, diagnosis, input, targets, seed);
     if (fixes.Count > 0)
     {
         Console.WriteLine($"   quick fixes: {fixes.Count} Dense layers re-initialised, e.g. {fixes[0]}; diagnosed again:");
-        foreach (string line in GradientDoctor.Diagnose(network, input, targets, forecast).FormatFindings().TrimEnd('\n').Split('\n')) Console.WriteLine("   " + line);
+        var after = GradientDoctor.Diagnose(network, input, targets, forecast);
+        after = after with { Findings = after.Findings.Where(f => f.Kind != FindingKind.ForecastMismatch).ToList() };
+        foreach (string line in after.FormatFindings().TrimEnd('\n').Split('\n')) Console.WriteLine("   " + line);
     }
     Console.WriteLine();
 }

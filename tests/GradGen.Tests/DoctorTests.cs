@@ -110,6 +110,72 @@ public class DoctorTests
         Assert.InRange(after.GradientRatio, 1e-3, 1e3);
     }
 
+    [Fact]
+    public void TheBatchCheckedQuickFixesScaleTheGainsWhereTheFittedGainsAloneExplode()
+    {
+        var (x, y) = Classification(32, 64, 10, 2);
+        // Weight gradients above 100 count as exploding here: at the fitted gains this batch's reach 1e3–5e3 (the
+        // GradientFlow sample's batch crosses the default 1e4), with a loss of 1,219 for ten classes.
+        var options = new DoctorOptions { ExplodingNorm = 100 };
+        var declared = new DoctorSoftplus30(32, seed: 1);
+        var before = GradientDoctor.Diagnose(declared, x, y, options: options);
+        Assert.NotEmpty(before.Of(FindingKind.Vanishing));
+        double[] declaredRms = RmsOfWeights(declared);
+
+        // The fitted gains alone: the gradient explodes instead.
+        var unchecked_ = new DoctorSoftplus30(32, seed: 1);
+        Assert.All(GradientDoctor.ApplyQuickFixes(unchecked_, before, seed: 5), f => Assert.Equal(1, f.Scale));
+        var afterUnchecked = GradientDoctor.Diagnose(unchecked_, x, y, options: options);
+        Assert.True(afterUnchecked.Of(FindingKind.Exploding).Any(), Show(afterUnchecked));
+
+        // Checked on the batch: one common scale below 1, and healthy.
+        var fixes = GradientDoctor.ApplyQuickFixes(declared, before, x, y, seed: 5, options);
+        Assert.Equal(31, fixes.Count);
+        double scale = fixes[0].Scale;
+        Assert.InRange(scale, 0.25, 0.99);
+        Assert.Contains(scale, GradientDoctor.TrialScales);
+        Assert.All(fixes, f => Assert.Equal(scale, f.Scale));
+        Assert.Equal(GradientDoctor.FittedGain(Activation.Softplus), fixes[0].Gain, 12);
+        var after = GradientDoctor.Diagnose(declared, x, y, options: options);
+        Assert.True(after.IsHealthy, Show(after));
+        Assert.InRange(after.GradientRatio, 1e-3, 1e3);
+        Assert.True(after.Loss < afterUnchecked.Loss / 10, $"loss {after.Loss} against {afterUnchecked.Loss} at the fitted gains");
+
+        // The network is left at that scale: the same seed's draws, each weight scale × the unchecked one's; the RMS
+        // before is the declared weights', not a trial's, and the RMS after is the expected gain·scale/√fan_in.
+        for (int i = 0; i < fixes.Count; i++)
+        {
+            var w = declared.Parameter(fixes[i].Weight).ToArray();
+            var u = unchecked_.Parameter(fixes[i].Weight).ToArray();
+            for (int k = 0; k < w.Length; k += 97) Assert.Equal(scale * u[k], w[k], 1e-5 * Math.Abs(u[k]) + 1e-12);
+            Assert.Equal(declaredRms[i], fixes[i].RmsBefore, 1e-6 * declaredRms[i]);
+            Assert.Equal(fixes[i].Gain * scale / Math.Sqrt(64), fixes[i].RmsAfter, 12);
+        }
+        Assert.Contains($"(gain {fixes[0].Gain:G4} × {scale:G4})", fixes[0].ToString());
+    }
+
+    [Fact]
+    public void TheBatchCheckedQuickFixesKeepTheFittedGainsWhenTheyHeal()
+    {
+        var net = new DoctorReLU30(32, seed: 1);
+        var (x, y) = Classification(32, 64, 10, 2);
+        var fixes = GradientDoctor.ApplyQuickFixes(net, GradientDoctor.Diagnose(net, x, y), x, y, seed: 5);
+        Assert.Equal(31, fixes.Count);
+        Assert.All(fixes, f => Assert.Equal(1, f.Scale));
+        Assert.DoesNotContain("×", fixes[0].ToString());
+        Assert.True(GradientDoctor.Diagnose(net, x, y).IsHealthy);
+
+        // And a healthy network is left alone.
+        var mlp = new DoctorMlp(32, seed: 1);
+        var (mx, my) = Classification(32, 784, 10, 2);
+        float[] weights = mlp.Parameters.ToArray();
+        Assert.Empty(GradientDoctor.ApplyQuickFixes(mlp, GradientDoctor.Diagnose(mlp, mx, my), mx, my));
+        Assert.Equal(weights, mlp.Parameters.ToArray());
+    }
+
+    private static double[] RmsOfWeights(Network<float> net) =>
+        net.ParameterTable.Where(p => p.Shape.Length == 2).Select(p => Math.Sqrt(net.Parameter(p.Name).ToArray().Average(v => (double)v * v))).ToArray();
+
     [Theory]
     [InlineData(Activation.GELU)]
     [InlineData(Activation.GELUTanh)]

@@ -6,13 +6,16 @@ namespace GradGen.Diagnostics;
 
 public static partial class GradientDoctor
 {
-    /// <summary>What <see cref="ApplyQuickFixes{T}"/> changed in one Dense layer: its weight was re-drawn from
-    /// N(0, (gain/√fan_in)²) (Kaiming normal, the activation's gain) and its bias set to 0; RmsBefore is its root mean square before, RmsAfter the expected one after (gain/√fan_in).</summary>
-    public sealed record QuickFix(string Layer, string Weight, string Activation, double Gain, double RmsBefore, double RmsAfter)
+    /// <summary>What <see cref="ApplyQuickFixes{T}(Network{T}, Diagnosis, ulong)"/> changed in one Dense layer: its weight was re-drawn from
+    /// N(0, (Gain·Scale/√fan_in)²) (Kaiming normal at the activation's gain, <see cref="FittedGain"/>, times the common
+    /// <paramref name="Scale"/> that the batch-checked overload may choose; 1 otherwise) and its bias set to 0;
+    /// RmsBefore is its root mean square before, RmsAfter the expected one after (Gain·Scale/√fan_in).</summary>
+    public sealed record QuickFix(string Layer, string Weight, string Activation, double Gain, double RmsBefore, double RmsAfter, double Scale = 1)
     {
         /// <inheritdoc />
-        public override string ToString() =>
-            FormattableString.Invariant($"{Layer}: {Weight} re-drawn with He initialisation for {Activation} (gain {Gain:G4}): RMS {RmsBefore:G3} → {RmsAfter:G3}; bias 0");
+        public override string ToString() => Scale == 1
+            ? FormattableString.Invariant($"{Layer}: {Weight} re-drawn with He initialisation for {Activation} (gain {Gain:G4}): RMS {RmsBefore:G3} → {RmsAfter:G3}; bias 0")
+            : FormattableString.Invariant($"{Layer}: {Weight} re-drawn with He initialisation for {Activation} (gain {Gain:G4} × {Scale:G4}): RMS {RmsBefore:G3} → {RmsAfter:G3}; bias 0");
     }
 
     /// <summary>Repairs at run time what a re-initialisation can: when <paramref name="diagnosis"/> has a vanishing,
@@ -29,20 +32,80 @@ public static partial class GradientDoctor
             return Array.Empty<QuickFix>();
         if (network.LayerTable.Count == 0)
             throw new InvalidOperationException($"{network.GetType().Name} has no layer table, so its layers' activations are unknown: compile it with Instrumentation = Instrumentation.Statistics (or AnomalyDetection) to re-initialise it");
+        return Redraw(network, seed, scale: 1, RmsOfWeights(network));
+    }
+
+    /// <summary>The common scales of the gains that <see cref="ApplyQuickFixes{T, TTarget}(Network{T, TTarget}, Diagnosis, ReadOnlySpan{T}, ReadOnlySpan{TTarget}, ulong, DoctorOptions?)"/>
+    /// tries when the fitted gains alone leave problems: 2^(k/4) for k = −8, …, 8, a quarter to four times.</summary>
+    internal static IEnumerable<double> TrialScales => Enumerable.Range(-8, 17).Select(k => Math.Pow(2, k / 4.0));
+
+    /// <summary><see cref="ApplyQuickFixes{T}(Network{T}, Diagnosis, ulong)"/>, checked on a batch: after the re-draw, the network is
+    /// diagnosed on <paramref name="input"/> and <paramref name="targets"/>, and if it still has a problem, every
+    /// layer's gain is multiplied by one common scale, the one of <see cref="TrialScales"/> (a quarter to four times,
+    /// in steps of 2^(1/4)) whose diagnosis of this batch has the fewest errors (a NaN or ±∞), then the fewest problems,
+    /// then the first/last gradient ratio nearest 1. Each trial re-draws from the same <paramref name="seed"/>, so that only the scale differs.
+    /// The fitted gain keeps the gradient's scale for pre-activations N(0, 1); an activation whose mean is not zero
+    /// (softplus, SiLU) moves every next layer's pre-activations off that scale, and the gain that keeps the gradient of
+    /// one layer then grows the signal layer after layer: a depth-30 softplus stack went from vanishing to exploding on
+    /// the fitted gains alone, and is healthy at 0.71 of them (docs/doctor.md, "Quick fixes").
+    /// The returned fixes carry the scale chosen; the network is left re-drawn with it.</summary>
+    public static IReadOnlyList<QuickFix> ApplyQuickFixes<T, TTarget>(Network<T, TTarget> network, Diagnosis diagnosis,
+        ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets, ulong seed = 0, DoctorOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTarget : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(diagnosis);
+        double[] before = network.LayerTable.Count == 0 ? [] : RmsOfWeights(network);
+        var fixes = ApplyQuickFixes(network, diagnosis, seed);
+        if (fixes.Count == 0) return fixes;
+        var score = Score(Diagnose(network, input, targets, options: options));
+        if (score is { Errors: 0, Problems: 0 }) return fixes;
+        double best = 1;
+        foreach (double scale in TrialScales.Where(s => s != 1))
+        {
+            Redraw(network, seed, scale, before);
+            var trial = Score(Diagnose(network, input, targets, options: options));
+            if (trial.CompareTo(score) < 0) (score, best) = (trial, scale);
+        }
+        return Redraw(network, seed, best, before);
+
+        // Fewer errors (a NaN or ±∞ anywhere) first, then fewer problems, then a first/last ratio nearer 1 (a NaN ratio last).
+        static (int Errors, int Problems, double Distance) Score(Diagnosis d)
+        {
+            double distance = Math.Abs(Math.Log10(d.GradientRatio));
+            return (d.Findings.Count(f => f.Severity == Severity.Error), d.Findings.Count(f => f.Severity != Severity.Info),
+                double.IsFinite(distance) ? distance : double.PositiveInfinity);
+        }
+    }
+
+    // Every Dense layer's weight re-drawn, Kaiming normal at its fitted gain times scale, from seed; its bias set to 0.
+    private static List<QuickFix> Redraw<T>(Network<T> network, ulong seed, double scale, double[] before) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         var fixes = new List<QuickFix>();
         var rng = new Rng(seed);
+        foreach (var (layer, weight) in DenseWeights(network))
+        {
+            var values = network.Parameter(weight.Name);
+            double gain = FittedGain(layer.Activation);
+            Initializers.Fill(values, Init.KaimingNormal, gain * scale, 0, fanIn: weight.Shape[1], fanOut: weight.Shape[0], ref rng);
+            foreach (var bias in layer.Parameters.Where(name => name != weight.Name)) network.Parameter(bias).Clear();
+            fixes.Add(new QuickFix(layer.Name, weight.Name, layer.Activation.ToString(), gain, before[fixes.Count], gain * scale / Math.Sqrt(weight.Shape[1]), scale));
+        }
+        return fixes;
+    }
+
+    // The root mean square of every Dense layer's weight, in the order Redraw visits them.
+    private static double[] RmsOfWeights<T>(Network<T> network) where T : unmanaged, IFloatingPointIeee754<T>
+        => DenseWeights(network).Select(d => StatisticsKernels.L2Norm<T>(network.Parameter(d.Weight.Name)) / Math.Sqrt(d.Weight.Length)).ToArray();
+
+    private static IEnumerable<(LayerInfo Layer, ParameterInfo Weight)> DenseWeights<T>(Network<T> network) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         foreach (var layer in network.LayerTable.Where(l => l.Kind == "Dense"))
         {
             var weight = layer.Parameters.Select(network.GetParameterInfo).FirstOrDefault(p => p.Shape.Length == 2);
-            if (weight is null) continue;
-            var values = network.Parameter(weight.Name);
-            double before = StatisticsKernels.L2Norm<T>(values) / Math.Sqrt(values.Length);
-            double gain = FittedGain(layer.Activation);
-            Initializers.Fill(values, Init.KaimingNormal, gain, 0, fanIn: weight.Shape[1], fanOut: weight.Shape[0], ref rng);
-            foreach (var bias in layer.Parameters.Where(name => name != weight.Name)) network.Parameter(bias).Clear();
-            fixes.Add(new QuickFix(layer.Name, weight.Name, layer.Activation.ToString(), gain, before, gain / Math.Sqrt(weight.Shape[1])));
+            if (weight is not null) yield return (layer, weight);
         }
-        return fixes;
     }
 
     /// <summary>The gain He initialisation uses for a layer followed by <paramref name="activation"/>: PyTorch's

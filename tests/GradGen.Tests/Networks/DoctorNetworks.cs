@@ -29,6 +29,14 @@ public partial class DoctorMlp;
 [Dense(10)]
 public partial class DoctorReLU30;
 
+// A softplus stack of depth 30 at PyTorch's default initialisation: vanishing. Softplus's mean is positive, so He
+// initialisation at its fitted gain (1/√E[f′(z)²], z ~ N(0, 1)) grows the pre-activations layer after layer and the
+// gradient explodes instead; the batch-checked quick fixes scale the gains down.
+[Network(64, Loss = Loss.SoftmaxCrossEntropy, Instrumentation = Instrumentation.Statistics)]
+[Repeat(30)] [Dense(64, Activation.Softplus)] [EndRepeat]
+[Dense(10)]
+public partial class DoctorSoftplus30;
+
 // A small MLP with a ReLU and a sigmoid layer, three ways: statistics compiled in, a layer table only, and nothing.
 [Network(12, Loss = Loss.SoftmaxCrossEntropy, Instrumentation = Instrumentation.Statistics)]
 [Dense(16, Activation.ReLU)]
