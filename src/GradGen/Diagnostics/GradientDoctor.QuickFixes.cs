@@ -47,7 +47,7 @@ public static partial class GradientDoctor
     /// The fitted gain keeps the gradient's scale for pre-activations N(0, 1); an activation whose mean is not zero
     /// (softplus, SiLU) moves every next layer's pre-activations off that scale, and the gain that keeps the gradient of
     /// one layer then grows the signal layer after layer: a depth-30 softplus stack went from vanishing to exploding on
-    /// the fitted gains alone, and is healthy at 0.71 of them (docs/doctor.md, "Quick fixes").
+    /// the fitted gains alone, and is healthy at 2^(−1/4) ≈ 0.84 of them (docs/doctor.md, "Quick fixes").
     /// The returned fixes carry the scale chosen; the network is left re-drawn with it.</summary>
     public static IReadOnlyList<QuickFix> ApplyQuickFixes<T, TTarget>(Network<T, TTarget> network, Diagnosis diagnosis,
         ReadOnlySpan<T> input, ReadOnlySpan<TTarget> targets, ulong seed = 0, DoctorOptions? options = null)
