@@ -38,13 +38,17 @@ public sealed class GradientFlowSampleTests : IDisposable
             Assert.Fail($"no second diagnosis of {network} in:\n{stdout}");
             return "";
         }
-        // Repaired: at the fitted gains, or (Depth30Softplus, which the fitted gains alone turned from vanishing to
-        // exploding, and the shallow sigmoid stacks) at the common scale the batch-checked quick fixes chose.
+        // Repaired: at the fitted gains, or (Depth30SiLU, whose logits the fitted gains left large, and the shallow
+        // sigmoid stacks) at the common scale the batch-checked quick fixes chose.
         foreach (string repaired in new[] { "DoctorDemo", "Exploding20", "Depth30Tanh", "Depth30LeakyReLU", "Depth30GELU", "Depth30SiLU", "Depth30ELU",
-                     "Depth30Softplus", "Sigmoid5", "Sigmoid10" })
+                     "Sigmoid5", "Sigmoid10" })
             Assert.EndsWith("; healthy", After(repaired).TrimEnd());
         foreach (string vanishing in new[] { "Sigmoid20", "Sigmoid50", "Depth30Sigmoid" })
             Assert.Contains("problem(s)", After(vanishing));
+        // Depth30Softplus, which the fitted gains alone turned from vanishing into exploding: no longer exploding, but
+        // with its logits still large (the one finding left).
+        Assert.EndsWith("; 1 problem(s)", After("Depth30Softplus").TrimEnd());
+        Assert.Contains("WARNING LargeLoss", stdout[stdout.IndexOf(After("Depth30Softplus"), StringComparison.Ordinal)..].Split('\n')[1]);
         // No scale that the check chose overflows the network (a NaN or ±∞ ranks below any number of problems).
         Assert.DoesNotContain(stdout.Split('\n').Where(l => l.Contains(", loss ")), l => l.Contains("loss NaN") || l.Contains("loss Infinity") || l.Contains("loss -Infinity"));
         Assert.DoesNotContain("diagnosed again:\n   MonitoredMlp", stdout); // healthy: nothing to fix

@@ -128,7 +128,9 @@ public class DoctorTests
         var afterUnchecked = GradientDoctor.Diagnose(unchecked_, x, y, options: options);
         Assert.True(afterUnchecked.Of(FindingKind.Exploding).Any(), Show(afterUnchecked));
 
-        // Checked on the batch: one common scale below 1, and healthy.
+        // Checked on the batch: one common scale below 1, at which the gradients neither vanish nor explode. No scale
+        // clears every finding: where the gradient holds, softplus's positive mean still leaves the logits large (the
+        // loss 9.6 against ln 10 = 2.3, a LargeLoss finding), and smaller scales make it vanish.
         var fixes = GradientDoctor.ApplyQuickFixes(declared, before, x, y, seed: 5, options);
         Assert.Equal(31, fixes.Count);
         double scale = fixes[0].Scale;
@@ -136,9 +138,12 @@ public class DoctorTests
         Assert.Contains(scale, GradientDoctor.TrialScales);
         Assert.All(fixes, f => Assert.Equal(scale, f.Scale));
         Assert.Equal(GradientDoctor.FittedGain(Activation.Softplus), fixes[0].Gain, 12);
+        Assert.NotEmpty(afterUnchecked.Of(FindingKind.LargeLoss));
         var after = GradientDoctor.Diagnose(declared, x, y, options: options);
-        Assert.True(after.IsHealthy, Show(after));
+        Assert.True(after.Of(FindingKind.Vanishing).Concat(after.Of(FindingKind.Exploding)).Concat(after.Of(FindingKind.NonFinite)).Count() == 0, Show(after));
         Assert.InRange(after.GradientRatio, 1e-3, 1e3);
+        static int Problems(Diagnosis d) => d.Findings.Count(f => f.Severity != Severity.Info);
+        Assert.True(Problems(after) < Problems(afterUnchecked), Show(after));
         Assert.True(after.Loss < afterUnchecked.Loss / 10, $"loss {after.Loss} against {afterUnchecked.Loss} at the fitted gains");
 
         // The network is left at that scale: the same seed's draws, each weight scale × the unchecked one's; the RMS
@@ -152,6 +157,34 @@ public class DoctorTests
             Assert.Equal(fixes[i].Gain * scale / Math.Sqrt(64), fixes[i].RmsAfter, 12);
         }
         Assert.Contains($"(gain {fixes[0].Gain:G4} × {scale:G4})", fixes[0].ToString());
+    }
+
+    [Fact]
+    public void ALossFarAboveUniformPredictionsIsALargeLossFindingForSoftmaxCrossEntropyOnly()
+    {
+        var (x, y) = Classification(32, 64, 10, 2);
+        // The softplus stack at its fitted gains: logits so large that the loss is hundreds of times ln 10.
+        var net = new DoctorSoftplus30(32, seed: 1);
+        GradientDoctor.ApplyQuickFixes(net, GradientDoctor.Diagnose(net, x, y), seed: 5);
+        var d = GradientDoctor.Diagnose(net, x, y);
+        var finding = Assert.Single(d.Of(FindingKind.LargeLoss));
+        Assert.Equal(Severity.Warning, finding.Severity);
+        Assert.Equal(d.Loss, finding.Value);
+        Assert.Equal(3 * Math.Log(10), finding.Reference, 12);
+        Assert.Contains("ln 10", finding.Message);
+        Assert.Contains(GradientDoctor.Suggest(d), s => s.Finding == FindingKind.LargeLoss && s.Code.Contains("ApplyQuickFixes", StringComparison.Ordinal));
+        // The threshold is LossFactor × ln C: just above the loss, no finding.
+        Assert.Empty(GradientDoctor.Diagnose(net, x, y, options: new DoctorOptions { LossFactor = d.Loss / Math.Log(10) * 1.01 }).Of(FindingKind.LargeLoss));
+
+        // A network at PyTorch's default initialisation starts near ln 10, and MSE has no such baseline.
+        var mlp = new DoctorMlp(32, seed: 1);
+        var (mx, my) = Classification(32, 784, 10, 2);
+        Assert.Empty(GradientDoctor.Diagnose(mlp, mx, my).Of(FindingKind.LargeLoss));
+        var linear = new DoctorLinear20(32, seed: 1);
+        var (lx, ly) = Regression(32, 100, 100, 3);
+        var exploding = GradientDoctor.Diagnose(linear, lx, ly);
+        Assert.True(exploding.Loss > 100, exploding.Loss.ToString());
+        Assert.Empty(exploding.Of(FindingKind.LargeLoss));
     }
 
     [Fact]
@@ -392,6 +425,8 @@ public class DoctorTests
     [InlineData("DeadFraction", 1.0)]
     [InlineData("SaturatedFraction", -0.1)]
     [InlineData("ForecastFactor", 1.0)]
+    [InlineData("LossFactor", 0.5)]
+    [InlineData("LossFactor", double.PositiveInfinity)]
     public void AnOptionOutOfRangeIsRefusedByName(string option, double value)
     {
         var options = option switch
@@ -401,6 +436,7 @@ public class DoctorTests
             "VanishingRatio" => new DoctorOptions { VanishingRatio = value },
             "DeadFraction" => new DoctorOptions { DeadFraction = value },
             "SaturatedFraction" => new DoctorOptions { SaturatedFraction = value },
+            "LossFactor" => new DoctorOptions { LossFactor = value },
             _ => new DoctorOptions { ForecastFactor = value },
         };
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Small(new DoctorSmall(32, 1), options: options));

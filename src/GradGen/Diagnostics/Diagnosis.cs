@@ -40,6 +40,9 @@ public enum FindingKind
     ForecastMismatch,
     /// <summary>Something the doctor could not check, and why.</summary>
     NotChecked,
+    /// <summary>A softmax cross-entropy loss above <see cref="DoctorOptions.LossFactor"/> times ln C, the loss of
+    /// uniform predictions over the network's C classes: large logits, confident before anything is learned.</summary>
+    LargeLoss,
 }
 
 /// <summary>One finding: its kind and severity, the layer (or parameter) it is about, a sentence with its numbers,

@@ -28,6 +28,10 @@ public sealed record DoctorOptions
     /// factor, either way, is reported.</summary>
     public double ForecastFactor { get; init; } = 10;
 
+    /// <summary>A softmax cross-entropy loss above this many times ln C (C classes: the loss of uniform predictions,
+    /// 2.30 for ten) is reported as <see cref="FindingKind.LargeLoss"/>.</summary>
+    public double LossFactor { get; init; } = 3;
+
     /// <summary>Throws naming the first option out of range.</summary>
     internal void Validate()
     {
@@ -41,6 +45,8 @@ public sealed record DoctorOptions
             throw new ArgumentOutOfRangeException(nameof(VanishingRatio), VanishingRatio, $"VanishingRatio must be below ExplodingRatio ({ExplodingRatio})");
         Share(DeadFraction, nameof(DeadFraction));
         Share(SaturatedFraction, nameof(SaturatedFraction));
+        if (!(LossFactor > 1) || double.IsPositiveInfinity(LossFactor))
+            throw new ArgumentOutOfRangeException(nameof(LossFactor), LossFactor, "LossFactor must be a finite number above 1");
         if (!(ForecastFactor > 1) || double.IsPositiveInfinity(ForecastFactor))
             throw new ArgumentOutOfRangeException(nameof(ForecastFactor), ForecastFactor, "ForecastFactor must be a finite number above 1");
     }

@@ -80,6 +80,13 @@ public static partial class GradientDoctor
                     suggestions.Add(new(group.Key, layers, "a lower learning rate, or LeakyReLU or GELU", "divide the learning rate by 10; Activation.LeakyReLU", null, null,
                         "units that die during training were pushed negative by a too-large step; LeakyReLU and GELU keep a gradient below 0"));
                     break;
+                case FindingKind.LargeLoss:
+                    suggestions.Add(new(group.Key, layers, "smaller initial weights, the gains scaled down together",
+                        "GradientDoctor.ApplyQuickFixes(network, diagnosis, input, targets)", null, null,
+                        "He's gain keeps each layer's gradient for unit-scale inputs, but an activation whose mean is not 0 (softplus, SiLU) grows the signal layer after layer; the batch-checked quick fixes try a common scale of the gains; no rule sees the loss"));
+                    suggestions.Add(new(group.Key, layers, "LayerNorm inside the stack", "[LayerNorm] after the repeated Dense", "GG1001", "Insert [LayerNorm] after this layer",
+                        "it bounds each layer's output scale whatever the weights"));
+                    break;
                 case FindingKind.Saturated:
                     suggestions.Add(new(group.Key, layers, "ReLU or GELU in place of sigmoid or tanh", "Activation.ReLU with WeightInit = Init.KaimingNormal, or Activation.GELU",
                         "GG1001", "Use ReLU with Kaiming (He) initialisation", "a saturated unit's derivative is below 0.02: it passes almost no gradient"));

@@ -124,6 +124,7 @@ public static partial class GradientDoctor
         else
         {
             JudgeGradients(network, weights, gradientNorm, ratio, options, findings);
+            JudgeLoss(network, pass.Loss, options, findings);
             JudgeActivations(layers, options, findings);
             JudgeForecast(layers, options, findings);
             if (network.LayerTable.Count == 0)
@@ -207,6 +208,21 @@ public static partial class GradientDoctor
             findings.Add(new Finding(FindingKind.Exploding, Severity.Warning, ClipPerLayerByNorm<T>.LayerOf(first),
                 $"{measured}, above {F(options.ExplodingRatio)}: the gradient explodes towards the input", ratio, options.ExplodingRatio));
         findings.Add(new Finding(FindingKind.GradientRatio, Severity.Info, "network", measured, ratio, double.NaN));
+    }
+
+    // Softmax cross-entropy (the one loss whose targets are class indices) against ln C, the loss of uniform predictions.
+    private static void JudgeLoss<T, TTarget>(Network<T, TTarget> network, double loss, DoctorOptions options, List<Finding> findings)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTarget : unmanaged
+    {
+        int classes = network.OutputSize;
+        if (typeof(TTarget) != typeof(int) || classes < 2 || !double.IsFinite(loss)) return;
+        double uniform = Math.Log(classes), threshold = options.LossFactor * uniform;
+        if (loss > threshold)
+            findings.Add(new Finding(FindingKind.LargeLoss, Severity.Warning, "network",
+                $"the loss {F(loss)} is above {F(options.LossFactor)} × ln {classes} = {F(threshold)} (uniform predictions over {classes} classes give {F(uniform)}): " +
+                "the logits are large, so the network predicts with confidence before it has learned anything, and the first updates go to shrinking them",
+                loss, threshold));
     }
 
     private static void JudgeActivations(List<LayerDiagnosis> layers, DoctorOptions options, List<Finding> findings)
