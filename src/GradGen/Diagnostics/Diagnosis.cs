@@ -41,7 +41,8 @@ public enum FindingKind
     /// <summary>Something the doctor could not check, and why.</summary>
     NotChecked,
     /// <summary>A softmax cross-entropy loss above <see cref="DoctorOptions.LossFactor"/> times ln C, the loss of
-    /// uniform predictions over the network's C classes: large logits, confident before anything is learned.</summary>
+    /// uniform predictions over the network's C classes: large, confidently wrong logits (at initialisation, or a
+    /// diverging run).</summary>
     LargeLoss,
 }
 

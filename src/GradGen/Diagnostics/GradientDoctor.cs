@@ -221,7 +221,7 @@ public static partial class GradientDoctor
         if (loss > threshold)
             findings.Add(new Finding(FindingKind.LargeLoss, Severity.Warning, "network",
                 $"the loss {F(loss)} is above {F(options.LossFactor)} × ln {classes} = {F(threshold)} (uniform predictions over {classes} classes give {F(uniform)}): " +
-                "the logits are large, so the network predicts with confidence before it has learned anything, and the first updates go to shrinking them",
+                "the logits are large and confidently wrong on much of the batch; at initialisation the first updates go to shrinking them, and in training it is a sign of divergence",
                 loss, threshold));
     }
 
