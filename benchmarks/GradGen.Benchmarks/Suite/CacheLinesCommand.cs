@@ -21,7 +21,7 @@ public static class CacheLinesCommand
     public sealed record Result(int Lines, int Rounds, double WriteAfterOtherRead, double WriteOwn, double ReadAfterOtherWrite,
         double ReadOwn, double StreamAfterOtherRead, double ReadAfterOtherStream, int SameProcessorRounds)
     {
-        /// <summary>One line for a report: the four costs, and the rounds on one processor when there were any.</summary>
+        /// <summary>One line for a report: the six costs, and the rounds on one processor when there were any.</summary>
         public override string ToString() => FormattableString.Invariant(
             $"a cache line between the cores ({Lines:N0} lines, {Rounds} rounds, ns per line, medians): ") +
             FormattableString.Invariant($"stored after the other core read it {WriteAfterOtherRead:F1} (its own {WriteOwn:F1}); ") +
@@ -121,19 +121,18 @@ public static class CacheLinesCommand
     // optimizers' loops would do to store parameters past the caches: docs/benchmarks.md, 2026-12-01 11:20).
     private static unsafe void StreamLines(byte* buffer, int lines, int value)
     {
-        var v128 = Vector128.Create((float)value);
+        float v = value;
         for (int i = 0; i < lines; i++)
         {
             float* line = (float*)(buffer + (long)i * 64);
-            if (Vector512.IsHardwareAccelerated) Vector512.StoreAlignedNonTemporal(Vector512.Create((float)value), line);
+            if (Vector512.IsHardwareAccelerated) Vector512.StoreAlignedNonTemporal(Vector512.Create(v), line);
             else if (Vector256.IsHardwareAccelerated)
             {
-                Vector256.StoreAlignedNonTemporal(Vector256.Create((float)value), line);
-                Vector256.StoreAlignedNonTemporal(Vector256.Create((float)value), line + 8);
+                for (int k = 0; k < 16; k += 8) Vector256.StoreAlignedNonTemporal(Vector256.Create(v), line + k);
             }
             else
             {
-                for (int k = 0; k < 16; k += 4) Vector128.StoreAlignedNonTemporal(v128, line + k);
+                for (int k = 0; k < 16; k += 4) Vector128.StoreAlignedNonTemporal(Vector128.Create(v), line + k);
             }
         }
         if (Sse.IsSupported) Sse.StoreFence();

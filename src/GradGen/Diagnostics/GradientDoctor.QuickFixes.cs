@@ -55,11 +55,9 @@ public static partial class GradientDoctor
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTarget : unmanaged
     {
-        ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(diagnosis);
-        double[] before = network.LayerTable.Count == 0 ? [] : RmsOfWeights(network);
-        var fixes = ApplyQuickFixes(network, diagnosis, seed);
+        var fixes = ApplyQuickFixes(network, diagnosis, seed); // checks both arguments
         if (fixes.Count == 0) return fixes;
+        double[] before = fixes.Select(f => f.RmsBefore).ToArray(); // the declared weights', for every trial's fixes
         var score = Score(Diagnose(network, input, targets, options: options));
         if (score is { Errors: 0, Problems: 0 }) return fixes;
         double best = 1;
