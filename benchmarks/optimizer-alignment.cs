@@ -3,7 +3,7 @@
 // What a 64-byte boundary is worth to Adam's update (AlignedArray): one Adam step over the 784-256-128-64-10 MLP's
 // 242,762 float parameters, with the parameters and gradients on a 64-byte boundary and 16 bytes past one; the
 // optimizer's own moments are on a boundary in both. Six rounds, 2,000 steps each way per round, wall clock.
-// Usage: taskset -c 0 dotnet run -c Release benchmarks/optimizer-alignment.cs   (docs/dashboard.md, Overhead)
+// Usage: taskset -c 0 dotnet run -c Release benchmarks/optimizer-alignment.cs   (docs/dashboard-overhead.md)
 using System.Diagnostics;
 using GradGen.Optim;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Chromium's CPU (user + system seconds per second, all its processes) while it shows URL, headless, as
 # eng/dashboard-overhead/run.sh starts it: SECONDS seconds after a settling time of SETTLE seconds (default 10).
-# docs/dashboard.md, "Overhead": what the page alone costs the machine, by what it is doing.
+# docs/dashboard-overhead.md: what the page alone costs the machine, by what it is doing.
 # Usage: eng/dashboard-overhead/browser-cpu.sh URL [SECONDS] [SETTLE]
 #   eng/dashboard-overhead/browser-cpu.sh about:blank 20
 #   dotnet run -c Release --project samples/GradGen.Samples.FashionMnist -- --dashboard --threads 1 --epochs 80 &

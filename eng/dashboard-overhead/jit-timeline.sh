@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# When the JIT compiles what, during a training run with the dashboard (docs/dashboard.md, "Overhead"): runs the
+# When the JIT compiles what, during a training run with the dashboard (docs/dashboard-overhead.md): runs the
 # FashionMnist sample on the full set with DOTNET_JitStdOutFile and DOTNET_JitDisasmSummary=1, notes how many methods
 # the JIT had compiled when the dashboard's address was printed and at the end of each epoch, and prints, per phase:
 #   all:          every compilation;

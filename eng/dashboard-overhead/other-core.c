@@ -1,5 +1,5 @@
 // How what one core does changes the speed of a thread on the other, with nothing shared between them
-// (docs/dashboard.md, "Overhead"). Thread A, on core 0, sweeps a buffer of SIZE_MB MiB, one cache line in each 64
+// (docs/dashboard-overhead.md). Thread A, on core 0, sweeps a buffer of SIZE_MB MiB, one cache line in each 64
 // bytes, over and over, and times each pass on its own CPU clock (CLOCK_THREAD_CPUTIME_ID, as the dashboard's
 // "thread" figure is). Thread B, on core 1, takes turns of 0.5 s at each of:
 //   idle:         sleeps;
@@ -10,7 +10,7 @@
 //   50us+1ms:     50 us of spinning, then a 1 ms sleep: short bursts with a wake-up each, as a server or a browser
 //                 at rest runs;
 //   50us+100us:   the same with 100 us sleeps.
-// It prints A's mean CPU time per pass in each. Build and run (the numbers in docs/dashboard.md):
+// It prints A's mean CPU time per pass in each. Build and run (the numbers in docs/dashboard-overhead.md):
 //   gcc -O2 -pthread eng/dashboard-overhead/other-core.c -o /tmp/other-core && /tmp/other-core 8 200 12 64
 #define _GNU_SOURCE
 #include <pthread.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The dashboard's cost while a browser is connected (docs/dashboard.md, "Overhead"). Runs the FashionMnist sample on
+# The dashboard's cost while a browser is connected (docs/dashboard-overhead.md). Runs the FashionMnist sample on
 # its embedded split (63 steps of 128 per epoch) or the full set (DATA, below), one thread, in up to five ways, interleaved, ROUNDS times:
 #   off:    no dashboard (the monitor switched off, as without --monitor);
 #   log:    --log FILE: sampling (one step in 10), histograms, the pump and the log, and the doctor; no server;

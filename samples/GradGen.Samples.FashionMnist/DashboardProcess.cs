@@ -8,7 +8,7 @@ namespace GradGen.Samples.FashionMnist;
 /// serving the log this process writes as it grows. Kestrel's threads, its sockets, and the memory its thread stacks and
 /// the JIT map and unmap are then not in the training process. A reader of a server in the training process cost the
 /// training about 9% of its throughput where a server in another process cost nothing measurable; with a page open,
-/// this form and the in-process server measured alike, 7-12% (docs/dashboard.md, Overhead).
+/// this form and the in-process server measured alike, 7-12% (docs/dashboard-overhead.md).
 /// The server process ends when this one does, however it ends: it stops when its standard input, a pipe whose other
 /// end only this process holds, closes.</summary>
 internal sealed class DashboardProcess : IDisposable

@@ -269,7 +269,7 @@ internal static class Defaults
     public static double LearningRate(string optimizer) => optimizer == "sgd" ? 0.05 : 2e-3;
 }
 
-/// <summary>What kept the training thread from training, for the dashboard's overhead (docs/dashboard.md): the garbage
+/// <summary>What kept the training thread from training, for the dashboard's overhead (docs/dashboard-overhead.md): the garbage
 /// collector's counts and pause time (every collection suspends the training thread), and, on Linux, the training
 /// thread's time on a core, waiting for one, and its context switches (/proc/thread-self/schedstat and status).</summary>
 internal readonly record struct TrainingCosts(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated, long Stopwatch,

@@ -98,7 +98,7 @@ public sealed class DashboardServer : IAsyncDisposable
     /// its assets, the records, a missing path, and the event stream up to its first event. Tiered compilation starts
     /// counting calls to a process's methods only after 100 ms in which no method ran for the first time, so the
     /// server's first requests, if served while training, would hold the training code at tier 0 for a second or more
-    /// (docs/dashboard.md, Overhead: the first epochs with a page open trained 10-20% slower than with <c>--log</c>).
+    /// (docs/dashboard-overhead.md: the first epochs with a page open trained 10-20% slower than with <c>--log</c>).
     /// Here Kestrel's code paths run for the first time before there is training code to hold back.</summary>
     private static async Task WarmUpAsync(Uri url, IEnumerable<string> assets)
     {

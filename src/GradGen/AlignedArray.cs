@@ -7,7 +7,7 @@ namespace GradGen;
 /// state. A 512-bit load or store that straddles two cache lines costs more than one inside a line; an array as the GC
 /// places it is only 8-byte aligned, somewhere different in each process, so a kernel sweeping it ran at a speed that
 /// changed from one run to the next (Adam's update over 242,762 floats: 44–49 µs with its moments where the GC put
-/// them, 42–44 µs on boundaries; benchmarks/optimizer-alignment.cs, docs/dashboard.md, Overhead).</summary>
+/// them, 42–44 µs on boundaries; benchmarks/optimizer-alignment.cs, docs/dashboard-overhead.md).</summary>
 internal static class AlignedArray
 {
     /// <summary>The boundary the data starts on, in bytes.</summary>

@@ -7,7 +7,7 @@ namespace GradGen.Dashboard.Tests;
 
 /// <summary>What the feed sends the pages, on a clock the test moves: at most one send per
 /// <see cref="DashboardFeed.PageInterval"/> (a second unless set), the steps the store keeps without their histograms, and each run's latest
-/// step whole, last (docs/dashboard.md, "Overhead").</summary>
+/// step whole, last (docs/dashboard-overhead.md).</summary>
 public class PageSendTests
 {
     /// <summary>A clock that moves only when told.</summary>

@@ -6,7 +6,7 @@ namespace GradGen.Samples.Tests;
 /// here with the referenced programs): calls count towards tier 1 from the start. With the runtime's default 100 ms
 /// wait after the last first-time compilation, the dashboard's log, pump and doctor, which compile new code for
 /// seconds, held the training's backward at tier 0 for 5-10 s: −5.6% img/s over epochs 3-14 with <c>--log</c>, against
-/// +1.2%, −0.2% and −0.7% with the setting (docs/dashboard.md, Overhead, 10:12-10:41).</summary>
+/// +1.2%, −0.2% and −0.7% with the setting (docs/dashboard-overhead.md, 10:12-10:41).</summary>
 public class SampleRuntimeConfigTests
 {
     [Theory]

@@ -74,7 +74,7 @@ internal interface IRangeUpdate
 /// Its methods, and the optimizers' loops they call, are compiled fully optimised at their first call
 /// (AggressiveOptimization): a sampled step comes once in SampleEvery steps, too rarely for tiered compilation to
 /// promote this code before the run is over, and at tier 0 (no inlining of the Simd helpers) a sampled step's update
-/// cost several ordinary ones (docs/dashboard.md, Overhead).
+/// cost several ordinary ones (docs/dashboard-overhead.md).
 /// </remarks>
 internal static unsafe class FusedUpdate
 {

@@ -7,7 +7,7 @@ namespace GradGen.Runtime.Tests.Monitoring;
 /// <summary>The code that only a sampled step runs (one step in SampleEvery) must be compiled fully optimised at its
 /// first call. Under tiered compilation it would otherwise run as tier-0 code (the Simd helpers called, not inlined) for
 /// most of a short run, since it is called too rarely to be promoted in time: that made <c>--log</c> cost the
-/// FashionMnist sample's training thread about 14% where it costs about 3% with tiering off (docs/dashboard.md).</summary>
+/// FashionMnist sample's training thread about 14% where it costs about 3% with tiering off (docs/dashboard-overhead.md).</summary>
 public class SampledStepCompilationTests
 {
     public static TheoryData<Type, string> SampledPath => new()
