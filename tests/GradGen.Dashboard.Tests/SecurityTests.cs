@@ -50,8 +50,9 @@ public class SecurityTests
     [Theory]
     [InlineData("/")]
     [InlineData("/assets/dashboard.js")]
-    [InlineData("/assets/chart.umd.min.js")]
-    [InlineData("/assets/chart.js.LICENSE.md")]
+    [InlineData("/assets/uplot.iife.min.js")]
+    [InlineData("/assets/uplot.min.css")]
+    [InlineData("/assets/uplot.LICENSE.md")]
     [InlineData("/api/records")]
     public async Task TheAssetsAndRecordsAreServedWithoutCorsHeaders(string path)
     {
