@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using GradGen.Monitoring;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using Xunit.Abstractions;
@@ -51,6 +52,8 @@ public class BrowserTests(ITestOutputHelper output)
         CheckNumber(page, "updateRatio", expected.Parameters[weight].UpdateRatio);
         CheckPercent(page, "act.dead", expected.Activations[layer].ZeroFraction);
         Assert.Equal(("", "—"), page.Cells["act.saturated"]); // ReLU does not saturate
+        CheckCharts(driver, "FashionClassifier", "1", page.Step, expected.Histograms.AsSpan(layer * GradientHistogram.Length, GradientHistogram.Length),
+            expected.Parameters[weight].GradientNorm);
 
         string screenshot = Path.Combine(AppContext.BaseDirectory, "dashboard.png");
         ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
@@ -113,6 +116,59 @@ public class BrowserTests(ITestOutputHelper output)
           }, 1500);
         }, 5);
         """;
+
+    // The charts' own data (uPlot's columns) for one layer: the histogram's bin edges and shares, and the norm curve's last point.
+    private const string ChartsScript = """
+        const [run, layer] = arguments;
+        const view = runs.get(run);
+        const hist = view.histChart.data, norms = view.normChart.data;
+        const h = view.histChart.series.findIndex(s => s.label && s.label.split(" ")[0] === layer);
+        const n = view.normChart.series.findIndex(s => s.label === layer);
+        return JSON.stringify({ step: Number(view.section.dataset.step), edges: Array.from(hist[0]), shares: Array.from(hist[h]),
+                                lastStep: norms[0][norms[0].length - 1], lastNorm: norms[n][norms[n].length - 1] });
+        """;
+
+    /// <summary>What the charts draw for layer <paramref name="layer"/> at <paramref name="step"/>: each histogram bin's
+    /// share at its lower edge 2^(MinExponent + k) is the monitor's count over the layer's total (exact zeros included),
+    /// empty bins inside the layer's range are 0, and the norm curve ends at the step's gradient norm.</summary>
+    private static void CheckCharts(IWebDriver driver, string run, string layer, long step, ReadOnlySpan<long> histogram, double gradientNorm)
+    {
+        string json = ((IJavaScriptExecutor)driver).ExecuteScript(ChartsScript, run, layer) as string
+            ?? throw new InvalidOperationException("the charts script returned no result");
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        Assert.Equal(step, root.GetProperty("step").GetInt64());
+        double total = 0;
+        foreach (long count in histogram) total += count;
+        var edges = root.GetProperty("edges").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var shares = root.GetProperty("shares").EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Null ? (double?)null : e.GetDouble()).ToArray();
+        Assert.Equal(edges.Length, shares.Length);
+        // The layer's last drawn edge closes its last bin (a step is drawn from each edge to the next): it repeats that
+        // bin's share and is no bin of its own.
+        int closing = Array.FindLastIndex(shares, v => v is not null);
+        Assert.True(closing > 0, $"layer {layer}'s histogram is not drawn");
+        Assert.Equal(shares[closing - 1], shares[closing]);
+        int drawn = 0;
+        for (int j = 0; j < closing; j++)
+        {
+            int bin = (int)Math.Round(Math.Log2(edges[j])) - GradientHistogram.MinExponent;
+            Assert.Equal(Math.Pow(2, GradientHistogram.MinExponent + bin), edges[j]);
+            long count = histogram[1 + bin];
+            if (shares[j] is not double share)
+            {
+                Assert.Equal(0, count); // outside the layer's bins
+                continue;
+            }
+            Assert.Equal(count / total, share, 1e-12);
+            drawn += count > 0 ? 1 : 0;
+        }
+        int nonEmpty = 0;
+        for (int bin = 0; bin < GradientHistogram.Bins; bin++) nonEmpty += histogram[1 + bin] > 0 ? 1 : 0;
+        Assert.Equal(nonEmpty, drawn);
+        Assert.True(nonEmpty > 0, $"layer {layer} has no gradient histogram at step {step}");
+        Assert.Equal(step, root.GetProperty("lastStep").GetInt64());
+        Assert.Equal(gradientNorm, root.GetProperty("lastNorm").GetDouble(), gradientNorm * 1e-12);
+    }
 
     internal static ChromeDriver StartChromium()
     {
