@@ -173,6 +173,8 @@ public class DoctorTests
         Assert.Equal(3 * Math.Log(10), finding.Reference, 12);
         Assert.Contains("ln 10", finding.Message);
         Assert.Contains(GradientDoctor.Suggest(d), s => s.Finding == FindingKind.LargeLoss && s.Code.Contains("ApplyQuickFixes", StringComparison.Ordinal));
+        // No GG rule sees the loss, so no suggestion for it names one (docs/doctor.md).
+        Assert.All(GradientDoctor.Suggest(d).Where(s => s.Finding == FindingKind.LargeLoss), s => Assert.Null(s.Rule));
         // The threshold is LossFactor × ln C: just above the loss, no finding.
         Assert.Empty(GradientDoctor.Diagnose(net, x, y, options: new DoctorOptions { LossFactor = d.Loss / Math.Log(10) * 1.01 }).Of(FindingKind.LargeLoss));
 

@@ -84,7 +84,7 @@ public static partial class GradientDoctor
                     suggestions.Add(new(group.Key, layers, "smaller initial weights, the gains scaled down together",
                         "GradientDoctor.ApplyQuickFixes(network, diagnosis, input, targets)", null, null,
                         "He's gain keeps each layer's gradient for unit-scale inputs, but an activation whose mean is not 0 (softplus, SiLU) grows the signal layer after layer; the batch-checked quick fixes try a common scale of the gains; no rule sees the loss"));
-                    suggestions.Add(new(group.Key, layers, "LayerNorm inside the stack", "[LayerNorm] after the repeated Dense", "GG1001", "Insert [LayerNorm] after this layer",
+                    suggestions.Add(new(group.Key, layers, "LayerNorm inside the stack", "[LayerNorm] after the repeated Dense", null, null,
                         "it bounds each layer's output scale whatever the weights"));
                     break;
                 case FindingKind.Saturated:
